@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# unixcap: `make` builds ./unixcap; `make check` installs what is missing and runs every test.
+
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+BUILD    := build
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/')
+MULTIARCH := $(shell $(CC) -dumpmachine)
+VERSION  := 0.1.0
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DUNIXCAP_VERSION='"$(VERSION)"' \
+	    -Isrc -I$(BUILD)
+LDLIBS   := -lbpf -lelf -lz
+BPFCFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I/usr/include/$(MULTIARCH) \
+	     -Wall -Werror
+
+# User-space modules, in the order the data flows: records → capture → conversations → sinks.
+LIB_SRCS := $(wildcard src/capture/*.c src/conversations/*.c src/sinks/*.c)
+CLI_SRCS := $(wildcard src/cli/*.c)
+LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
+CLI_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(CLI_SRCS))
+
+.PHONY: all clean check deps run unit integration
+all: unixcap
+
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(BUILD)
+	@test -r /sys/kernel/btf/vmlinux || { echo "build: /sys/kernel/btf/vmlinux is missing: this kernel has no BTF" >&2; exit 1; }
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/unixcap.bpf.o: src/hooks/unixcap.bpf.c src/records/record.h $(BUILD)/vmlinux.h
+	$(CLANG) $(BPFCFLAGS) -c $< -o $@
+
+$(BUILD)/unixcap.skel.h: $(BUILD)/unixcap.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+unixcap: $(CLI_OBJS) $(LIB_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+deps:
+	./scripts/install-deps.sh
+
+run: deps
+	$(MAKE) all
+	./unixcap $(ARGS)
+
+check: deps
+	$(MAKE) all
+	./tests/run.sh
+
+clean:
+	rm -rf $(BUILD) unixcap

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Socket addresses as people read them, and --path patterns as the kernel and we match them. */
+#include "capture/names.h"
+
+#include <stdio.h>
+#include <string.h>
+
+size_t uc_sun_path_len(const char *raw, size_t len)
+{
+	if (len == 0 || raw[0] == '\0')
+		return len;
+	return strnlen(raw, len);
+}
+
+void uc_sun_path_format(const char *raw, size_t len, char *out, size_t outlen)
+{
+	size_t n = uc_sun_path_len(raw, len), o = 0, i = 0;
+
+	if (outlen == 0)
+		return;
+	if (n > 0 && raw[0] == '\0') {
+		if (o + 1 < outlen)
+			out[o++] = '@';
+		i = 1;
+	}
+	for (; i < n && o + 5 < outlen; i++) {
+		unsigned char c = (unsigned char)raw[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+	}
+	out[o] = '\0';
+}
+
+/* Reads the \xNN escapes that uc_sun_path_format writes, so a name printed can be given back. */
+static int unescape(const char *text, char *raw, size_t *len)
+{
+	size_t n = 0;
+
+	for (const char *p = text; *p; p++) {
+		unsigned v;
+
+		if (n >= UC_PATH_LEN)
+			return -1;
+		if (p[0] == '\\' && p[1] == 'x' && sscanf(p + 2, "%2x", &v) == 1) {
+			raw[n++] = (char)v;
+			p += 3;
+		} else {
+			raw[n++] = *p;
+		}
+	}
+	*len = n;
+	return 0;
+}
+
+int uc_pattern_compile(const char *text, struct uc_pattern *kernel, char raw[UC_PATH_LEN],
+		       size_t *raw_len, char *err, size_t errlen)
+{
+	size_t n = 0, first, last;
+	const char *star;
+
+	if (text[0] == '@') {
+		raw[0] = '\0';
+		if (unescape(text + 1, raw + 1, &n) < 0)
+			goto too_long;
+		n++;
+	} else if (text[0] == '/' || text[0] == '*' || text[0] == '.') {
+		if (unescape(text, raw, &n) < 0)
+			goto too_long;
+	} else {
+		snprintf(err, errlen, "invalid --path '%s': expected a path, a glob or @abstract", text);
+		return -1;
+	}
+	if (n <= 1 && raw[0] == '\0') {
+		snprintf(err, errlen, "invalid --path '%s': empty abstract name", text);
+		return -1;
+	}
+	star = memchr(raw, '*', n);
+	memset(kernel, 0, sizeof(*kernel));
+	first = star ? (size_t)(star - raw) : n;
+	last = n;
+	while (star && last > 0 && raw[last - 1] != '*')
+		last--;
+	kernel->has_star = star != NULL;
+	kernel->prefix_len = (uint8_t)first;
+	memcpy(kernel->prefix, raw, first);
+	kernel->suffix_len = star ? (uint8_t)(n - last) : 0;
+	memcpy(kernel->suffix, raw + last, kernel->suffix_len);
+	*raw_len = n;
+	return 0;
+too_long:
+	snprintf(err, errlen, "invalid --path '%s': longer than %d bytes", text, UC_PATH_LEN);
+	return -1;
+}
+
+bool uc_glob_match(const char *pat, size_t plen, const char *s, size_t slen)
+{
+	size_t p = 0, i = 0, star_p = (size_t)-1, star_i = 0;
+
+	while (i < slen) {
+		if (p < plen && pat[p] == '*') {
+			star_p = p++;
+			star_i = i;
+		} else if (p < plen && pat[p] == s[i]) {
+			p++;
+			i++;
+		} else if (star_p != (size_t)-1) {
+			p = star_p + 1;
+			i = ++star_i;
+		} else {
+			return false;
+		}
+	}
+	while (p < plen && pat[p] == '*')
+		p++;
+	return p == plen;
+}

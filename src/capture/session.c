@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* A capture session: probe the kernel, load and attach the hooks, turn ring records into messages. */
+#include "capture/capture.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+
+#include "capture/assemble.h"
+#include "capture/names.h"
+#include "records/record.h"
+#include "unixcap.skel.h"
+
+#define DEFAULT_RING_KIB (64 * 1024)
+#define MIN_RING_KIB 64
+
+struct uc_session {
+	struct unixcap_bpf *skel;
+	struct ring_buffer *ring;
+	struct uc_assembler *assembler;
+	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	struct uc_filter filter;
+	char raw_paths[UC_MAX_PATHS][UC_PATH_LEN];
+	size_t raw_path_lens[UC_MAX_PATHS];
+	struct uc_stats stats;
+	uc_message_fn fn; /* valid during poll/stop */
+	void *ctx;
+	bool delivering;  /* false once fn asked to stop */
+	bool stopped;
+	int delivered;
+	char hooks[256];
+};
+
+static int verbosity;
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (verbosity < 2 && level != LIBBPF_WARN)
+		return 0;
+	if (verbosity < 2)
+		return 0; /* libbpf's warnings are for developers; we say what failed ourselves */
+	return vfprintf(stderr, fmt, args);
+}
+
+static int64_t wall_offset(void)
+{
+	struct timespec a, m, b;
+	int64_t best = 0, best_gap = INT64_MAX;
+
+	/* The pair read closest together gives the offset with the least error. */
+	for (int i = 0; i < 5; i++) {
+		clock_gettime(CLOCK_REALTIME, &a);
+		clock_gettime(CLOCK_MONOTONIC, &m);
+		clock_gettime(CLOCK_REALTIME, &b);
+		int64_t ta = a.tv_sec * 1000000000LL + a.tv_nsec, tb = b.tv_sec * 1000000000LL + b.tv_nsec;
+		int64_t tm = m.tv_sec * 1000000000LL + m.tv_nsec;
+
+		if (tb - ta < best_gap) {
+			best_gap = tb - ta;
+			best = ta + (tb - ta) / 2 - tm;
+		}
+	}
+	return best;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Says exactly which prerequisite is missing, before libbpf prints anything. */
+static int probe_kernel(char *err, size_t errlen)
+{
+	struct btf *vmlinux;
+	int ret;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+		return fail(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing; "
+					 "it needs CONFIG_DEBUG_INFO_BTF=y)");
+	ret = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_ARRAY, NULL);
+	if (ret == -EPERM || ret == -EACCES)
+		return fail(err, errlen, "permission denied loading BPF: run as root "
+					 "(or with CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE)");
+	if (ret <= 0)
+		return fail(err, errlen, "this kernel does not support BPF (bpf() failed: %s)",
+			    strerror(-ret));
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0)
+		return fail(err, errlen, "this kernel has no BPF ring buffer (it needs Linux 5.8 or later)");
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_loop, NULL) <= 0)
+		return fail(err, errlen, "this kernel has no bpf_loop helper (it needs Linux 5.17 or later)");
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux)
+		return fail(err, errlen, "cannot read the kernel's BTF: %s", strerror(errno));
+	ret = btf__find_by_name_kind(vmlinux, "btf_trace_sys_enter", BTF_KIND_TYPEDEF);
+	btf__free(vmlinux);
+	if (ret < 0)
+		return fail(err, errlen, "this kernel has no sys_enter/sys_exit tracepoints "
+					 "(it needs CONFIG_FTRACE_SYSCALLS=y)");
+	return 0;
+}
+
+static uint32_t ring_bytes(uint32_t kib)
+{
+	uint64_t want = (uint64_t)(kib ? kib : DEFAULT_RING_KIB) * 1024, size = MIN_RING_KIB * 1024;
+
+	while (size < want && size < (1ULL << 31))
+		size <<= 1; /* the kernel needs a power of two */
+	return (uint32_t)size;
+}
+
+static int configure(struct uc_session *s, const struct uc_options *opt, char *err, size_t errlen)
+{
+	const struct uc_filter *f = &opt->filter;
+	struct unixcap_bpf__rodata *ro = s->skel->rodata;
+	uint32_t ring = ring_bytes(opt->ring_kib);
+
+	ro->self_tgid = (uint32_t)getpid();
+	ro->snaplen = opt->snaplen;
+	ro->type_mask = f->type_mask;
+	ro->wakeup_bytes = ring / 8;
+	ro->n_pids = f->n_pids;
+	for (unsigned i = 0; i < f->n_pids; i++)
+		ro->pids[i] = f->pids[i];
+	if (f->comm) {
+		ro->has_comm = 1;
+		strncpy((char *)ro->comm_filter, f->comm, UC_COMM_LEN - 1);
+	}
+	ro->n_patterns = f->n_paths;
+	for (unsigned i = 0; i < f->n_paths; i++)
+		if (uc_pattern_compile(f->paths[i], (struct uc_pattern *)&ro->patterns[i],
+				       s->raw_paths[i], &s->raw_path_lens[i], err, errlen) < 0)
+			return -1;
+	if (bpf_map__set_max_entries(s->skel->maps.ring, ring))
+		return fail(err, errlen, "cannot size the ring buffer to %u KiB", ring / 1024);
+	return 0;
+}
+
+static int on_record(void *ctx, void *data, size_t size);
+
+struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size_t errlen)
+{
+	struct uc_session *s = calloc(1, sizeof(*s));
+	int ret;
+
+	verbosity = opt->verbose;
+	libbpf_set_print(libbpf_log);
+	if (!s) {
+		fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->filter = opt->filter;
+	s->delivering = true;
+	if (probe_kernel(err, errlen) < 0)
+		goto failed;
+	s->skel = unixcap_bpf__open();
+	if (!s->skel) {
+		fail(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		goto failed;
+	}
+	if (configure(s, opt, err, errlen) < 0)
+		goto failed;
+	ret = unixcap_bpf__load(s->skel);
+	if (ret) {
+		fail(err, errlen, "the kernel refused the BPF hooks: %s (-vv shows the verifier log)",
+		     strerror(-ret));
+		goto failed;
+	}
+	ret = unixcap_bpf__attach(s->skel);
+	if (ret) {
+		fail(err, errlen, "cannot attach to the sys_enter/sys_exit tracepoints: %s",
+		     strerror(-ret));
+		goto failed;
+	}
+	s->assembler = uc_assembler_new((unsigned)libbpf_num_possible_cpus());
+	s->ring = ring_buffer__new(bpf_map__fd(s->skel->maps.ring), on_record, s, NULL);
+	if (!s->assembler || !s->ring) {
+		fail(err, errlen, "cannot set up the ring buffer consumer: %s", strerror(errno));
+		goto failed;
+	}
+	s->wall_offset_ns = wall_offset();
+	snprintf(s->hooks, sizeof(s->hooks),
+		 "hooks: tp_btf/sys_enter + tp_btf/sys_exit (write, writev, sendto, sendmsg, pwritev2 "
+		 "payload; close, shutdown, end-of-file); ring %u KiB",
+		 bpf_map__max_entries(s->skel->maps.ring) / 1024);
+	return s;
+failed:
+	uc_session_close(s);
+	return NULL;
+}
+
+/* Patterns with several '*' are only narrowed by the kernel; the glob decides here. */
+static bool paths_match(const struct uc_session *s, const struct uc_rec_message *r)
+{
+	size_t own = uc_sun_path_len(r->own_path, r->own_path_len);
+	size_t peer = uc_sun_path_len(r->peer_path, r->peer_path_len);
+
+	if (!s->filter.n_paths || r->event != UC_EV_DATA)
+		return true;
+	for (unsigned i = 0; i < s->filter.n_paths; i++) {
+		const char *pat = s->raw_paths[i];
+		size_t plen = s->raw_path_lens[i];
+
+		if ((own && uc_glob_match(pat, plen, r->own_path, own)) ||
+		    (peer && uc_glob_match(pat, plen, r->peer_path, peer)))
+			return true;
+	}
+	return false;
+}
+
+static void message_from_record(struct uc_message *m, const struct uc_rec_message *r,
+				int64_t wall_offset_ns)
+{
+	memset(m, 0, offsetof(struct uc_message, own_path));
+	m->ts_ns = r->ktime_ns + (uint64_t)wall_offset_ns;
+	m->event = (enum uc_message_event)r->event;
+	m->pid = r->pid;
+	m->tid = r->tid;
+	m->uid = r->uid;
+	memcpy(m->comm, r->comm, UC_COMM_LEN);
+	m->comm[UC_COMM_LEN] = '\0';
+	m->sock_type = r->sock_type;
+	m->syscall = r->syscall;
+	m->own_ino = r->own_ino;
+	m->peer_ino = r->peer_ino;
+	uc_sun_path_format(r->own_path, r->own_path_len, m->own_path, sizeof(m->own_path));
+	uc_sun_path_format(r->peer_path, r->peer_path_len, m->peer_path, sizeof(m->peer_path));
+	m->len = r->len;
+	m->caplen = r->caplen;
+	m->lost_before_bytes = r->lost_before_bytes;
+	m->lost_before_msgs = r->lost_before_msgs;
+}
+
+static void count(struct uc_stats *st, const struct uc_message *m)
+{
+	st->lost_msgs += m->lost_before_msgs;
+	st->lost_bytes += m->lost_before_bytes;
+	if (m->event != UC_MSG_DATA)
+		return;
+	st->messages++;
+	st->bytes += m->len;
+	st->stored += m->stored;
+	st->truncated += m->len - m->caplen;
+	if (m->stored < m->caplen) {
+		st->lost_msgs++;
+		st->lost_bytes += m->caplen - m->stored;
+	}
+}
+
+static int deliver(struct uc_session *s, struct uc_message *m)
+{
+	count(&s->stats, m);
+	if (!s->delivering || !s->fn)
+		return 0;
+	if (m->event == UC_MSG_DATA)
+		s->delivered++;
+	if (s->fn(m, s->ctx))
+		s->delivering = false;
+	return 0;
+}
+
+static int on_assembled(const struct uc_rec_message *r, const uint8_t *data, uint32_t stored,
+			void *ctx)
+{
+	struct uc_session *s = ctx;
+	struct uc_message m;
+
+	if (!paths_match(s, r))
+		return 0;
+	message_from_record(&m, r, s->wall_offset_ns);
+	m.data = data;
+	m.stored = stored;
+	return deliver(s, &m);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct uc_session *s = ctx;
+
+	uc_assembler_feed(s->assembler, data, size, on_assembled, s);
+	return 0; /* a malformed record is dropped; the rest of the ring still counts */
+}
+
+int uc_session_poll(struct uc_session *s, int timeout_ms, uc_message_fn fn, void *ctx)
+{
+	int ret;
+
+	if (s->stopped)
+		return 0;
+	s->fn = fn;
+	s->ctx = ctx;
+	s->delivered = 0;
+	ret = ring_buffer__poll(s->ring, timeout_ms);
+	s->fn = NULL;
+	if (ret < 0 && ret != -EINTR) {
+		errno = -ret;
+		return -1;
+	}
+	return s->delivered;
+}
+
+/* Messages the ring had no room for and that no later message of their socket pair reported. */
+static void deliver_leftover_losses(struct uc_session *s)
+{
+	int fd = bpf_map__fd(s->skel->maps.losses);
+	struct uc_loss_key key, next, *prev = NULL;
+	struct uc_loss loss;
+	struct uc_message m;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &loss) != 0)
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.ts_ns = now_ns();
+		m.event = UC_MSG_LOST;
+		m.own_ino = key.own_ino;
+		m.peer_ino = key.peer_ino;
+		m.lost_before_bytes = loss.bytes;
+		m.lost_before_msgs = (uint32_t)loss.msgs;
+		deliver(s, &m);
+	}
+}
+
+static uint64_t hook_misses(struct uc_session *s)
+{
+	struct bpf_program *progs[] = { s->skel->progs.on_sys_enter, s->skel->progs.on_sys_exit };
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len) == 0)
+			total += info.recursion_misses;
+	}
+	return total;
+}
+
+int uc_session_stop(struct uc_session *s, uc_message_fn fn, void *ctx)
+{
+	int ret;
+
+	if (s->stopped)
+		return 0;
+	unixcap_bpf__detach(s->skel);
+	s->fn = fn;
+	s->ctx = ctx;
+	ret = ring_buffer__consume(s->ring);
+	uc_assembler_flush(s->assembler, on_assembled, s);
+	deliver_leftover_losses(s);
+	s->stats.hook_misses = hook_misses(s);
+	s->fn = NULL;
+	s->stopped = true;
+	return ret < 0 ? -1 : 0;
+}
+
+void uc_session_stats(const struct uc_session *s, struct uc_stats *out)
+{
+	*out = s->stats;
+}
+
+const char *uc_session_hooks(const struct uc_session *s)
+{
+	return s->hooks;
+}
+
+void uc_session_close(struct uc_session *s)
+{
+	if (!s)
+		return;
+	ring_buffer__free(s->ring);
+	uc_assembler_free(s->assembler);
+	unixcap_bpf__destroy(s->skel);
+	free(s);
+}
+
+const char *uc_sock_type_name(unsigned type)
+{
+	switch (type) {
+	case 1: return "stream";
+	case 2: return "dgram";
+	case 5: return "seqpacket";
+	default: return "unknown";
+	}
+}
+
+unsigned uc_sock_type_parse(const char *name)
+{
+	static const unsigned types[] = { 1, 2, 5 };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(name, uc_sock_type_name(types[i])) == 0)
+			return types[i];
+	return 0;
+}

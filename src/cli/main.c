@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* unixcap: parse options, open the output, capture until told to stop, summarise. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture/capture.h"
+#include "cli/options.h"
+#include "sinks/pcap_sink.h"
+#include "sinks/text.h"
+
+struct run {
+	struct uc_cli cli;
+	struct uc_pcap_sink *pcap;     /* -w */
+	struct uc_text_options text;   /* otherwise */
+	int out_fd;
+	uint64_t delivered;
+	int write_errno;               /* first output error */
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* Handlers are set even when a script started us in the background, where SIGINT is ignored. */
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = request_stop };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a vanished reader shows up as EPIPE and ends the capture */
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static int on_message(const struct uc_message *m, void *ctx)
+{
+	struct run *r = ctx;
+	int ret;
+
+	ret = r->pcap ? uc_pcap_write(r->pcap, m) : uc_text_write(stdout, &r->text, m);
+	if (ret < 0 && !r->write_errno) {
+		r->write_errno = errno ? errno : EIO;
+		stop_requested = 1;
+		return 1;
+	}
+	if (m->event == UC_MSG_DATA && ++r->delivered == r->cli.count) {
+		stop_requested = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void describe_filter(const struct uc_filter *f, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < f->n_paths && used < len; i++)
+		used += (size_t)snprintf(out + used, len - used, " --path %s", f->paths[i]);
+	for (unsigned i = 0; i < f->n_pids && used < len; i++)
+		used += (size_t)snprintf(out + used, len - used, " --pid %u", f->pids[i]);
+	if (f->comm && used < len)
+		used += (size_t)snprintf(out + used, len - used, " --comm %s", f->comm);
+	for (unsigned t = 1; t < 8 && used < len; t++)
+		if (f->type_mask & (1u << t))
+			used += (size_t)snprintf(out + used, len - used, " --type %s", uc_sock_type_name(t));
+}
+
+/* The output is opened before any hook is attached, so a bad -w costs nothing. */
+static int open_output(struct run *r, const char *filter)
+{
+	char desc[1200], host[256] = "localhost";
+
+	r->out_fd = STDOUT_FILENO;
+	if (!r->cli.write_path) {
+		r->text.payload = r->cli.payload;
+		r->text.verbose = r->cli.capture.verbose;
+		r->text.flush_each = r->cli.flush_each || isatty(STDOUT_FILENO);
+		return 0;
+	}
+	if (strcmp(r->cli.write_path, "-") != 0) {
+		r->out_fd = open(r->cli.write_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (r->out_fd < 0) {
+			fprintf(stderr, "unixcap: cannot write '%s': %s\n", r->cli.write_path,
+				strerror(errno));
+			return -1;
+		}
+	}
+	gethostname(host, sizeof(host) - 1);
+	snprintf(desc, sizeof(desc), "AF_UNIX sockets on %s%s%s", host, filter[0] ? ", filter:" : "",
+		 filter);
+	r->pcap = uc_pcap_open(r->out_fd, r->cli.flush_each, desc);
+	if (!r->pcap) {
+		fprintf(stderr, "unixcap: cannot write '%s': %s\n", r->cli.write_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int capture(struct run *r, struct uc_session *s)
+{
+	while (!stop_requested) {
+		if (uc_session_poll(s, 100, on_message, r) < 0) {
+			fprintf(stderr, "unixcap: reading the ring buffer failed: %s\n", strerror(errno));
+			return -1;
+		}
+	}
+	if (uc_session_stop(s, on_message, r) < 0) {
+		fprintf(stderr, "unixcap: draining the ring buffer failed: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Closes the output (statistics block, flush) and says what was captured and lost. */
+static int finish(struct run *r, struct uc_session *s)
+{
+	struct uc_stats st;
+	int ret = 0;
+
+	uc_session_stats(s, &st);
+	if (r->pcap && uc_pcap_close(r->pcap, &st, now_ns()) < 0 && !r->write_errno)
+		r->write_errno = errno;
+	if (!r->pcap && fflush(stdout) != 0 && !r->write_errno)
+		r->write_errno = errno;
+	if (r->out_fd != STDOUT_FILENO && close(r->out_fd) < 0 && !r->write_errno)
+		r->write_errno = errno;
+	if (r->write_errno && r->write_errno != EPIPE) {
+		fprintf(stderr, "unixcap: writing %s failed: %s\n",
+			r->cli.write_path ? r->cli.write_path : "the text dump", strerror(r->write_errno));
+		ret = -1;
+	}
+	fprintf(stderr, "%llu messages captured, %llu lost\n", (unsigned long long)st.messages,
+		(unsigned long long)st.lost_msgs);
+	if (r->cli.capture.verbose)
+		fprintf(stderr, "%llu bytes sent, %llu stored, %llu lost, %llu left out by -s\n",
+			(unsigned long long)st.bytes, (unsigned long long)st.stored,
+			(unsigned long long)st.lost_bytes, (unsigned long long)st.truncated);
+	if (st.hook_misses)
+		fprintf(stderr, "unixcap: the kernel skipped our hooks %llu times (a hook was already "
+				"running on that CPU): messages sent then are missing\n",
+			(unsigned long long)st.hook_misses);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct run r = { 0 };
+	char err[512], filter[1024];
+	struct uc_session *s;
+	int status;
+
+	if (uc_cli_parse(argc, argv, &r.cli, err, sizeof(err)) < 0) {
+		fprintf(stderr, "unixcap: %s\n", err);
+		return 2;
+	}
+	if (r.cli.help || r.cli.version) {
+		r.cli.help ? uc_cli_usage(stdout) : (void)puts("unixcap " UNIXCAP_VERSION);
+		return 0;
+	}
+	describe_filter(&r.cli.capture.filter, filter, sizeof(filter));
+	install_signals();
+	if (open_output(&r, filter) < 0)
+		return 1;
+	s = uc_session_open(&r.cli.capture, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "unixcap: %s\n", err);
+		if (r.pcap)
+			uc_pcap_close(r.pcap, NULL, 0);
+		return 1;
+	}
+	if (r.cli.capture.verbose)
+		fprintf(stderr, "unixcap: %s\n", uc_session_hooks(s));
+	fprintf(stderr, "unixcap: listening on AF_UNIX sockets%s%s\n", filter[0] ? ", filter:" : "",
+		filter);
+	status = capture(&r, s);
+	status = finish(&r, s) < 0 || status < 0 ? 1 : 0;
+	uc_session_close(s);
+	return status;
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Command-line options, parsed and checked before anything is opened or attached. */
+#include "cli/options.h"
+
+#include "capture/names.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_PATH = 256, OPT_PID, OPT_COMM, OPT_TYPE, OPT_VERSION };
+
+static const struct option long_options[] = {
+	{ "path", required_argument, NULL, OPT_PATH },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "type", required_argument, NULL, OPT_TYPE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+void uc_cli_usage(FILE *out)
+{
+	fputs("usage: unixcap [options]\n"
+	      "Capture the messages that flow over AF_UNIX sockets (needs root).\n\n"
+	      "  -w FILE        write pcapng to FILE ('-' for stdout) instead of the text dump\n"
+	      "  -U             write each packet or message out at once (for pipes)\n"
+	      "  -c N           stop after N messages\n"
+	      "  -s N           keep at most N bytes of each message (0: all, the default)\n"
+	      "  -B KIB         ring buffer size in KiB (default 65536)\n"
+	      "  -x, -X, -A     payload as hex, hex and ASCII, ASCII (text dump)\n"
+	      "  -q             headers only (text dump)\n"
+	      "  -v             more detail (tid, uid, syscall; byte counts at exit); -vv: libbpf log\n"
+	      "  --path P       only sockets either end of which is bound to P: a path, a glob\n"
+	      "                 with '*', or @name for an abstract name (repeatable, up to 8)\n"
+	      "  --pid N        only traffic where process N is either end (repeatable, up to 8)\n"
+	      "  --comm NAME    only traffic where a process named NAME is either end\n"
+	      "  --type T       stream, dgram or seqpacket (repeatable or comma-separated)\n"
+	      "  -h, --help     this help\n"
+	      "  --version      print the version\n\n"
+	      "Exit status: 0 done, 1 runtime error, 2 usage error.\n",
+	      out);
+}
+
+__attribute__((format(printf, 3, 4)))
+static int usage_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Whole decimal numbers only: "12x", "-1" and overflow are errors, not 12, a wrap or a clamp. */
+static int parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_types(const char *text, unsigned *mask, char *err, size_t errlen)
+{
+	char copy[64], *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", text);
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		unsigned type = uc_sock_type_parse(t);
+
+		if (!type)
+			return usage_error(err, errlen,
+					   "invalid --type '%s': expected stream, dgram or seqpacket",
+					   t);
+		*mask |= 1u << type;
+	}
+	return 0;
+}
+
+static int parse_filter_option(int opt, const char *arg, struct uc_filter *f, char *err,
+			       size_t errlen)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case OPT_PATH: {
+		struct uc_pattern kernel;
+		char raw[UC_PATH_LEN];
+		size_t raw_len;
+
+		if (f->n_paths == UC_MAX_PATHS)
+			return usage_error(err, errlen, "too many --path options (at most 8)");
+		if (uc_pattern_compile(arg, &kernel, raw, &raw_len, err, errlen) < 0)
+			return -1;
+		f->paths[f->n_paths++] = arg;
+		return 0;
+	}
+	case OPT_PID:
+		if (parse_number(arg, 1, 4194304, &v) < 0)
+			return usage_error(err, errlen, "invalid --pid '%s': expected a process id",
+					   arg);
+		if (f->n_pids == UC_MAX_PID_FILTERS)
+			return usage_error(err, errlen, "too many --pid options (at most 8)");
+		f->pids[f->n_pids++] = (uint32_t)v;
+		return 0;
+	case OPT_COMM:
+		if (!arg[0] || strlen(arg) > 15)
+			return usage_error(err, errlen,
+					   "invalid --comm '%s': a process name has 1 to 15 characters",
+					   arg);
+		f->comm = arg;
+		return 0;
+	default:
+		return parse_types(arg, &f->type_mask, err, errlen);
+	}
+}
+
+static int parse_number_option(int opt, const char *arg, struct uc_cli *cli, char *err,
+			       size_t errlen)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case 'c':
+		if (parse_number(arg, 1, UINT64_MAX, &v) < 0)
+			return usage_error(err, errlen, "invalid -c '%s': expected a count of 1 or more",
+					   arg);
+		cli->count = v;
+		return 0;
+	case 's':
+		if (parse_number(arg, 0, UINT32_MAX, &v) < 0)
+			return usage_error(err, errlen, "invalid -s '%s': expected a byte count (0: all)",
+					   arg);
+		cli->capture.snaplen = (uint32_t)v;
+		return 0;
+	default: /* 'B' */
+		if (parse_number(arg, 64, 2097152, &v) < 0)
+			return usage_error(err, errlen,
+					   "invalid -B '%s': expected a size in KiB from 64 to 2097152",
+					   arg);
+		cli->capture.ring_kib = (uint32_t)v;
+		return 0;
+	}
+}
+
+int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t errlen)
+{
+	int opt;
+
+	memset(cli, 0, sizeof(*cli));
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":w:Uc:s:B:xXAqvh", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'w': cli->write_path = optarg; break;
+		case 'U': cli->flush_each = true; break;
+		case 'x': cli->payload = UC_TEXT_HEX; break;
+		case 'X': cli->payload = UC_TEXT_HEXASCII; break;
+		case 'A': cli->payload = UC_TEXT_ASCII; break;
+		case 'q': cli->payload = UC_TEXT_NONE; break;
+		case 'v': cli->capture.verbose++; break;
+		case 'h': cli->help = true; break;
+		case OPT_VERSION: cli->version = true; break;
+		case 'c': case 's': case 'B':
+			if (parse_number_option(opt, optarg, cli, err, errlen) < 0)
+				return -1;
+			break;
+		case OPT_PATH: case OPT_PID: case OPT_COMM: case OPT_TYPE:
+			if (parse_filter_option(opt, optarg, &cli->capture.filter, err, errlen) < 0)
+				return -1;
+			break;
+		case ':':
+			return usage_error(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error(err, errlen, "unknown option '%s' (see --help)",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Who talks to whom: each connection or datagram flow gets a unique synthetic IPv4 4-tuple,
+ * a client and a server side, and per-direction TCP sequence numbers. */
+#ifndef UNIXCAP_CONVERSATION_H
+#define UNIXCAP_CONVERSATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "sinks/synth.h"
+
+enum { UC_C2S = 0, UC_S2C = 1 }; /* direction index: client to server, server to client */
+
+struct uc_flow {
+	uint32_t index;     /* 1, 2, ... in order of first sight; never reused */
+	uint16_t sock_type;
+	bool tcp;           /* streams are TCP; datagram and seqpacket messages UDP */
+	struct synth_endpoint ends[2]; /* [UC_C2S] client, [UC_S2C] server */
+	uint64_t ino[2];               /* socket inode of client and server, 0 if unknown */
+	char path[2][UC_NAME_LEN];     /* address each side is bound to, "" if unnamed */
+	uint32_t next_seq[2];          /* TCP: next sequence number each way */
+	bool handshake_done;
+	bool fin[2];
+	char *keys[2];                 /* the table keys that lead here */
+	size_t all_index;              /* place in the list of live flows */
+};
+
+struct uc_conversations;
+
+struct uc_conversations *uc_conversations_new(void);
+/* The flow of a message and the direction its bytes go (*dir). Data messages create the flow
+ * on first sight; other events return NULL for a connection never seen. NULL on no memory. */
+struct uc_flow *uc_conversations_find(struct uc_conversations *c, const struct uc_message *m,
+				      int *dir, bool *created);
+/* Forgets a finished flow (both sides closed); its 4-tuple is never given out again. */
+void uc_conversations_retire(struct uc_conversations *c, struct uc_flow *f);
+size_t uc_conversations_live(const struct uc_conversations *c);
+/* Calls fn for every live flow (for end-of-capture statistics or names). */
+void uc_conversations_each(struct uc_conversations *c, void (*fn)(struct uc_flow *, void *),
+			   void *ctx);
+void uc_conversations_free(struct uc_conversations *c);
+
+/* Synthetic address plan, documented in the README. */
+#define UC_CLIENT_NET 0x0A010000u  /* 10.1.0.0/16: clients */
+#define UC_SERVER_NET 0x0A020000u  /* 10.2.0.0/16: servers, one address per socket path */
+#define UC_CLIENT_PORT_FIRST 60002 /* no Wireshark dissector claims 60002-65535 */
+#define UC_CLIENT_PORTS 5534
+#define UC_SERVER_PORT_DEFAULT 9   /* claimed by no dissector: payload shows as data */
+
+#endif

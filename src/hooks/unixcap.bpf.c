@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only)
+/* Kernel hooks: the syscall layer (tp_btf sys_enter/sys_exit) turns AF_UNIX sends into ring records. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "../records/record.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define AF_UNIX 1
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define TS_COMPAT 0x0002
+#define SHUT_WR 1
+#define SHUT_RDWR 2
+#define UIO_MAXIOV 1024
+#define MAX_LOOPS (1 << 23)
+
+/* x86_64 syscall numbers */
+#define NR_read 0
+#define NR_write 1
+#define NR_close 3
+#define NR_readv 19
+#define NR_writev 20
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_sendmsg 46
+#define NR_recvmsg 47
+#define NR_shutdown 48
+#define NR_preadv2 327
+#define NR_pwritev2 328
+
+/* Set by user space before load; the verifier sees them as constants. */
+const volatile __u32 self_tgid;
+const volatile __u32 snaplen;   /* 0 = whole messages */
+const volatile __u32 type_mask; /* bit (1 << SOCK_*) per accepted type; 0 = all */
+const volatile __u32 n_pids;
+const volatile __u32 pids[UC_MAX_PIDS];
+const volatile __u32 has_comm;
+const volatile char comm_filter[UC_COMM_LEN];
+const volatile __u32 n_patterns;
+const volatile struct uc_pattern patterns[UC_MAX_PATTERNS];
+const volatile __u64 wakeup_bytes; /* force a consumer wake-up past this much queued data */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20); /* resized by user space (-B) */
+} ring SEC(".maps");
+
+/* What sys_enter saw, for sys_exit of the same thread. */
+struct pending {
+	__u64 args[6];
+	__u64 sk;
+	__u64 own_ino;
+	__u64 peer_ino; /* for close: read while the socket is still whole */
+	__u32 nr;
+	__u16 sock_type;
+	__u16 event;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH); /* a thread killed mid-syscall never reaches sys_exit */
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pending);
+} pending_by_tid SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct uc_loss_key);
+	__type(value, struct uc_loss);
+} losses SEC(".maps");
+
+struct msg_seq {
+	__u64 next;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct msg_seq);
+} msg_seqs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct uc_counters);
+} counters SEC(".maps");
+
+/* Partial chunks are assembled here, since ring reservations need a constant size. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct uc_rec_data);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct uc_rec_message);
+} head_scratch SEC(".maps");
+
+/* Kernels before 6.13 count file references in f_count. */
+struct file___old {
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct uc_counters *my_counters(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline __u64 ring_flags(void)
+{
+	return bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) > wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									  : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, __u32 fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/* The AF_UNIX sock behind fd, or NULL. */
+static __always_inline struct sock *unix_sock_of(struct file *file, __u16 *type)
+{
+	struct socket *sock;
+	struct sock *sk;
+	__u16 mode;
+
+	if (!file)
+		return NULL;
+	mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+		return NULL;
+	*type = BPF_CORE_READ(sock, type);
+	return sk;
+}
+
+static __always_inline __u64 sk_inode(struct sock *sk)
+{
+	struct socket *sock;
+
+	if (!sk)
+		return 0;
+	if (bpf_core_field_exists(sk->sk_ino))
+		return BPF_CORE_READ(sk, sk_ino);
+	sock = BPF_CORE_READ(sk, sk_socket);
+	if (!sock)
+		return 0; /* orphaned: its owner has closed it */
+	return BPF_CORE_READ(container_of(sock, struct socket_alloc, socket), vfs_inode.i_ino);
+}
+
+static __always_inline struct sock *unix_peer(struct sock *sk)
+{
+	return BPF_CORE_READ((struct unix_sock *)sk, peer);
+}
+
+static __always_inline bool is_last_reference(struct file *file)
+{
+	if (bpf_core_field_exists(file->f_ref))
+		return BPF_CORE_READ(file, f_ref.refcnt.counter) == 0; /* FILE_REF_ONEREF */
+	return BPF_CORE_READ((struct file___old *)file, f_count.counter) == 1;
+}
+
+static __always_inline __u32 pid_nr_of(struct pid *pid)
+{
+	return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
+}
+
+/* comm of the task behind a struct pid (the process that owns the peer end). */
+static __always_inline bool pid_comm(struct pid *pid, char comm[UC_COMM_LEN])
+{
+	struct hlist_node *first;
+	struct task_struct *task;
+
+	if (!pid)
+		return false;
+	first = BPF_CORE_READ(pid, tasks[PIDTYPE_PID].first);
+	if (!first)
+		return false;
+	task = (void *)first - bpf_core_field_offset(struct task_struct, pid_links);
+	return bpf_probe_read_kernel_str(comm, UC_COMM_LEN, &task->comm) > 0;
+}
+
+static __always_inline bool comm_equal(const char *a)
+{
+	for (int i = 0; i < UC_COMM_LEN; i++) {
+		if (a[i] != comm_filter[i])
+			return false;
+		if (!a[i])
+			break;
+	}
+	return true;
+}
+
+/* --pid and --comm match either end: this process or the one that owns the peer end. */
+static __always_inline bool process_matches(struct sock *sk, __u32 tgid)
+{
+	struct pid *peer_pid = NULL;
+	char comm[UC_COMM_LEN] = {};
+
+	if (n_pids || has_comm)
+		peer_pid = BPF_CORE_READ(sk, sk_peer_pid);
+	if (n_pids) {
+		__u32 peer_tgid = pid_nr_of(peer_pid);
+		bool hit = false;
+
+		for (int i = 0; i < UC_MAX_PIDS && i < n_pids; i++)
+			if (pids[i] == tgid || pids[i] == peer_tgid)
+				hit = true;
+		if (!hit)
+			return false;
+	}
+	if (has_comm) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (comm_equal(comm))
+			return true;
+		return pid_comm(peer_pid, comm) && comm_equal(comm);
+	}
+	return true;
+}
+
+static __always_inline bool type_matches(__u16 type)
+{
+	return !type_mask || (type < 32 && (type_mask & (1u << type)));
+}
+
+static __always_inline bool is_send(__u32 nr)
+{
+	return nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg ||
+	       nr == NR_pwritev2;
+}
+
+static __always_inline bool is_recv(__u32 nr)
+{
+	return nr == NR_read || nr == NR_readv || nr == NR_recvfrom || nr == NR_recvmsg ||
+	       nr == NR_preadv2;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *task;
+	struct pending p = {};
+	struct file *file;
+	struct sock *sk;
+
+	if (!is_send(id) && !is_recv(id) && id != NR_close && id != NR_shutdown)
+		return 0;
+	if ((pid_tgid >> 32) == self_tgid)
+		return 0; /* our own output may go to a unix socket (journald) */
+	task = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+		return 0; /* 32-bit syscall numbers differ */
+	p.args[0] = BPF_CORE_READ(regs, di);
+	file = fd_file(task, (__u32)p.args[0]);
+	sk = unix_sock_of(file, &p.sock_type);
+	if (!sk || !type_matches(p.sock_type) || !process_matches(sk, pid_tgid >> 32))
+		return 0;
+	if (id == NR_close && !is_last_reference(file))
+		return 0;
+	p.args[1] = BPF_CORE_READ(regs, si);
+	p.args[2] = BPF_CORE_READ(regs, dx);
+	p.args[3] = BPF_CORE_READ(regs, r10);
+	p.args[4] = BPF_CORE_READ(regs, r8);
+	p.args[5] = BPF_CORE_READ(regs, r9);
+	p.nr = id;
+	p.sk = (__u64)sk;
+	p.own_ino = BPF_CORE_READ(file, f_inode, i_ino);
+	if (id == NR_close)
+		p.peer_ino = sk_inode(unix_peer(sk));
+	bpf_map_update_elem(&pending_by_tid, (__u32 *)&pid_tgid, &p, BPF_ANY);
+	return 0;
+}
+
+/* Bounds a sun_path length in the very register later passed as a size: a clamp written in C
+ * lets clang test a copy, and the verifier then rejects the unbounded original. */
+static __always_inline __u64 clamp_path_len(int len)
+{
+	__u64 n = len > 0 ? (__u64)len : 0;
+
+	asm volatile("if %[n] <= %[max] goto +1; %[n] = %[max]" : [n] "+r"(n) : [max] "i"(UC_PATH_LEN));
+	return n;
+}
+
+static __always_inline __u8 read_addr_path(struct unix_address *addr, char *out)
+{
+	__u64 len;
+
+	if (!addr)
+		return 0;
+	len = clamp_path_len(BPF_CORE_READ(addr, len) - (int)sizeof(__u16));
+	if (len && bpf_probe_read_kernel(out, len, &addr->name[0].sun_path))
+		return 0;
+	return len;
+}
+
+/* The destination given to sendto/sendmsg, for unconnected datagram sockets. */
+static __always_inline __u8 read_user_dest(const void *uaddr, int namelen, char *out)
+{
+	__u64 len = clamp_path_len(namelen - (int)sizeof(__u16));
+
+	if (!uaddr || !len || bpf_probe_read_user(out, len, uaddr + sizeof(__u16)))
+		return 0;
+	return len;
+}
+
+static __always_inline bool pattern_hits(const volatile struct uc_pattern *pat, const char *path,
+					 __u32 len)
+{
+	__u32 plen = pat->prefix_len, slen = pat->suffix_len;
+
+	if (!pat->has_star ? len != plen : len < plen + slen)
+		return false;
+	for (__u32 i = 0; i < UC_PATH_LEN && i < plen; i++)
+		if (path[i] != pat->prefix[i])
+			return false;
+	for (__u32 i = 0; i < UC_PATH_LEN && i < slen; i++) {
+		__u32 at = len - slen + i;
+
+		if (at >= UC_PATH_LEN || path[at] != pat->suffix[i])
+			return false;
+	}
+	return true;
+}
+
+/* Filesystem paths may carry the terminating NUL in their length; abstract names never. */
+static __always_inline __u32 path_strlen(const char *path, __u32 len)
+{
+	if (len && len <= UC_PATH_LEN && path[0] && path[(len - 1) & 0x7f] == 0)
+		return len - 1;
+	return len;
+}
+
+static __always_inline bool path_matches(const struct uc_rec_message *m)
+{
+	__u32 own = path_strlen(m->own_path, m->own_path_len);
+	__u32 peer = path_strlen(m->peer_path, m->peer_path_len);
+
+	if (!n_patterns)
+		return true;
+	for (int i = 0; i < UC_MAX_PATTERNS && i < n_patterns; i++)
+		if ((own && pattern_hits(&patterns[i], m->own_path, own)) ||
+		    (peer && pattern_hits(&patterns[i], m->peer_path, peer)))
+			return true;
+	return false;
+}
+
+static __always_inline void note_lost_message(const struct uc_rec_message *m, __u32 len)
+{
+	struct uc_loss_key key = { .own_ino = m->own_ino, .peer_ino = m->peer_ino };
+	struct uc_loss fresh = {
+		.bytes = m->lost_before_bytes + len, .msgs = m->lost_before_msgs + 1,
+	};
+	struct uc_counters *c = my_counters();
+	struct uc_loss *have;
+
+	if (c) {
+		c->ring_full++;
+		c->lost_msgs++;
+		c->lost_bytes += len;
+	}
+	have = bpf_map_lookup_elem(&losses, &key);
+	if (have) {
+		__sync_fetch_and_add(&have->bytes, fresh.bytes);
+		__sync_fetch_and_add(&have->msgs, fresh.msgs);
+	} else {
+		bpf_map_update_elem(&losses, &key, &fresh, BPF_NOEXIST);
+	}
+}
+
+static __always_inline void take_earlier_losses(struct uc_rec_message *m)
+{
+	struct uc_loss_key key = { .own_ino = m->own_ino, .peer_ino = m->peer_ino };
+	struct uc_loss *have = bpf_map_lookup_elem(&losses, &key);
+
+	if (!have)
+		return;
+	m->lost_before_bytes = have->bytes;
+	m->lost_before_msgs = have->msgs;
+	bpf_map_delete_elem(&losses, &key);
+}
+
+static __always_inline __u64 next_msg_id(__u32 cpu)
+{
+	__u32 zero = 0;
+	struct msg_seq *seq = bpf_map_lookup_elem(&msg_seqs, &zero);
+
+	if (!seq)
+		return 0;
+	return ((__u64)cpu << 48) | ++seq->next;
+}
+
+/* Where the payload of a send lives: one buffer or an iovec array. */
+static __always_inline void payload_source(const struct pending *p, __u64 *buf, __u64 *iov,
+					   __u32 *iov_cnt, const void **dest, int *dest_len)
+{
+	struct user_msghdr mh = {};
+
+	*buf = 0, *iov = 0, *iov_cnt = 0, *dest = NULL, *dest_len = 0;
+	switch (p->nr) {
+	case NR_write:
+		*buf = p->args[1];
+		break;
+	case NR_sendto:
+		*buf = p->args[1];
+		*dest = (const void *)p->args[4];
+		*dest_len = (int)p->args[5];
+		break;
+	case NR_writev:
+	case NR_pwritev2:
+		*iov = p->args[1];
+		*iov_cnt = (__u32)p->args[2];
+		break;
+	case NR_sendmsg:
+		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)p->args[1]))
+			break;
+		*iov = (__u64)mh.msg_iov;
+		*iov_cnt = (__u32)mh.msg_iovlen;
+		*dest = mh.msg_name;
+		*dest_len = mh.msg_namelen;
+		break;
+	}
+	if (*iov_cnt > UIO_MAXIOV)
+		*iov_cnt = UIO_MAXIOV;
+}
+
+struct copy_state {
+	__u64 msg_id;
+	__u64 iov;       /* user iovec array, 0 for a single buffer */
+	__u64 base;      /* current user segment */
+	__u64 seg_left;  /* bytes left in it */
+	__u32 iov_next;
+	__u32 iov_cnt;
+	__u32 offset;    /* within the message */
+	__u32 left;      /* bytes still to copy */
+	__u32 cpu;
+	__u32 failed;    /* 1: ring full, 2: unreadable user memory */
+};
+
+static __always_inline int emit_chunk(struct copy_state *s, __u32 n)
+{
+	struct uc_rec_data *rec;
+	__u32 zero = 0;
+
+	if (n == UC_CHUNK) {
+		rec = bpf_ringbuf_reserve(&ring, sizeof(*rec), 0);
+		if (!rec)
+			return 1;
+		if (bpf_probe_read_user(rec->data, UC_CHUNK, (void *)s->base)) {
+			bpf_ringbuf_discard(rec, 0);
+			return 2;
+		}
+	} else {
+		rec = bpf_map_lookup_elem(&scratch, &zero);
+		if (!rec)
+			return 1;
+		if (bpf_probe_read_user(rec->data, n & (UC_CHUNK - 1), (void *)s->base))
+			return 2;
+	}
+	rec->head.kind = UC_REC_DATA;
+	rec->head.cpu = s->cpu;
+	rec->head.msg_id = s->msg_id;
+	rec->offset = s->offset;
+	rec->len = n;
+	if (n == UC_CHUNK) {
+		bpf_ringbuf_submit(rec, ring_flags());
+		return 0;
+	}
+	return bpf_ringbuf_output(&ring, rec, offsetof(struct uc_rec_data, data) + (n & (UC_CHUNK - 1)),
+				  ring_flags()) ? 1 : 0;
+}
+
+static long copy_step(__u64 index, struct copy_state *s)
+{
+	struct iovec v;
+	__u32 n;
+
+	if (!s->left)
+		return 1;
+	if (!s->seg_left) {
+		if (!s->iov || s->iov_next >= s->iov_cnt ||
+		    bpf_probe_read_user(&v, sizeof(v), (struct iovec *)s->iov + s->iov_next)) {
+			s->failed = 2;
+			return 1;
+		}
+		s->iov_next++;
+		s->base = (__u64)v.iov_base;
+		s->seg_left = v.iov_len;
+		return 0;
+	}
+	n = s->left < UC_CHUNK ? s->left : UC_CHUNK;
+	if (n > s->seg_left)
+		n = s->seg_left;
+	s->failed = emit_chunk(s, n);
+	if (s->failed)
+		return 1;
+	s->base += n;
+	s->seg_left -= n;
+	s->offset += n;
+	s->left -= n;
+	return 0;
+}
+
+static __always_inline void copy_payload(__u64 msg_id, __u32 cpu,
+					 __u32 caplen, __u64 buf, __u64 iov, __u32 iov_cnt)
+{
+	struct copy_state s = {
+		.msg_id = msg_id, .iov = iov, .iov_cnt = iov_cnt, .left = caplen, .cpu = cpu,
+		.base = buf, .seg_left = buf ? caplen : 0,
+	};
+	struct uc_counters *c = my_counters();
+	__u32 loops = caplen / UC_CHUNK + 2 * iov_cnt + 2;
+
+	bpf_loop(loops < MAX_LOOPS ? loops : MAX_LOOPS, copy_step, &s, 0);
+	if (!c)
+		return;
+	c->msgs++;
+	c->bytes += caplen;
+	if (s.left) {
+		c->lost_msgs++;
+		c->lost_bytes += s.left;
+		if (s.failed == 2)
+			c->unreadable++;
+		else
+			c->ring_full++;
+	}
+}
+
+static __always_inline void fill_identity(struct uc_rec_message *m, const struct pending *p,
+					  struct sock *peer, __u64 pid_tgid)
+{
+	m->ktime_ns = bpf_ktime_get_ns();
+	m->own_ino = p->own_ino;
+	m->peer_ino = sk_inode(peer);
+	m->pid = pid_tgid >> 32;
+	m->tid = (__u32)pid_tgid;
+	m->uid = (__u32)bpf_get_current_uid_gid();
+	m->sock_type = p->sock_type;
+	m->syscall = p->nr;
+	bpf_get_current_comm(m->comm, sizeof(m->comm));
+}
+
+/* Close, shutdown and end-of-file: connection events without payload. */
+static __always_inline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid)
+{
+	struct sock *sk = (struct sock *)p->sk;
+	struct uc_rec_message *m;
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	m = bpf_ringbuf_reserve(&ring, sizeof(*m), 0);
+	if (!m)
+		return;
+	__builtin_memset(m, 0, sizeof(*m));
+	m->head.kind = UC_REC_MESSAGE;
+	m->head.cpu = cpu;
+	m->head.msg_id = next_msg_id(cpu);
+	m->event = event;
+	fill_identity(m, p, event == UC_EV_CLOSE ? NULL : unix_peer(sk), pid_tgid);
+	if (event == UC_EV_CLOSE)
+		m->peer_ino = p->peer_ino;
+	bpf_ringbuf_submit(m, ring_flags());
+}
+
+static __always_inline void emit_send(const struct pending *p, __u32 len, __u64 pid_tgid)
+{
+	struct sock *sk = (struct sock *)p->sk, *peer = unix_peer(sk);
+	__u32 cpu = bpf_get_smp_processor_id(), zero = 0;
+	__u32 iov_cnt, caplen = snaplen && snaplen < len ? snaplen : len;
+	struct uc_rec_message *m;
+	__u64 buf, iov;
+	const void *dest;
+	int dest_len;
+
+	/* Built aside, so a message the path filter rejects costs no ring space and a message
+	 * the ring has no room for is known to be one the user asked for. */
+	m = bpf_map_lookup_elem(&head_scratch, &zero);
+	if (!m)
+		return;
+	__builtin_memset(m, 0, sizeof(*m));
+	payload_source(p, &buf, &iov, &iov_cnt, &dest, &dest_len);
+	fill_identity(m, p, peer, pid_tgid);
+	m->own_path_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)sk, addr), m->own_path);
+	if (dest)
+		m->peer_path_len = read_user_dest(dest, dest_len, m->peer_path);
+	else if (peer)
+		m->peer_path_len =
+			read_addr_path(BPF_CORE_READ((struct unix_sock *)peer, addr), m->peer_path);
+	if (!path_matches(m))
+		return;
+	m->head.kind = UC_REC_MESSAGE;
+	m->head.cpu = cpu;
+	m->head.msg_id = next_msg_id(cpu);
+	m->event = UC_EV_DATA;
+	m->len = len;
+	m->caplen = caplen;
+	take_earlier_losses(m);
+	if (bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags())) {
+		note_lost_message(m, len);
+		return;
+	}
+	copy_payload(m->head.msg_id, cpu, caplen, buf, iov, iov_cnt);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct pending *found, p;
+
+	found = bpf_map_lookup_elem(&pending_by_tid, &tid);
+	if (!found)
+		return 0;
+	p = *found;
+	bpf_map_delete_elem(&pending_by_tid, &tid);
+	if (p.nr != BPF_CORE_READ(regs, orig_ax))
+		return 0; /* a stale entry: this thread's earlier sys_exit was skipped */
+	if (is_send(p.nr) && ret > 0)
+		emit_send(&p, (__u32)ret, pid_tgid);
+	else if (is_recv(p.nr) && ret == 0 && p.sock_type != 2 /* SOCK_DGRAM */ &&
+		 !((p.nr == NR_read || p.nr == NR_recvfrom) && p.args[2] == 0))
+		emit_event(&p, UC_EV_EOF, pid_tgid);
+	else if (p.nr == NR_shutdown && ret == 0 && (p.args[1] == SHUT_WR || p.args[1] == SHUT_RDWR))
+		emit_event(&p, UC_EV_SHUTDOWN, pid_tgid);
+	else if (p.nr == NR_close && ret == 0)
+		emit_event(&p, UC_EV_CLOSE, pid_tgid);
+	return 0;
+}

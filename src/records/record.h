@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* Records that cross from the kernel hooks to user space through the ring buffer. */
+#ifndef UNIXCAP_RECORD_H
+#define UNIXCAP_RECORD_H
+
+/* Plain fixed-width types only: this header is included by the BPF side (vmlinux.h types)
+ * and by user space (<stdint.h> via the includer). */
+
+#define UC_COMM_LEN 16
+#define UC_PATH_LEN 108 /* sizeof(sun_path) */
+#define UC_CHUNK 16384  /* payload bytes per data record */
+#define UC_MAX_PATTERNS 8
+#define UC_MAX_PIDS 8
+
+enum uc_record_kind {
+	UC_REC_MESSAGE = 1, /* metadata of one send; data records follow */
+	UC_REC_DATA = 2,    /* a slice of a message's payload */
+};
+
+enum uc_event {
+	UC_EV_DATA = 1,     /* a message was sent */
+	UC_EV_CLOSE = 2,    /* the last fd of the socket was closed */
+	UC_EV_SHUTDOWN = 3, /* shutdown(SHUT_WR or SHUT_RDWR) */
+	UC_EV_EOF = 4,      /* a stream read returned 0: the peer has closed its side */
+};
+
+enum uc_sock_type { UC_STREAM = 1, UC_DGRAM = 2, UC_SEQPACKET = 5 }; /* SOCK_* values */
+
+struct uc_record_head {
+	__u32 kind;
+	__u32 cpu;    /* records of one CPU arrive in the order that CPU produced them */
+	__u64 msg_id; /* unique per message: (cpu << 48) | per-cpu counter */
+};
+
+struct uc_rec_message {
+	struct uc_record_head head;
+	__u64 ktime_ns; /* CLOCK_MONOTONIC */
+	__u64 own_ino;
+	__u64 peer_ino;
+	__u64 lost_before_bytes; /* bytes of earlier messages on this socket pair not recorded */
+	__u32 lost_before_msgs;
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__u32 len;    /* bytes the syscall moved */
+	__u32 caplen; /* bytes that data records will carry if none is lost: min(len, snaplen) */
+	__u16 event;
+	__u16 sock_type;
+	__u16 syscall; /* syscall number, for -v */
+	__u8 own_path_len;  /* sun_path bytes; 0 = unnamed; abstract names start with a NUL */
+	__u8 peer_path_len;
+	char comm[UC_COMM_LEN];
+	char own_path[UC_PATH_LEN];
+	char peer_path[UC_PATH_LEN]; /* connected peer, or the destination of an unconnected send */
+};
+
+struct uc_rec_data {
+	struct uc_record_head head;
+	__u32 offset; /* within the message */
+	__u32 len;
+	__u8 data[UC_CHUNK];
+};
+
+/* One --path pattern as the kernel checks it: exact, or prefix*suffix around the '*'s
+ * (user space confirms patterns with more than one '*'). Abstract names start with a NUL. */
+struct uc_pattern {
+	__u8 prefix_len;
+	__u8 suffix_len;
+	__u8 has_star;
+	__u8 pad;
+	char prefix[UC_PATH_LEN];
+	char suffix[UC_PATH_LEN];
+};
+
+/* Messages that could not be recorded at all, keyed by socket pair, reported with the next
+ * message of the pair or read by user space at the end. */
+struct uc_loss_key {
+	__u64 own_ino;
+	__u64 peer_ino;
+};
+
+struct uc_loss {
+	__u64 bytes;
+	__u64 msgs;
+};
+
+/* Per-CPU counters read by user space for the exit summary. */
+struct uc_counters {
+	__u64 msgs;          /* messages matched by the filters */
+	__u64 bytes;         /* bytes of those messages */
+	__u64 lost_msgs;     /* messages with any byte not stored */
+	__u64 lost_bytes;    /* bytes not stored (excluding -s truncation) */
+	__u64 ring_full;     /* failed ring reservations */
+	__u64 unreadable;    /* failed user-memory reads */
+};
+
+#endif

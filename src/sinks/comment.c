@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The key=value metadata line each packet of a capture carries as its comment. */
+#include "sinks/comment.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct out {
+	char *buf;
+	size_t len, used;
+};
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->used >= o->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf + o->used, o->len - o->used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->used += (size_t)n < o->len - o->used ? (size_t)n : o->len - o->used - 1;
+}
+
+/* Spaces, '%' and non-ASCII become %XX so a value is one word that a reader can decode. */
+static void put_value(struct out *o, const char *key, const char *value)
+{
+	put(o, " %s=", key);
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if (*p > 0x20 && *p < 0x7f && *p != '%')
+			put(o, "%c", *p);
+		else
+			put(o, "%%%02X", *p);
+	}
+}
+
+const char *uc_event_name(enum uc_message_event e)
+{
+	switch (e) {
+	case UC_MSG_DATA: return "data";
+	case UC_MSG_CLOSE: return "close";
+	case UC_MSG_SHUTDOWN: return "shutdown";
+	case UC_MSG_EOF: return "eof";
+	case UC_MSG_LOST: return "lost";
+	}
+	return "unknown";
+}
+
+size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m)
+{
+	struct out o = { out, outlen, 0 };
+
+	if (outlen)
+		out[0] = '\0';
+	put(&o, "unixcap ts=%llu.%09llu pid=%u tid=%u", (unsigned long long)(m->ts_ns / 1000000000ULL),
+	    (unsigned long long)(m->ts_ns % 1000000000ULL), m->pid, m->tid);
+	put_value(&o, "comm", m->comm);
+	put(&o, " uid=%u type=%s event=%s syscall=%u", m->uid, uc_sock_type_name(m->sock_type),
+	    uc_event_name(m->event), m->syscall);
+	put_value(&o, "own", m->own_path);
+	put(&o, " own_ino=%llu", (unsigned long long)m->own_ino);
+	put_value(&o, "peer", m->peer_path);
+	put(&o, " peer_ino=%llu len=%u caplen=%u stored=%u", (unsigned long long)m->peer_ino, m->len,
+	    m->caplen, m->stored);
+	if (m->lost_before_msgs)
+		put(&o, " lost_before_msgs=%u lost_before_bytes=%llu", m->lost_before_msgs,
+		    (unsigned long long)m->lost_before_bytes);
+	return o.used;
+}

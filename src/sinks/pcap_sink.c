@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Messages as Wireshark reads them: streams as synthetic TCP, datagrams as synthetic UDP. */
+#include "sinks/pcap_sink.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "conversations/conversation.h"
+#include "sinks/comment.h"
+#include "sinks/pcapng.h"
+#include "sinks/synth.h"
+
+struct uc_pcap_sink {
+	struct pcapng_writer *w;
+	struct uc_conversations *conv;
+	int iface;
+	uint16_t ip_id;
+};
+
+/* What one packet of a message says besides its bytes. */
+struct packet_note {
+	const struct uc_message *m;
+	char meta[UC_COMMENT_LEN];
+	char note[256];     /* a sentence for people: parts, losses, first sight */
+	uint64_t dropcount; /* messages lost just before this packet */
+};
+
+__attribute__((format(printf, 2, 3)))
+static void add_note(struct packet_note *n, const char *fmt, ...)
+{
+	size_t used = strlen(n->note);
+	va_list ap;
+
+	if (used && used + 2 < sizeof(n->note)) {
+		strcpy(n->note + used, "; ");
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(n->note + used, sizeof(n->note) - used, fmt, ap);
+	va_end(ap);
+}
+
+struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *description)
+{
+	struct uc_pcap_sink *s = calloc(1, sizeof(*s));
+	struct utsname u;
+	char os[200];
+
+	if (!s)
+		return NULL;
+	uname(&u);
+	snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
+	s->conv = uc_conversations_new();
+	s->w = pcapng_open(fd, flush_each, u.machine, os, "unixcap " UNIXCAP_VERSION);
+	if (!s->conv || !s->w) {
+		int e = errno;
+
+		uc_conversations_free(s->conv);
+		if (s->w)
+			pcapng_close(s->w);
+		free(s);
+		errno = e;
+		return NULL;
+	}
+	s->iface = pcapng_add_interface(s->w, PCAPNG_LINKTYPE_RAW, PCAPNG_MAX_RECORD, "unixcap",
+					description);
+	if (s->iface < 0) {
+		uc_pcap_close(s, NULL, 0);
+		return NULL;
+	}
+	return s;
+}
+
+static int emit(struct uc_pcap_sink *s, uint64_t ts, int dir, const uint8_t *head,
+		uint32_t head_len, const uint8_t *data, uint32_t kept, uint32_t origlen,
+		struct packet_note *n)
+{
+	const char *comments[2] = { n->meta, n->note };
+	char both[UC_COMMENT_LEN + 260];
+	struct pcapng_packet p = {
+		.interface_id = (uint32_t)s->iface, .ts_ns = ts, .head = head, .head_len = head_len,
+		.data = data, .data_len = kept, .origlen = head_len + origlen,
+		.flags = dir == UC_C2S ? PCAPNG_DIR_OUTBOUND : PCAPNG_DIR_INBOUND,
+		.has_dropcount = n->dropcount > 0, .dropcount = n->dropcount,
+	};
+
+	/* One comment option: tshark 4.0 joins several with commas, which hides the boundary. */
+	if (n->note[0])
+		snprintf(both, sizeof(both), "%s; %s", comments[0], comments[1]);
+	else
+		snprintf(both, sizeof(both), "%s", comments[0]);
+	p.comment = both;
+	n->dropcount = 0;
+	n->note[0] = '\0';
+	return pcapng_write_packet(s->w, &p);
+}
+
+static int tcp_packet(struct uc_pcap_sink *s, struct uc_flow *f, uint64_t ts, int dir, uint8_t flags,
+		      const uint8_t *data, uint32_t kept, uint32_t len, struct packet_note *n)
+{
+	uint8_t head[SYNTH_TCP_HEADER_LEN];
+	uint32_t seq = f->next_seq[dir], ack = f->next_seq[1 - dir];
+
+	synth_tcp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], seq, ack, flags, data,
+			 kept, len);
+	f->next_seq[dir] += len + ((flags & (SYNTH_TCP_SYN | SYNTH_TCP_FIN)) ? 1 : 0);
+	return emit(s, ts, dir, head, sizeof(head), data, kept, len, n);
+}
+
+/* The connection existed before we saw it, or was just made: either way Wireshark wants a
+ * handshake to start its conversation. */
+static int handshake(struct uc_pcap_sink *s, struct uc_flow *f, uint64_t ts, struct packet_note *n)
+{
+	struct packet_note quiet = { .m = n->m };
+	int ret;
+
+	memcpy(quiet.meta, n->meta, sizeof(quiet.meta));
+	add_note(&quiet, "connection first seen here; it may have been open before the capture");
+	ret = tcp_packet(s, f, ts, UC_C2S, SYNTH_TCP_SYN, NULL, 0, 0, &quiet);
+	ret = ret ?: tcp_packet(s, f, ts, UC_S2C, SYNTH_TCP_SYN | SYNTH_TCP_ACK, NULL, 0, 0, &quiet);
+	ret = ret ?: tcp_packet(s, f, ts, UC_C2S, SYNTH_TCP_ACK, NULL, 0, 0, &quiet);
+	f->handshake_done = true;
+	return ret;
+}
+
+static void note_losses(struct packet_note *n, const struct uc_message *m)
+{
+	if (!m->lost_before_msgs)
+		return;
+	n->dropcount = m->lost_before_msgs;
+	add_note(n, "%llu bytes in %u earlier messages lost before this one (ring buffer full)",
+		 (unsigned long long)m->lost_before_bytes, m->lost_before_msgs);
+}
+
+/* Stored bytes go in segments of at most 65495; bytes lost between stored and caplen leave a
+ * sequence gap; bytes beyond caplen (-s) are segments whose caplen is shorter than the wire. */
+static int tcp_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
+{
+	const struct uc_message *m = n->m;
+	uint32_t lost = m->caplen - m->stored, off = 0, kept_end = lost ? m->stored : m->caplen;
+	uint8_t flags = SYNTH_TCP_PSH | SYNTH_TCP_ACK;
+	int ret = 0;
+
+	f->next_seq[dir] += (uint32_t)m->lost_before_bytes;
+	while (!ret && off < m->len) {
+		uint32_t end = lost && off < m->stored ? m->stored : m->len, seg = end - off;
+		uint32_t kept;
+
+		if (lost && off == m->stored) {
+			f->next_seq[dir] += lost; /* the gap Wireshark reports as not captured */
+			off = m->caplen;
+			continue;
+		}
+		seg = seg < SYNTH_TCP_MAX_PAYLOAD ? seg : SYNTH_TCP_MAX_PAYLOAD;
+		kept = off < kept_end ? (kept_end - off < seg ? kept_end - off : seg) : 0;
+		if (lost && off + seg == m->stored)
+			add_note(n, "%u bytes of this message lost after this "
+				 "segment (ring buffer full or memory unreadable)", lost);
+		ret = tcp_packet(s, f, m->ts_ns, dir, flags, m->data + (kept ? off : 0), kept, seg, n);
+		off += seg;
+	}
+	if (!ret && m->stored == 0 && lost) {
+		add_note(n, "a %u-byte message was lost here (ring buffer full "
+			 "or memory unreadable)", m->len);
+		ret = tcp_packet(s, f, m->ts_ns, dir, SYNTH_TCP_ACK, NULL, 0, 0, n);
+	}
+	return ret;
+}
+
+/* One message per datagram; one too large for a datagram goes in consecutive parts. */
+static int udp_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
+{
+	const struct uc_message *m = n->m;
+	uint32_t parts = m->len ? (m->len + SYNTH_UDP_MAX_PAYLOAD - 1) / SYNTH_UDP_MAX_PAYLOAD : 1;
+	uint8_t head[SYNTH_UDP_HEADER_LEN];
+	int ret = 0;
+
+	for (uint32_t k = 0; k < parts && !ret; k++) {
+		uint32_t off = k * SYNTH_UDP_MAX_PAYLOAD, len = m->len - off, kept, lost_lo, lost_hi;
+
+		len = len < SYNTH_UDP_MAX_PAYLOAD ? len : SYNTH_UDP_MAX_PAYLOAD;
+		kept = off < m->stored ? (m->stored - off < len ? m->stored - off : len) : 0;
+		lost_lo = off > m->stored ? off : m->stored;
+		lost_hi = off + len < m->caplen ? off + len : m->caplen;
+		if (parts > 1)
+			add_note(n, "part %u/%u of %u bytes", k + 1, parts, m->len);
+		if (lost_hi > lost_lo)
+			add_note(n, "%u bytes of this datagram lost (ring buffer full or memory "
+				 "unreadable)", lost_hi - lost_lo);
+		synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], m->data + off, kept,
+				 len);
+		ret = emit(s, m->ts_ns, dir, head, sizeof(head), m->data + (kept ? off : 0), kept, len, n);
+	}
+	return ret;
+}
+
+/* FIN for the direction a close or shutdown finishes; a connection finished both ways is
+ * retired so a long capture does not hold every connection it ever saw. */
+static int tcp_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
+{
+	int ret = 0;
+
+	if (!f->fin[dir] && f->handshake_done)
+		ret = tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_FIN | SYNTH_TCP_ACK, NULL, 0, 0, n);
+	f->fin[dir] = true;
+	if (f->fin[1 - dir])
+		uc_conversations_retire(s->conv, f);
+	return ret;
+}
+
+static int connection_event(struct uc_pcap_sink *s, struct uc_flow *f, int dir,
+			    struct packet_note *n)
+{
+	const struct uc_message *m = n->m;
+
+	if (m->event == UC_MSG_EOF)
+		dir = 1 - dir; /* the reader saw its peer's direction end */
+	if (f->tcp)
+		return tcp_finish(s, f, dir, n);
+	if (m->event == UC_MSG_CLOSE) {
+		f->fin[dir] = true;
+		if (f->fin[1 - dir] || f->sock_type != 5 /* SOCK_SEQPACKET */)
+			uc_conversations_retire(s->conv, f);
+	}
+	return 0;
+}
+
+/* Messages the ring had no room for, reported at the end with no message after them. */
+static int lost_only(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
+{
+	note_losses(n, n->m);
+	if (!f->tcp) {
+		uint8_t head[SYNTH_UDP_HEADER_LEN];
+
+		synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], NULL, 0, 0);
+		return emit(s, n->m->ts_ns, dir, head, sizeof(head), NULL, 0, 0, n);
+	}
+	f->next_seq[dir] += (uint32_t)n->m->lost_before_bytes;
+	return tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_ACK, NULL, 0, 0, n);
+}
+
+int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m)
+{
+	struct packet_note n = { .m = m };
+	bool created;
+	int dir = UC_C2S, ret = 0;
+	struct uc_flow *f = uc_conversations_find(s->conv, m, &dir, &created);
+
+	if (!f)
+		return m->event == UC_MSG_DATA ? -1 : 0; /* events of connections never seen */
+	uc_comment_format(n.meta, sizeof(n.meta), m);
+	if (m->event == UC_MSG_LOST)
+		return lost_only(s, f, dir, &n);
+	if (m->event != UC_MSG_DATA)
+		return connection_event(s, f, dir, &n);
+	if (f->tcp && !f->handshake_done)
+		ret = handshake(s, f, m->ts_ns, &n);
+	note_losses(&n, m);
+	if (!ret)
+		ret = f->tcp ? tcp_message(s, f, dir, &n) : udp_message(s, f, dir, &n);
+	return ret;
+}
+
+int uc_pcap_close(struct uc_pcap_sink *s, const struct uc_stats *st, uint64_t ts_ns)
+{
+	int ret = 0;
+
+	if (st)
+		ret = pcapng_write_stats(s->w, (uint32_t)s->iface, ts_ns, st->messages, st->lost_msgs);
+	if (pcapng_close(s->w) < 0)
+		ret = -1;
+	uc_conversations_free(s->conv);
+	free(s);
+	return ret;
+}

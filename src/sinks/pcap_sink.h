@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Messages as Wireshark reads them: streams as synthetic TCP, datagrams as synthetic UDP. */
+#ifndef UNIXCAP_PCAP_SINK_H
+#define UNIXCAP_PCAP_SINK_H
+
+#include <stdbool.h>
+
+#include "capture/capture.h"
+
+struct uc_pcap_sink;
+
+/* Writes the section and interface headers to fd. NULL with errno on failure. */
+struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *description);
+/* Writes the packets of one message or connection event. 0, or -1 with errno. */
+int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m);
+/* Writes the interface statistics, flushes and frees; the fd stays open. 0 or -1 with errno. */
+int uc_pcap_close(struct uc_pcap_sink *s, const struct uc_stats *st, uint64_t ts_ns);
+
+#endif

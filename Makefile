@@ -22,7 +22,7 @@ CLI_SRCS := $(wildcard src/cli/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 CLI_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(CLI_SRCS))
 
-.PHONY: all clean check deps run unit integration
+.PHONY: all clean check deps run tests
 all: unixcap
 
 $(BUILD)/vmlinux.h:
@@ -43,6 +43,34 @@ $(BUILD)/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h)
 unixcap: $(CLI_OBJS) $(LIB_OBJS)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# Tests: cmocka unit tests built plain and with ASan/UBSan, and the traffic tools the
+# integration tests drive.
+UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_NAMES)) $(addprefix $(BUILD)/asan/tests/,$(UNIT_NAMES))
+ASAN_FLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+TEST_SRCS  := $(LIB_SRCS) src/cli/options.c
+TEST_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(TEST_SRCS))
+ASAN_OBJS  := $(patsubst src/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
+TOOLS      := $(BUILD)/tools/ucgen
+
+$(BUILD)/asan/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/tools/ucgen: tests/tools/ucgen.c tests/tools/sha256.c tests/tools/sha256.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/tools tests/tools/ucgen.c tests/tools/sha256.c -o $@
+
+tests: unixcap $(UNIT_BINS) $(TOOLS)
+
 deps:
 	./scripts/install-deps.sh
 
@@ -51,7 +79,7 @@ run: deps
 	./unixcap $(ARGS)
 
 check: deps
-	$(MAKE) all
+	$(MAKE) tests
 	./tests/run.sh
 
 clean:

@@ -76,7 +76,7 @@ static int add_data(struct open_message *o, const struct uc_rec_data *d, size_t 
 	}
 	memcpy(o->data + o->stored, d->data, d->len);
 	o->stored += d->len;
-	if (o->stored == o->head.caplen)
+	if (o->stored == o->head.caplen || d->len == 0) /* an empty slice: nothing more comes */
 		return finish(o, fn, ctx);
 	return 0;
 }
@@ -110,6 +110,14 @@ int uc_assembler_flush(struct uc_assembler *a, uc_assembled_fn fn, void *ctx)
 	for (unsigned i = 0; i < a->ncpus && !stop; i++)
 		stop = finish(&a->cpus[i], fn, ctx);
 	return stop;
+}
+
+bool uc_assembler_open_before(const struct uc_assembler *a, uint64_t ktime_ns)
+{
+	for (unsigned i = 0; i < a->ncpus; i++)
+		if (a->cpus[i].open && a->cpus[i].head.ktime_ns <= ktime_ns)
+			return true;
+	return false;
 }
 
 void uc_assembler_free(struct uc_assembler *a)

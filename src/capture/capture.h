@@ -61,6 +61,8 @@ struct uc_stats {
 	uint64_t lost_bytes;  /* bytes not stored, -s truncation excluded */
 	uint64_t truncated;   /* bytes left out by -s */
 	uint64_t hook_misses; /* times the kernel skipped our hooks (recursion protection) */
+	uint64_t ring_full;   /* kernel: ring reservations that failed */
+	uint64_t unreadable;  /* kernel: user buffers that could not be read */
 };
 
 /* Returns non-zero to stop delivery (e.g. -c reached). */

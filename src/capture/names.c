@@ -2,6 +2,7 @@
 /* Socket addresses as people read them, and --path patterns as the kernel and we match them. */
 #include "capture/names.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,17 +35,19 @@ void uc_sun_path_format(const char *raw, size_t len, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-/* Reads the \xNN escapes that uc_sun_path_format writes, so a name printed can be given back. */
-static int unescape(const char *text, char *raw, size_t *len)
+/* Reads the \xNN escapes that uc_sun_path_format writes, so a name printed can be given back.
+ * Writes at most max bytes to raw. */
+static int unescape(const char *text, char *raw, size_t max, size_t *len)
 {
 	size_t n = 0;
 
 	for (const char *p = text; *p; p++) {
 		unsigned v;
 
-		if (n >= UC_PATH_LEN)
+		if (n >= max)
 			return -1;
-		if (p[0] == '\\' && p[1] == 'x' && sscanf(p + 2, "%2x", &v) == 1) {
+		if (p[0] == '\\' && p[1] == 'x' && isxdigit((unsigned char)p[2]) &&
+		    isxdigit((unsigned char)p[3]) && sscanf(p + 2, "%2x", &v) == 1) {
 			raw[n++] = (char)v;
 			p += 3;
 		} else {
@@ -63,11 +66,11 @@ int uc_pattern_compile(const char *text, struct uc_pattern *kernel, char raw[UC_
 
 	if (text[0] == '@') {
 		raw[0] = '\0';
-		if (unescape(text + 1, raw + 1, &n) < 0)
+		if (unescape(text + 1, raw + 1, UC_PATH_LEN - 1, &n) < 0)
 			goto too_long;
 		n++;
 	} else if (text[0] == '/' || text[0] == '*' || text[0] == '.') {
-		if (unescape(text, raw, &n) < 0)
+		if (unescape(text, raw, UC_PATH_LEN, &n) < 0)
 			goto too_long;
 	} else {
 		snprintf(err, errlen, "invalid --path '%s': expected a path, a glob or @abstract", text);

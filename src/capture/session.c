@@ -37,6 +37,8 @@ struct uc_session {
 	bool delivering;  /* false once fn asked to stop */
 	bool stopped;
 	int delivered;
+	struct uc_rec_message *held; /* connection events waiting for older messages to finish */
+	size_t nheld, capheld;
 	char hooks[256];
 };
 
@@ -280,10 +282,9 @@ static int deliver(struct uc_session *s, struct uc_message *m)
 	return 0;
 }
 
-static int on_assembled(const struct uc_rec_message *r, const uint8_t *data, uint32_t stored,
-			void *ctx)
+static int deliver_record(struct uc_session *s, const struct uc_rec_message *r,
+			  const uint8_t *data, uint32_t stored)
 {
-	struct uc_session *s = ctx;
 	struct uc_message m;
 
 	if (!paths_match(s, r))
@@ -294,11 +295,52 @@ static int on_assembled(const struct uc_rec_message *r, const uint8_t *data, uin
 	return deliver(s, &m);
 }
 
+/* A close seen while an earlier message of another CPU is still arriving must not overtake it,
+ * or the message would land after its connection was finished. */
+static int hold_event(struct uc_session *s, const struct uc_rec_message *r)
+{
+	if (s->nheld == s->capheld) {
+		size_t n = s->capheld ? s->capheld * 2 : 16;
+		struct uc_rec_message *held = realloc(s->held, n * sizeof(*held));
+
+		if (!held)
+			return deliver_record(s, r, NULL, 0);
+		s->held = held;
+		s->capheld = n;
+	}
+	s->held[s->nheld++] = *r;
+	return 0;
+}
+
+static void release_events(struct uc_session *s, bool all)
+{
+	size_t done = 0;
+
+	while (done < s->nheld &&
+	       (all || !uc_assembler_open_before(s->assembler, s->held[done].ktime_ns)))
+		deliver_record(s, &s->held[done++], NULL, 0);
+	memmove(s->held, s->held + done, (s->nheld - done) * sizeof(*s->held));
+	s->nheld -= done;
+}
+
+static int on_assembled(const struct uc_rec_message *r, const uint8_t *data, uint32_t stored,
+			void *ctx)
+{
+	struct uc_session *s = ctx;
+
+	if (r->event != UC_EV_DATA &&
+	    (s->nheld || uc_assembler_open_before(s->assembler, r->ktime_ns)))
+		return hold_event(s, r);
+	return deliver_record(s, r, data, stored);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct uc_session *s = ctx;
 
 	uc_assembler_feed(s->assembler, data, size, on_assembled, s);
+	if (s->nheld)
+		release_events(s, false);
 	return 0; /* a malformed record is dropped; the rest of the ring still counts */
 }
 
@@ -359,6 +401,22 @@ static uint64_t hook_misses(struct uc_session *s)
 	return total;
 }
 
+static void kernel_counters(struct uc_session *s)
+{
+	int ncpus = libbpf_num_possible_cpus(), fd = bpf_map__fd(s->skel->maps.counters);
+	struct uc_counters *per_cpu;
+	__u32 zero = 0;
+
+	if (ncpus <= 0 || !(per_cpu = calloc((size_t)ncpus, sizeof(*per_cpu))))
+		return;
+	if (bpf_map_lookup_elem(fd, &zero, per_cpu) == 0)
+		for (int i = 0; i < ncpus; i++) {
+			s->stats.ring_full += per_cpu[i].ring_full;
+			s->stats.unreadable += per_cpu[i].unreadable;
+		}
+	free(per_cpu);
+}
+
 int uc_session_stop(struct uc_session *s, uc_message_fn fn, void *ctx)
 {
 	int ret;
@@ -370,8 +428,10 @@ int uc_session_stop(struct uc_session *s, uc_message_fn fn, void *ctx)
 	s->ctx = ctx;
 	ret = ring_buffer__consume(s->ring);
 	uc_assembler_flush(s->assembler, on_assembled, s);
+	release_events(s, true);
 	deliver_leftover_losses(s);
 	s->stats.hook_misses = hook_misses(s);
+	kernel_counters(s);
 	s->fn = NULL;
 	s->stopped = true;
 	return ret < 0 ? -1 : 0;
@@ -393,6 +453,7 @@ void uc_session_close(struct uc_session *s)
 		return;
 	ring_buffer__free(s->ring);
 	uc_assembler_free(s->assembler);
+	free(s->held);
 	unixcap_bpf__destroy(s->skel);
 	free(s);
 }

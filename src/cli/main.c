@@ -155,6 +155,10 @@ static int finish(struct run *r, struct uc_session *s)
 		fprintf(stderr, "%llu bytes sent, %llu stored, %llu lost, %llu left out by -s\n",
 			(unsigned long long)st.bytes, (unsigned long long)st.stored,
 			(unsigned long long)st.lost_bytes, (unsigned long long)st.truncated);
+	if (r->cli.capture.verbose && (st.ring_full || st.unreadable))
+		fprintf(stderr, "kernel: %llu ring buffer reservations failed (full), %llu user buffers "
+				"unreadable\n", (unsigned long long)st.ring_full,
+			(unsigned long long)st.unreadable);
 	if (st.hook_misses)
 		fprintf(stderr, "unixcap: the kernel skipped our hooks %llu times (a hook was already "
 				"running on that CPU): messages sent then are missing\n",

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SHORT_OPTIONS ":w:Uc:s:B:xXAqvh"
+
 enum { OPT_PATH = 256, OPT_PID, OPT_COMM, OPT_TYPE, OPT_VERSION };
 
 static const struct option long_options[] = {
@@ -161,8 +163,8 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 
 	memset(cli, 0, sizeof(*cli));
 	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":w:Uc:s:B:xXAqvh", long_options, NULL)) != -1) {
+	optind = 0; /* 0, not 1: glibc then also forgets where it was inside a previous argv */
+	while ((opt = getopt_long(argc, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'w': cli->write_path = optarg; break;
 		case 'U': cli->flush_each = true; break;
@@ -184,6 +186,10 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 		case ':':
 			return usage_error(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 		default:
+			/* An unknown letter inside a cluster ("-Zv") leaves optind on its word. */
+			if (optopt > 0 && optopt < 256 && !strchr(SHORT_OPTIONS, optopt))
+				return usage_error(err, errlen, "unknown option '-%c' (see --help)",
+						   optopt);
 			return usage_error(err, errlen, "unknown option '%s' (see --help)",
 					   argv[optind - 1]);
 		}

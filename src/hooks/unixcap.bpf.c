@@ -523,6 +523,22 @@ static long copy_step(__u64 index, struct copy_state *s)
 	return 0;
 }
 
+/* A message cut short says so at once with an empty slice (small enough to fit where the
+ * slice that failed did not), so user space need not wait for this CPU's next record. */
+static __always_inline void mark_short_end(const struct copy_state *s)
+{
+	struct uc_rec_data *end = bpf_ringbuf_reserve(&ring, offsetof(struct uc_rec_data, data), 0);
+
+	if (!end)
+		return;
+	end->head.kind = UC_REC_DATA;
+	end->head.cpu = s->cpu;
+	end->head.msg_id = s->msg_id;
+	end->offset = s->offset;
+	end->len = 0;
+	bpf_ringbuf_submit(end, ring_flags());
+}
+
 static __always_inline void copy_payload(__u64 msg_id, __u32 cpu,
 					 __u32 caplen, __u64 buf, __u64 iov, __u32 iov_cnt)
 {
@@ -534,6 +550,8 @@ static __always_inline void copy_payload(__u64 msg_id, __u32 cpu,
 	__u32 loops = caplen / UC_CHUNK + 2 * iov_cnt + 2;
 
 	bpf_loop(loops < MAX_LOOPS ? loops : MAX_LOOPS, copy_step, &s, 0);
+	if (s.left)
+		mark_short_end(&s);
 	if (!c)
 		return;
 	c->msgs++;

@@ -160,7 +160,7 @@ static int tcp_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struc
 		if (lost && off + seg == m->stored)
 			add_note(n, "%u bytes of this message lost after this "
 				 "segment (ring buffer full or memory unreadable)", lost);
-		ret = tcp_packet(s, f, m->ts_ns, dir, flags, m->data + (kept ? off : 0), kept, seg, n);
+		ret = tcp_packet(s, f, m->ts_ns, dir, flags, kept ? m->data + off : NULL, kept, seg, n);
 		off += seg;
 	}
 	if (!ret && m->stored == 0 && lost) {
@@ -181,9 +181,11 @@ static int udp_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struc
 
 	for (uint32_t k = 0; k < parts && !ret; k++) {
 		uint32_t off = k * SYNTH_UDP_MAX_PAYLOAD, len = m->len - off, kept, lost_lo, lost_hi;
+		const uint8_t *part;
 
 		len = len < SYNTH_UDP_MAX_PAYLOAD ? len : SYNTH_UDP_MAX_PAYLOAD;
 		kept = off < m->stored ? (m->stored - off < len ? m->stored - off : len) : 0;
+		part = kept ? m->data + off : NULL; /* data is NULL when nothing was stored */
 		lost_lo = off > m->stored ? off : m->stored;
 		lost_hi = off + len < m->caplen ? off + len : m->caplen;
 		if (parts > 1)
@@ -191,9 +193,8 @@ static int udp_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struc
 		if (lost_hi > lost_lo)
 			add_note(n, "%u bytes of this datagram lost (ring buffer full or memory "
 				 "unreadable)", lost_hi - lost_lo);
-		synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], m->data + off, kept,
-				 len);
-		ret = emit(s, m->ts_ns, dir, head, sizeof(head), m->data + (kept ? off : 0), kept, len, n);
+		synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], part, kept, len);
+		ret = emit(s, m->ts_ns, dir, head, sizeof(head), part, kept, len, n);
 	}
 	return ret;
 }

@@ -105,7 +105,7 @@ static void put_hex(FILE *out, const uint8_t *p, uint32_t n, bool ascii)
 				fprintf(out, "%02x", p[off + i]);
 			else if (ascii)
 				fputs("  ", out);
-			if (i % 2 == 1 && (ascii || i < row))
+			if (i % 2 == 1 && (ascii || i + 1 < row)) /* -x: no trailing space */
 				fputc(' ', out);
 		}
 		if (ascii) {

@@ -55,7 +55,7 @@ struct uc_message {
 
 struct uc_stats {
 	uint64_t messages;    /* data messages delivered */
-	uint64_t bytes;       /* bytes the syscalls moved (len) */
+	uint64_t bytes;       /* bytes the syscalls moved, lost messages included */
 	uint64_t stored;      /* bytes stored */
 	uint64_t lost_msgs;   /* messages with any byte not stored, including never-recorded ones */
 	uint64_t lost_bytes;  /* bytes not stored, -s truncation excluded */

@@ -258,6 +258,7 @@ static void count(struct uc_stats *st, const struct uc_message *m)
 {
 	st->lost_msgs += m->lost_before_msgs;
 	st->lost_bytes += m->lost_before_bytes;
+	st->bytes += m->lost_before_bytes; /* sent, though never recorded */
 	if (m->event != UC_MSG_DATA)
 		return;
 	st->messages++;

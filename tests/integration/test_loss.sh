@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Overload: a 64 KiB ring cannot hold 8 MiB writes. Every byte not stored must be counted and
+# shown where it happened: stored + lost == sent, and the TCP sequence numbers still count
+# every byte, so the FIN lands exactly where the real stream ended.
+. "$(dirname "$0")/lib.sh"
+
+why=$(bpf_unavailable)
+if [ -n "$why" ]; then skip "loss accounting" "$why"; exit 0; fi
+command -v tshark >/dev/null || { skip "loss accounting" "tshark not installed"; exit 0; }
+
+start_capture loss -v -B 64 -w "$WORK/loss.pcapng" || { fail "loss accounting" "unixcap did not start"; exit 0; }
+"$UCGEN" --type stream --addr pair --send write --recv read --sizes 8M,8M,8M --reply-sizes 1 \
+    --seed 7 --manifest "$WORK/loss.manifest" >"$WORK/loss.gen" 2>&1
+gen_rc=$?
+stop_capture loss || { fail "loss accounting" "$STOP_ERR"; exit 0; }
+[ "$gen_rc" = 0 ] || { fail "loss accounting" "generator failed: $(cat "$WORK/loss.gen")"; exit 0; }
+
+sent=$((3 * 8388608 + 1)) # three 8 MiB writes and one 1-byte reply
+read -r total stored lost < <(sed -n 's/^\([0-9]*\) bytes sent, \([0-9]*\) stored, \([0-9]*\) lost, 0 left out by -s$/\1 \2 \3/p' "$WORK/loss.err")
+if [ "${total:-x}" = "$sent" ] && [ $((stored + lost)) = "$sent" ] && [ "$lost" -gt 0 ]; then
+    pass "bytes stored + bytes lost == bytes sent ($stored + $lost = $sent)"
+else
+    fail "bytes stored + bytes lost == bytes sent" "summary: $(grep 'bytes sent' "$WORK/loss.err"), expected $sent sent"
+fi
+if [ "$(lost_count loss)" -gt 0 ]; then pass "the summary counts lost messages"; else fail "the summary counts lost messages" "$(tail -2 "$WORK/loss.err")"; fi
+
+if tshark -r "$WORK/loss.pcapng" -q >/dev/null 2>&1; then pass "the overloaded capture is still valid"; else fail "the overloaded capture is still valid" "tshark -r -q failed"; fi
+gaps=$(tshark -r "$WORK/loss.pcapng" -Y tcp.analysis.lost_segment 2>/dev/null | wc -l)
+notes=$(tshark_fields "$WORK/loss.pcapng" frame.comment | grep -c 'lost')
+if [ "$gaps" -gt 0 ] && [ "$notes" -gt 0 ]; then pass "losses show as sequence gaps with comments ($gaps gaps)"; else fail "losses show as sequence gaps with comments" "$gaps gaps, $notes comments"; fi
+
+# Relative sequence number of the client's FIN = every byte it sent + 1 for the SYN.
+fin_seq=$(tshark -r "$WORK/loss.pcapng" -Y "tcp.flags.fin==1 && tcp.srcport>=60002" -T fields -e tcp.seq 2>/dev/null | head -1)
+captured=$(tshark -r "$WORK/loss.pcapng" -Y "tcp.srcport>=60002" -T fields -e tcp.len 2>/dev/null | awk '{s+=$1} END {print s+0}')
+if [ "${fin_seq:-x}" = $((3 * 8388608 + 1)) ]; then pass "sequence numbers count lost bytes: the FIN is at byte $fin_seq"; else fail "sequence numbers count lost bytes" "client FIN at relative seq ${fin_seq:-none}, expected $((3 * 8388608 + 1))"; fi
+if [ "$captured" -lt $((3 * 8388608)) ]; then pass "no payload is invented for lost bytes ($captured bytes in packets)"; else fail "no payload is invented for lost bytes" "$captured bytes"; fi
+
+# Whole messages lost: many small datagrams into a tiny ring. Messages the ring had no room for
+# at all are reported with the next message of their socket pair (epb_dropcount) or at the end.
+start_capture flood -v -B 64 -w "$WORK/flood.pcapng" || { fail "whole-message loss" "unixcap did not start"; exit 0; }
+python3 - "$WORK/flood.sent" <<'PY'
+import socket, sys, threading
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+n, size = 20000, 512
+def drain():
+    for _ in range(n):
+        b.recv(65536)
+t = threading.Thread(target=drain); t.start()
+for i in range(n):
+    a.send(bytes([i % 251]) * size)
+t.join()
+open(sys.argv[1], "w").write("%d %d\n" % (n, n * size))
+PY
+stop_capture flood || { fail "whole-message loss" "$STOP_ERR"; exit 0; }
+read -r nsent bsent <"$WORK/flood.sent"
+read -r total stored lost < <(sed -n 's/^\([0-9]*\) bytes sent, \([0-9]*\) stored, \([0-9]*\) lost, 0 left out by -s$/\1 \2 \3/p' "$WORK/flood.err")
+captured=$(captured_count flood) lost_msgs=$(lost_count flood)
+dropped=$(tshark_fields "$WORK/flood.pcapng" frame.drop_count | awk '{s+=$1} END {print s+0}')
+packets=$(tshark -r "$WORK/flood.pcapng" -Y udp 2>/dev/null | wc -l)
+# Messages the ring refused are not "captured"; the byte count covers them all.
+if [ "$total" = "$bsent" ] && [ $((stored + lost)) = "$bsent" ] && [ $((captured + lost_msgs)) -ge "$nsent" ]; then
+    pass "small messages: stored + lost bytes == sent ($stored + $lost = $bsent), $lost_msgs messages lost"
+else
+    fail "small messages: stored + lost bytes == sent" "sent $nsent msgs/$bsent bytes; $(tail -3 "$WORK/flood.err" | tr '\n' ' ')"
+fi
+whole=$(( nsent - captured ))
+if [ "$whole" = 0 ] || [ "$dropped" = "$whole" ]; then
+    pass "messages lost whole are counted in epb_dropcount ($dropped of $whole)"
+else
+    fail "messages lost whole are counted in epb_dropcount" "drop_count sum $dropped, messages never recorded $whole, packets $packets"
+fi

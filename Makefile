@@ -22,7 +22,7 @@ CLI_SRCS := $(wildcard src/cli/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 CLI_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(CLI_SRCS))
 
-.PHONY: all clean check deps run tests
+.PHONY: all clean check deps run tests bench
 all: unixcap
 
 $(BUILD)/vmlinux.h:
@@ -70,6 +70,14 @@ $(BUILD)/tools/ucgen: tests/tools/ucgen.c tests/tools/sha256.c tests/tools/sha25
 	$(CC) $(CFLAGS) -Itests/tools tests/tools/ucgen.c tests/tools/sha256.c -o $@
 
 tests: unixcap $(UNIT_BINS) $(TOOLS)
+
+$(BUILD)/pump: bench/pump.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< -o $@
+
+bench: deps
+	$(MAKE) unixcap $(BUILD)/pump
+	./bench/run.sh
 
 deps:
 	./scripts/install-deps.sh

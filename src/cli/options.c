@@ -77,6 +77,7 @@ static int parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *
 static int parse_types(const char *text, unsigned *mask, char *err, size_t errlen)
 {
 	char copy[64], *save = NULL;
+	bool any = false;
 
 	snprintf(copy, sizeof(copy), "%s", text);
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -87,7 +88,11 @@ static int parse_types(const char *text, unsigned *mask, char *err, size_t errle
 					   "invalid --type '%s': expected stream, dgram or seqpacket",
 					   t);
 		*mask |= 1u << type;
+		any = true;
 	}
+	if (!any || strlen(text) >= sizeof(copy)) /* "" or ",": not "any"; no part dropped */
+		return usage_error(err, errlen,
+				   "invalid --type '%s': expected stream, dgram or seqpacket", text);
 	return 0;
 }
 

@@ -30,8 +30,8 @@ struct uc_flow {
 struct uc_conversations;
 
 struct uc_conversations *uc_conversations_new(void);
-/* The flow of a message and the direction its bytes go (*dir). Data messages create the flow
- * on first sight; other events return NULL for a connection never seen. NULL on no memory. */
+/* The flow of a message and the direction its bytes go (*dir). Data and loss reports create
+ * the flow on first sight; other events return NULL for a connection never seen (or no memory). */
 struct uc_flow *uc_conversations_find(struct uc_conversations *c, const struct uc_message *m,
 				      int *dir, bool *created);
 /* Forgets a finished flow (both sides closed); its 4-tuple is never given out again. */

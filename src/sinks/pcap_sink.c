@@ -240,6 +240,8 @@ static int lost_only(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct 
 		synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], NULL, 0, 0);
 		return emit(s, n->m->ts_ns, dir, head, sizeof(head), NULL, 0, 0, n);
 	}
+	if (!f->handshake_done && handshake(s, f, n->m->ts_ns, n) < 0)
+		return -1;
 	f->next_seq[dir] += (uint32_t)n->m->lost_before_bytes;
 	return tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_ACK, NULL, 0, 0, n);
 }

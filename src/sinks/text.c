@@ -29,12 +29,25 @@ static void put_end(FILE *out, const char *path, uint64_t ino)
 	fprintf(out, "%s(%llu)", path[0] ? path : "unnamed", (unsigned long long)ino);
 }
 
+/* A process picks its own name (PR_SET_NAME): escaped like paths so it cannot break the line. */
+static void put_comm(FILE *out, const char *comm)
+{
+	for (const unsigned char *p = (const unsigned char *)comm; *p; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+			fputc(*p, out);
+		else
+			fprintf(out, "\\x%02x", *p);
+	}
+}
+
 static void put_header(FILE *out, const struct uc_text_options *opt, const struct uc_message *m)
 {
 	bool eof = m->event == UC_MSG_EOF;
 
 	put_time(out, m->ts_ns, opt->utc);
-	fprintf(out, " %s[%u", m->comm, m->pid);
+	fputc(' ', out);
+	put_comm(out, m->comm);
+	fprintf(out, "[%u", m->pid);
 	if (opt->verbose)
 		fprintf(out, "/%u uid=%u", m->tid, m->uid);
 	fprintf(out, "] %s ", uc_sock_type_name(m->sock_type));

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Unit tests for the per-packet key=value comment: exact format, %-escaping, optional keys. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sinks/comment.h"
+
+static struct uc_message sample(void)
+{
+	struct uc_message m;
+
+	memset(&m, 0, sizeof(m));
+	m.ts_ns = 1700000000123456789ull;
+	m.event = UC_MSG_DATA;
+	m.pid = 42;
+	m.tid = 43;
+	m.uid = 1000;
+	snprintf(m.comm, sizeof(m.comm), "curl");
+	m.sock_type = 1;
+	m.syscall = 44;
+	m.own_ino = 5001;
+	m.peer_ino = 5002;
+	snprintf(m.peer_path, sizeof(m.peer_path), "/run/docker.sock");
+	m.len = 100;
+	m.caplen = 64;
+	m.stored = 60;
+	return m;
+}
+
+static void test_exact_format(void **state)
+{
+	struct uc_message m = sample();
+	char out[UC_COMMENT_LEN];
+	size_t n;
+
+	(void)state;
+	n = uc_comment_format(out, sizeof(out), &m);
+	assert_string_equal(out, "unixcap ts=1700000000.123456789 pid=42 tid=43 comm=curl uid=1000 "
+				 "type=stream event=data syscall=44 own= own_ino=5001 "
+				 "peer=/run/docker.sock peer_ino=5002 len=100 caplen=64 stored=60");
+	assert_int_equal(n, strlen(out));
+}
+
+static void test_nanoseconds_zero_padded(void **state)
+{
+	struct uc_message m = sample();
+	char out[UC_COMMENT_LEN];
+
+	(void)state;
+	m.ts_ns = 5000000007ull;
+	m.event = UC_MSG_EOF;
+	m.sock_type = 5;
+	uc_comment_format(out, sizeof(out), &m);
+	assert_non_null(strstr(out, " ts=5.000000007 "));
+	assert_non_null(strstr(out, " type=seqpacket event=eof "));
+}
+
+/* Every word after "unixcap" is key=value with a non-empty key and no space inside. */
+static void assert_words_are_pairs(const char *line, size_t want_words)
+{
+	char *copy = strdup(line), *save = NULL;
+	size_t words = 0;
+
+	assert_non_null(copy);
+	assert_null(strstr(line, "  "));
+	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save), words++) {
+		if (words == 0)
+			assert_string_equal(w, "unixcap");
+		else
+			assert_true(strchr(w, '=') != NULL && w[0] != '=');
+	}
+	assert_int_equal(words, want_words);
+	free(copy);
+}
+
+static void test_escaping(void **state)
+{
+	struct uc_message m = sample();
+	char out[UC_COMMENT_LEN];
+
+	(void)state;
+	snprintf(m.comm, sizeof(m.comm), "my app%%\t");
+	snprintf(m.own_path, sizeof(m.own_path), "/tmp/caf\xc3\xa9 bar");
+	snprintf(m.peer_path, sizeof(m.peer_path), "@x\\x00y z");
+	uc_comment_format(out, sizeof(out), &m);
+	assert_non_null(strstr(out, " comm=my%20app%25%09 "));
+	assert_non_null(strstr(out, " own=/tmp/caf%C3%A9%20bar "));
+	assert_non_null(strstr(out, " peer=@x\\x00y%20z "));
+	assert_words_are_pairs(out, 16);
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+		assert_true(*p >= 0x20 && *p < 0x7f);
+}
+
+static void test_lost_before_only_when_nonzero(void **state)
+{
+	struct uc_message m = sample();
+	char out[UC_COMMENT_LEN];
+
+	(void)state;
+	uc_comment_format(out, sizeof(out), &m);
+	assert_null(strstr(out, "lost_before"));
+	m.lost_before_msgs = 3;
+	m.lost_before_bytes = 12345;
+	uc_comment_format(out, sizeof(out), &m);
+	assert_non_null(strstr(out, " stored=60 lost_before_msgs=3 lost_before_bytes=12345"));
+	assert_words_are_pairs(out, 18);
+}
+
+static void test_lost_event(void **state)
+{
+	struct uc_message m;
+	char out[UC_COMMENT_LEN];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.event = UC_MSG_LOST;
+	m.sock_type = 2;
+	m.lost_before_msgs = 1;
+	m.lost_before_bytes = 9;
+	uc_comment_format(out, sizeof(out), &m);
+	assert_non_null(strstr(out, " comm= uid=0 type=dgram event=lost "));
+	assert_non_null(strstr(out, " lost_before_msgs=1 lost_before_bytes=9"));
+}
+
+/* The longest names uc_sun_path_format makes ('@' and 107 "\xNN") and a comm of 16 bytes that
+ * all need escaping still leave room for the last key. */
+static void test_worst_case_fits(void **state)
+{
+	struct uc_message m = sample();
+	char out[UC_COMMENT_LEN];
+	size_t n;
+
+	(void)state;
+	memset(m.comm, 0xff, 16);
+	m.comm[16] = '\0';
+	m.own_path[0] = m.peer_path[0] = '@';
+	for (int i = 0; i < 107; i++) {
+		memcpy(m.own_path + 1 + 4 * i, "\\xff", 4);
+		memcpy(m.peer_path + 1 + 4 * i, "\\x25", 4);
+	}
+	m.own_path[429] = m.peer_path[429] = '\0';
+	m.lost_before_msgs = UINT32_MAX;
+	m.lost_before_bytes = UINT64_MAX;
+	n = uc_comment_format(out, sizeof(out), &m);
+	assert_true(n < sizeof(out) - 1);
+	assert_int_equal(n, strlen(out));
+	assert_non_null(strstr(out, " lost_before_bytes=18446744073709551615"));
+	assert_string_equal(out + n - 20, "18446744073709551615");
+}
+
+static void test_short_buffer_truncates(void **state)
+{
+	struct uc_message m = sample();
+	char out[32];
+	size_t n;
+
+	(void)state;
+	memset(out, 'Z', sizeof(out));
+	n = uc_comment_format(out, sizeof(out), &m);
+	assert_int_equal(n, sizeof(out) - 1);
+	assert_int_equal(strlen(out), n);
+	assert_memory_equal(out, "unixcap ts=1700000000.123456789", 31);
+	assert_int_equal(uc_comment_format(out, 0, &m), 0);
+}
+
+static void test_event_names(void **state)
+{
+	(void)state;
+	assert_string_equal(uc_event_name(UC_MSG_DATA), "data");
+	assert_string_equal(uc_event_name(UC_MSG_CLOSE), "close");
+	assert_string_equal(uc_event_name(UC_MSG_SHUTDOWN), "shutdown");
+	assert_string_equal(uc_event_name(UC_MSG_EOF), "eof");
+	assert_string_equal(uc_event_name(UC_MSG_LOST), "lost");
+	assert_string_equal(uc_event_name((enum uc_message_event)99), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exact_format),
+		cmocka_unit_test(test_nanoseconds_zero_padded),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_lost_before_only_when_nonzero),
+		cmocka_unit_test(test_lost_event),
+		cmocka_unit_test(test_worst_case_fits),
+		cmocka_unit_test(test_short_buffer_truncates),
+		cmocka_unit_test(test_event_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

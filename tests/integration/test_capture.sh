@@ -81,8 +81,11 @@ fi
 if grep -q "peer=@uc-d-$$ " "$WORK/comments.txt"; then pass "abstract names are shown as @name"; else fail "abstract names are shown as @name" "no peer=@uc-d-$$"; fi
 
 # Streams: handshake once per connection, FIN when it closes, segments within IPv4 limits.
-syns=$(tshark -r "$WORK/matrix.pcapng" -Y "tcp.flags.syn==1 && tcp.flags.ack==0" 2>/dev/null | wc -l)
-fins=$(tshark -r "$WORK/matrix.pcapng" -Y "tcp.flags.fin==1" 2>/dev/null | wc -l)
+# (Only our generators' packets: other programs on this machine may talk over unix sockets too.)
+ours=$(cat "${manifests[@]}" | awk '/^pids /{printf "%s%s|%s", sep, $2, $3; sep="|"}')
+ours="frame.comment matches \" pid=($ours) \""
+syns=$(tshark -r "$WORK/matrix.pcapng" -Y "tcp.flags.syn==1 && tcp.flags.ack==0 && $ours" 2>/dev/null | wc -l)
+fins=$(tshark -r "$WORK/matrix.pcapng" -Y "tcp.flags.fin==1 && $ours" 2>/dev/null | wc -l)
 maxseg=$(tshark_fields "$WORK/matrix.pcapng" tcp.len | sort -n | tail -1)
 if [ "$syns" = 5 ] && [ "$fins" = 10 ]; then pass "one handshake and two FINs per stream connection"; else fail "one handshake and two FINs per stream connection" "$syns SYN, $fins FIN for 5 connections"; fi
 if [ "${maxseg:-0}" -le 65495 ]; then pass "TCP segments carry at most 65495 bytes"; else fail "TCP segments carry at most 65495 bytes" "saw $maxseg"; fi

@@ -9,8 +9,9 @@ if [ -n "$why" ]; then skip "capture matrix" "$why"; exit 0; fi
 command -v tshark >/dev/null || { skip "capture matrix" "tshark not installed"; exit 0; }
 
 STREAM_SIZES=1,100,4k,64k,1M,8M
-# The largest datagram the kernel accepts with the default wmem_max (212992) is a little less.
-DGRAM_SIZES=1,1000,16k,65507,65508,200000
+# 212960 is the largest datagram the default send buffer (212992 - 32) accepts; 4263616 the
+# largest the kernel accepts at all once the sender raises SO_SNDBUF (one allocation's limit).
+DGRAM_SIZES=1,1000,16k,65507,65508,212960
 
 # name type addr send recv [extra]
 CASES=(
@@ -25,6 +26,7 @@ CASES=(
   "seq-path-writev       seqpacket path:$WORK/q.sock  writev   readv    --iov 2"
   "seq-abstract-sendmsg  seqpacket abstract:uc-q-$$   sendmsg  recvmsg  --iov 5"
   "seq-pair-write        seqpacket pair               write    read"
+  "dgram-pair-largest    dgram     pair               write    read     --sizes 4263616 --reply-sizes 1"
 )
 
 run_case() { # name type addr send recv extra...

@@ -73,7 +73,8 @@ struct uc_session;
 /* Checks privileges and kernel features, loads and attaches the hooks. On failure returns
  * NULL and writes one line saying what is missing to err. */
 struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size_t errlen);
-/* Waits up to timeout_ms for records and delivers every complete message. Returns the number
+/* Waits up to timeout_ms for records (a light flow of messages arrives at that pace: the
+ * hooks wake the consumer only when much is queued) and delivers every complete one. Returns the number
  * of messages delivered, or -1 with errno on failure (EINTR is not a failure: returns 0). */
 int uc_session_poll(struct uc_session *s, int timeout_ms, uc_message_fn fn, void *ctx);
 /* Detaches the hooks, then delivers everything still queued, partial messages with their

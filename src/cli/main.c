@@ -119,7 +119,7 @@ static int open_output(struct run *r, const char *filter)
 static int capture(struct run *r, struct uc_session *s)
 {
 	while (!stop_requested) {
-		if (uc_session_poll(s, 100, on_message, r) < 0) {
+		if (uc_session_poll(s, 50, on_message, r) < 0) {
 			fprintf(stderr, "unixcap: reading the ring buffer failed: %s\n", strerror(errno));
 			return -1;
 		}

@@ -66,6 +66,21 @@ struct {
 	__type(value, struct pending);
 } pending_by_tid SEC(".maps");
 
+/* Addresses of a socket being closed, read at sys_enter: by sys_exit it may be freed. */
+struct close_names {
+	__u8 own_len;
+	__u8 peer_len;
+	char own[UC_PATH_LEN];
+	char peer[UC_PATH_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct close_names);
+} closing SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
@@ -257,6 +272,50 @@ static __always_inline bool is_recv(__u32 nr)
 	       nr == NR_preadv2;
 }
 
+/* Bounds a sun_path length in the very register later passed as a size: a clamp written in C
+ * lets clang test a copy, and the verifier then rejects the unbounded original. */
+static __always_inline __u64 clamp_path_len(int len)
+{
+	__u64 n = len > 0 ? (__u64)len : 0;
+
+	asm volatile("if %[n] <= %[max] goto +1; %[n] = %[max]" : [n] "+r"(n) : [max] "i"(UC_PATH_LEN));
+	return n;
+}
+
+static __always_inline __u8 read_addr_path(struct unix_address *addr, char *out)
+{
+	__u64 len;
+
+	if (!addr)
+		return 0;
+	len = clamp_path_len(BPF_CORE_READ(addr, len) - (int)sizeof(__u16));
+	if (len && bpf_probe_read_kernel(out, len, &addr->name[0].sun_path))
+		return 0;
+	return len;
+}
+
+/* The destination given to sendto/sendmsg, for unconnected datagram sockets. */
+static __always_inline __u8 read_user_dest(const void *uaddr, int namelen, char *out)
+{
+	__u64 len = clamp_path_len(namelen - (int)sizeof(__u16));
+
+	if (!uaddr || !len || bpf_probe_read_user(out, len, uaddr + sizeof(__u16)))
+		return 0;
+	return len;
+}
+
+static __always_inline void remember_close_names(struct sock *sk, __u32 tid)
+{
+	struct unix_address *own = BPF_CORE_READ((struct unix_sock *)sk, addr);
+	struct sock *peer = unix_peer(sk);
+	struct close_names names = {};
+
+	names.own_len = read_addr_path(own, names.own);
+	if (peer)
+		names.peer_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)peer, addr), names.peer);
+	bpf_map_update_elem(&closing, &tid, &names, BPF_ANY);
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
@@ -288,42 +347,12 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	p.nr = id;
 	p.sk = (__u64)sk;
 	p.own_ino = BPF_CORE_READ(file, f_inode, i_ino);
-	if (id == NR_close)
+	if (id == NR_close) {
 		p.peer_ino = sk_inode(unix_peer(sk));
+		remember_close_names(sk, (__u32)pid_tgid);
+	}
 	bpf_map_update_elem(&pending_by_tid, (__u32 *)&pid_tgid, &p, BPF_ANY);
 	return 0;
-}
-
-/* Bounds a sun_path length in the very register later passed as a size: a clamp written in C
- * lets clang test a copy, and the verifier then rejects the unbounded original. */
-static __always_inline __u64 clamp_path_len(int len)
-{
-	__u64 n = len > 0 ? (__u64)len : 0;
-
-	asm volatile("if %[n] <= %[max] goto +1; %[n] = %[max]" : [n] "+r"(n) : [max] "i"(UC_PATH_LEN));
-	return n;
-}
-
-static __always_inline __u8 read_addr_path(struct unix_address *addr, char *out)
-{
-	__u64 len;
-
-	if (!addr)
-		return 0;
-	len = clamp_path_len(BPF_CORE_READ(addr, len) - (int)sizeof(__u16));
-	if (len && bpf_probe_read_kernel(out, len, &addr->name[0].sun_path))
-		return 0;
-	return len;
-}
-
-/* The destination given to sendto/sendmsg, for unconnected datagram sockets. */
-static __always_inline __u8 read_user_dest(const void *uaddr, int namelen, char *out)
-{
-	__u64 len = clamp_path_len(namelen - (int)sizeof(__u16));
-
-	if (!uaddr || !len || bpf_probe_read_user(out, len, uaddr + sizeof(__u16)))
-		return 0;
-	return len;
 }
 
 static __always_inline bool pattern_hits(const volatile struct uc_pattern *pat, const char *path,
@@ -580,25 +609,50 @@ static __always_inline void fill_identity(struct uc_rec_message *m, const struct
 	bpf_get_current_comm(m->comm, sizeof(m->comm));
 }
 
-/* Close, shutdown and end-of-file: connection events without payload. */
+static __always_inline void read_socket_paths(struct uc_rec_message *m, struct sock *sk,
+					      struct sock *peer)
+{
+	m->own_path_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)sk, addr), m->own_path);
+	if (peer)
+		m->peer_path_len =
+			read_addr_path(BPF_CORE_READ((struct unix_sock *)peer, addr), m->peer_path);
+}
+
+/* Close, shutdown and end-of-file: connection events without payload, filtered like data. */
 static __always_inline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid)
 {
 	struct sock *sk = (struct sock *)p->sk;
-	struct uc_rec_message *m;
-	__u32 cpu = bpf_get_smp_processor_id();
+	__u32 cpu = bpf_get_smp_processor_id(), zero = 0, tid = (__u32)pid_tgid;
+	struct uc_rec_message *m = bpf_map_lookup_elem(&head_scratch, &zero);
+	struct close_names *names;
 
-	m = bpf_ringbuf_reserve(&ring, sizeof(*m), 0);
 	if (!m)
 		return;
 	__builtin_memset(m, 0, sizeof(*m));
+	if (event == UC_EV_CLOSE) {
+		fill_identity(m, p, NULL, pid_tgid);
+		m->peer_ino = p->peer_ino;
+		names = bpf_map_lookup_elem(&closing, &tid);
+		if (names) {
+			m->own_path_len = names->own_len;
+			m->peer_path_len = names->peer_len;
+			__builtin_memcpy(m->own_path, names->own, UC_PATH_LEN);
+			__builtin_memcpy(m->peer_path, names->peer, UC_PATH_LEN);
+			bpf_map_delete_elem(&closing, &tid);
+		}
+	} else {
+		struct sock *peer = unix_peer(sk);
+
+		fill_identity(m, p, peer, pid_tgid);
+		read_socket_paths(m, sk, peer);
+	}
+	if (!path_matches(m))
+		return;
 	m->head.kind = UC_REC_MESSAGE;
 	m->head.cpu = cpu;
 	m->head.msg_id = next_msg_id(cpu);
 	m->event = event;
-	fill_identity(m, p, event == UC_EV_CLOSE ? NULL : unix_peer(sk), pid_tgid);
-	if (event == UC_EV_CLOSE)
-		m->peer_ino = p->peer_ino;
-	bpf_ringbuf_submit(m, ring_flags());
+	bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags());
 }
 
 static __always_inline void emit_send(const struct pending *p, __u32 len, __u64 pid_tgid)
@@ -619,12 +673,9 @@ static __always_inline void emit_send(const struct pending *p, __u32 len, __u64 
 	__builtin_memset(m, 0, sizeof(*m));
 	payload_source(p, &buf, &iov, &iov_cnt, &dest, &dest_len);
 	fill_identity(m, p, peer, pid_tgid);
-	m->own_path_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)sk, addr), m->own_path);
+	read_socket_paths(m, sk, dest ? NULL : peer);
 	if (dest)
 		m->peer_path_len = read_user_dest(dest, dest_len, m->peer_path);
-	else if (peer)
-		m->peer_path_len =
-			read_addr_path(BPF_CORE_READ((struct unix_sock *)peer, addr), m->peer_path);
 	if (!path_matches(m))
 		return;
 	m->head.kind = UC_REC_MESSAGE;
@@ -653,6 +704,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	p = *found;
 	bpf_map_delete_elem(&pending_by_tid, &tid);
+	if (p.nr == NR_close && ret != 0)
+		bpf_map_delete_elem(&closing, &tid);
 	if (p.nr != BPF_CORE_READ(regs, orig_ax))
 		return 0; /* a stale entry: this thread's earlier sys_exit was skipped */
 	if (is_send(p.nr) && ret > 0)

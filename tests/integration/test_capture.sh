@@ -91,3 +91,12 @@ fins=$(tshark -r "$WORK/matrix.pcapng" -Y "tcp.flags.fin==1 && $ours" 2>/dev/nul
 maxseg=$(tshark_fields "$WORK/matrix.pcapng" tcp.len | sort -n | tail -1)
 if [ "$syns" = 5 ] && [ "$fins" = 10 ]; then pass "one handshake and two FINs per stream connection"; else fail "one handshake and two FINs per stream connection" "$syns SYN, $fins FIN for 5 connections"; fi
 if [ "${maxseg:-0}" -le 65495 ]; then pass "TCP segments carry at most 65495 bytes"; else fail "TCP segments carry at most 65495 bytes" "saw $maxseg"; fi
+
+# Real checksums: Wireshark, asked to verify them, finds every IPv4, TCP and UDP checksum good.
+# (-s truncated packets would be exempt; this capture keeps every byte.)
+bad=0 good=0
+for proto in ip tcp udp; do
+    bad=$((bad + $(tshark -r "$WORK/matrix.pcapng" -o "$proto.check_checksum:TRUE" -Y "$proto.checksum.status==0" 2>/dev/null | wc -l)))
+    good=$((good + $(tshark -r "$WORK/matrix.pcapng" -o "$proto.check_checksum:TRUE" -Y "$proto.checksum.status==1" 2>/dev/null | wc -l)))
+done
+if [ "$bad" = 0 ] && [ "$good" -gt 0 ]; then pass "IPv4, TCP and UDP checksums verify ($good good)"; else fail "IPv4, TCP and UDP checksums verify" "$bad bad, $good good"; fi

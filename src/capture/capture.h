@@ -39,6 +39,7 @@ struct uc_message {
 	uint64_t ts_ns; /* wall clock, nanoseconds since the epoch */
 	enum uc_message_event event;
 	uint32_t pid, tid, uid;
+	uint32_t peer_pid; /* owner of the peer end (SO_PEERCRED); 0 if unknown */
 	char comm[17];
 	uint16_t sock_type; /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	uint16_t syscall;

@@ -241,6 +241,7 @@ static void message_from_record(struct uc_message *m, const struct uc_rec_messag
 	m->pid = r->pid;
 	m->tid = r->tid;
 	m->uid = r->uid;
+	m->peer_pid = r->peer_pid;
 	memcpy(m->comm, r->comm, UC_COMM_LEN);
 	m->comm[UC_COMM_LEN] = '\0';
 	m->sock_type = r->sock_type;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
+#include "cli/extcap.h"
 #include "cli/options.h"
 #include "sinks/pcap_sink.h"
 #include "sinks/text.h"
@@ -113,6 +114,7 @@ static int open_output(struct run *r, const char *filter)
 		fprintf(stderr, "unixcap: cannot write '%s': %s\n", r->cli.write_path, strerror(errno));
 		return -1;
 	}
+	uc_pcap_decode_as(r->pcap, r->cli.decode_as, r->cli.n_decode_as);
 	return 0;
 }
 
@@ -149,8 +151,9 @@ static int finish(struct run *r, struct uc_session *s)
 			r->cli.write_path ? r->cli.write_path : "the text dump", strerror(r->write_errno));
 		ret = -1;
 	}
-	fprintf(stderr, "%llu messages captured, %llu lost\n", (unsigned long long)st.messages,
-		(unsigned long long)st.lost_msgs);
+	if (!r->cli.extcap) /* Wireshark shows an extcap's stderr as an error */
+		fprintf(stderr, "%llu messages captured, %llu lost\n",
+			(unsigned long long)st.messages, (unsigned long long)st.lost_msgs);
 	if (r->cli.capture.verbose)
 		fprintf(stderr, "%llu bytes sent, %llu stored, %llu lost, %llu left out by -s\n",
 			(unsigned long long)st.bytes, (unsigned long long)st.stored,
@@ -166,6 +169,28 @@ static int finish(struct run *r, struct uc_session *s)
 	return ret;
 }
 
+/* The command line, or Wireshark's extcap call (src/cli/extcap.c). Returns -1 when there is
+ * something to capture, else the exit status. */
+static int parse_command_line(int argc, char **argv, struct uc_cli *cli)
+{
+	char err[512];
+	int status;
+
+	if (uc_extcap_call(argc, argv)) {
+		status = uc_extcap_handle(argc, argv, cli, stdout, stderr);
+		return status == UC_EXTCAP_CAPTURE ? -1 : status;
+	}
+	if (uc_cli_parse(argc, argv, cli, err, sizeof(err)) < 0) {
+		fprintf(stderr, "unixcap: %s\n", err);
+		return 2;
+	}
+	if (cli->help || cli->version) {
+		cli->help ? uc_cli_usage(stdout) : (void)puts("unixcap " UNIXCAP_VERSION);
+		return 0;
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct run r = { 0 };
@@ -173,14 +198,9 @@ int main(int argc, char **argv)
 	struct uc_session *s;
 	int status;
 
-	if (uc_cli_parse(argc, argv, &r.cli, err, sizeof(err)) < 0) {
-		fprintf(stderr, "unixcap: %s\n", err);
-		return 2;
-	}
-	if (r.cli.help || r.cli.version) {
-		r.cli.help ? uc_cli_usage(stdout) : (void)puts("unixcap " UNIXCAP_VERSION);
-		return 0;
-	}
+	status = parse_command_line(argc, argv, &r.cli);
+	if (status >= 0)
+		return status;
 	describe_filter(&r.cli.capture.filter, filter, sizeof(filter));
 	install_signals();
 	if (open_output(&r, filter) < 0)
@@ -194,8 +214,9 @@ int main(int argc, char **argv)
 	}
 	if (r.cli.capture.verbose)
 		fprintf(stderr, "unixcap: %s\n", uc_session_hooks(s));
-	fprintf(stderr, "unixcap: listening on AF_UNIX sockets%s%s\n", filter[0] ? ", filter:" : "",
-		filter);
+	if (!r.cli.extcap)
+		fprintf(stderr, "unixcap: listening on AF_UNIX sockets%s%s\n",
+			filter[0] ? ", filter:" : "", filter);
 	status = capture(&r, s);
 	status = finish(&r, s) < 0 || status < 0 ? 1 : 0;
 	uc_session_close(s);

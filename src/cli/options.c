@@ -12,13 +12,14 @@
 
 #define SHORT_OPTIONS ":w:Uc:s:B:xXAqvh"
 
-enum { OPT_PATH = 256, OPT_PID, OPT_COMM, OPT_TYPE, OPT_VERSION };
+enum { OPT_PATH = 256, OPT_PID, OPT_COMM, OPT_TYPE, OPT_VERSION, OPT_DECODE_AS };
 
 static const struct option long_options[] = {
 	{ "path", required_argument, NULL, OPT_PATH },
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "type", required_argument, NULL, OPT_TYPE },
+	{ "decode-as", required_argument, NULL, OPT_DECODE_AS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -41,6 +42,9 @@ void uc_cli_usage(FILE *out)
 	      "  --pid N        only traffic where process N is either end (repeatable, up to 8)\n"
 	      "  --comm NAME    only traffic where a process named NAME is either end\n"
 	      "  --type T       stream, dgram or seqpacket (repeatable or comma-separated)\n"
+	      "  --decode-as P=PROTO  show conversations on sockets bound to P (path, glob or\n"
+	      "                 @name) as PROTO: http, http2, grpc, pgsql, x11, mysql, redis,\n"
+	      "                 dbus, or a TCP/UDP port number (repeatable, up to 8)\n"
 	      "  -h, --help     this help\n"
 	      "  --version      print the version\n\n"
 	      "Exit status: 0 done, 1 runtime error, 2 usage error.\n",
@@ -162,6 +166,34 @@ static int parse_number_option(int opt, const char *arg, struct uc_cli *cli, cha
 	}
 }
 
+/* PATH=PROTO; the path is everything before the last '=' (paths may hold '='). */
+static int parse_decode_as(char *arg, struct uc_cli *cli, char *err, size_t errlen)
+{
+	char *eq = strrchr(arg, '=');
+	struct uc_decode_as *rule = &cli->decode_as[cli->n_decode_as];
+	struct uc_pattern kernel;
+	char raw[UC_PATH_LEN];
+	size_t raw_len;
+
+	if (cli->n_decode_as == UC_MAX_DECODE_AS)
+		return usage_error(err, errlen, "too many --decode-as options (at most %d)",
+				   UC_MAX_DECODE_AS);
+	if (!eq || eq == arg)
+		return usage_error(err, errlen, "invalid --decode-as '%s': expected PATH=PROTOCOL", arg);
+	if (uc_protocol_parse(eq + 1, &rule->guess) < 0)
+		return usage_error(err, errlen, "invalid --decode-as '%s': unknown protocol '%s'", arg,
+				   eq + 1);
+	*eq = '\0';
+	if (uc_pattern_compile(arg, &kernel, raw, &raw_len, err, errlen) < 0) {
+		*eq = '=';
+		return usage_error(err, errlen, "invalid --decode-as '%s': expected a path, a glob or "
+				   "@name before '='", arg);
+	}
+	rule->path = arg;
+	cli->n_decode_as++;
+	return 0;
+}
+
 int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t errlen)
 {
 	int opt;
@@ -182,6 +214,10 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 		case OPT_VERSION: cli->version = true; break;
 		case 'c': case 's': case 'B':
 			if (parse_number_option(opt, optarg, cli, err, errlen) < 0)
+				return -1;
+			break;
+		case OPT_DECODE_AS:
+			if (parse_decode_as(optarg, cli, err, errlen) < 0)
 				return -1;
 			break;
 		case OPT_PATH: case OPT_PID: case OPT_COMM: case OPT_TYPE:

@@ -9,7 +9,10 @@
 #include <stdio.h>
 
 #include "capture/capture.h"
+#include "conversations/conversation.h"
 #include "sinks/text.h"
+
+#define UC_MAX_DECODE_AS 8
 
 struct uc_cli {
 	struct uc_options capture;
@@ -17,7 +20,10 @@ struct uc_cli {
 	uint64_t count;         /* -c; 0: no limit */
 	bool flush_each;        /* -U */
 	enum uc_text_payload payload;
+	struct uc_decode_as decode_as[UC_MAX_DECODE_AS]; /* --decode-as PATH=PROTO */
+	unsigned n_decode_as;
 	bool help, version;
+	bool extcap;            /* set by extcap.c for --capture: nothing on stderr unless it fails */
 };
 
 /* Fills cli from argv. Returns 0, or -1 with a one-line reason in err (a usage error). */

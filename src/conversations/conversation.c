@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture/names.h"
+
 struct entry {
 	struct entry *next;
 	char *key;
@@ -19,6 +21,11 @@ struct uc_conversations {
 	size_t live;
 	uint32_t flows_made;
 	uint32_t servers_made;
+	uint32_t clients_made;
+	uc_address_fn on_address;
+	void *on_address_ctx;
+	const struct uc_decode_as *decode_as;
+	size_t n_decode_as;
 	struct uc_flow **all; /* live flows, for uc_conversations_each */
 	size_t nall, capall;
 };
@@ -97,6 +104,19 @@ static void erase(struct uc_conversations *c, const char *key)
 	c->nentries--;
 }
 
+void uc_conversations_on_address(struct uc_conversations *c, uc_address_fn fn, void *ctx)
+{
+	c->on_address = fn;
+	c->on_address_ctx = ctx;
+}
+
+void uc_conversations_decode_as(struct uc_conversations *c, const struct uc_decode_as *rules,
+				size_t n)
+{
+	c->decode_as = rules;
+	c->n_decode_as = n;
+}
+
 struct uc_conversations *uc_conversations_new(void)
 {
 	struct uc_conversations *c = calloc(1, sizeof(*c));
@@ -126,7 +146,22 @@ static void endpoint_id(char *out, size_t len, const char *path, uint64_t ino)
 		snprintf(out, len, "i:%llu", (unsigned long long)ino);
 }
 
-static uint32_t server_address(struct uc_conversations *c, const char *path)
+static void insert_comm(struct uc_conversations *c, const char *key, const char *comm)
+{
+	char *copy = strdup(comm);
+
+	if (copy && !insert(c, key, copy))
+		free(copy);
+}
+
+static void announce(struct uc_conversations *c, uint32_t ip, const char *name)
+{
+	if (c->on_address)
+		c->on_address(ip, name, c->on_address_ctx);
+}
+
+/* A bound server keeps one address for all its connections; an unnamed one gets its own. */
+static uint32_t server_address(struct uc_conversations *c, const char *path, const char *who)
 {
 	char key[UC_NAME_LEN + 8];
 	uintptr_t ip;
@@ -140,7 +175,78 @@ static uint32_t server_address(struct uc_conversations *c, const char *path)
 	ip = UC_SERVER_NET + 1 + (c->servers_made++ % 0xfffe);
 	if (path[0])
 		insert(c, key, (void *)ip);
+	announce(c, (uint32_t)ip, path[0] ? path : who);
 	return (uint32_t)ip;
+}
+
+/* Each client process has an address of its own and gives each connection the next port; when
+ * its ports run out it gets another address, so no 4-tuple is ever used twice. */
+struct client_address {
+	uint32_t ip;
+	uint32_t ports_used;
+};
+
+static struct synth_endpoint client_endpoint(struct uc_conversations *c, uint32_t pid,
+					     const char *who)
+{
+	char key[32];
+	struct client_address *a;
+
+	snprintf(key, sizeof(key), "cli:%u", pid);
+	a = lookup(c, key);
+	if (!a || a->ports_used == UC_CLIENT_PORTS) {
+		if (!a && (!(a = calloc(1, sizeof(*a))) || !insert(c, key, a))) {
+			free(a);
+			return (struct synth_endpoint){ UC_CLIENT_NET, UC_CLIENT_PORT_FIRST };
+		}
+		a->ip = UC_CLIENT_NET + 1 + (c->clients_made++ % 0xfffe);
+		a->ports_used = 0;
+		announce(c, a->ip, who);
+	}
+	return (struct synth_endpoint){ a->ip, (uint16_t)(UC_CLIENT_PORT_FIRST + a->ports_used++) };
+}
+
+/* The name of the process at one side: the sender, or the peer owner the kernel reported,
+ * named after what that process was called when it last started a conversation. */
+static void side_name(struct uc_conversations *c, char *out, size_t len,
+		      const struct uc_message *m, bool sender)
+{
+	char key[32];
+	const char *comm;
+
+	snprintf(key, sizeof(key), "comm:%u", m->pid);
+	if (!lookup(c, key))
+		insert_comm(c, key, m->comm);
+	if (sender) {
+		snprintf(out, len, "%s[%u]", m->comm, m->pid);
+		return;
+	}
+	snprintf(key, sizeof(key), "comm:%u", m->peer_pid);
+	comm = m->peer_pid ? lookup(c, key) : NULL;
+	if (m->peer_pid)
+		snprintf(out, len, "%s[%u]", comm ? comm : "", m->peer_pid);
+	else
+		snprintf(out, len, "unknown");
+}
+
+static struct uc_protocol_guess guess_protocol(struct uc_conversations *c, const struct uc_flow *f,
+					       const struct uc_message *m)
+{
+	struct uc_protocol_guess g;
+
+	for (size_t i = 0; i < c->n_decode_as; i++)
+		for (int side = 0; side < 2; side++) {
+			const char *pat = c->decode_as[i].path, *path = f->path[side];
+
+			if (path[0] && uc_glob_match(pat, strlen(pat), path, strlen(path)))
+				return c->decode_as[i].guess;
+		}
+	g = uc_protocol_from_path(f->path[UC_S2C]);
+	if (g.proto == UC_PROTO_UNKNOWN)
+		g = uc_protocol_from_path(f->path[UC_C2S]);
+	if (g.proto == UC_PROTO_UNKNOWN && m->event == UC_MSG_DATA)
+		g = uc_protocol_from_bytes(m->data, m->stored);
+	return g;
 }
 
 static int remember(struct uc_conversations *c, struct uc_flow *f)
@@ -167,23 +273,27 @@ static struct uc_flow *create(struct uc_conversations *c, const struct uc_messag
 	struct uc_flow *f = calloc(1, sizeof(*f));
 	bool sender_serves = m->own_path[0] && !m->peer_path[0];
 	int me = sender_serves ? UC_S2C : UC_C2S, other = 1 - me;
-	uint32_t n;
+	struct uc_protocol_guess guess;
+	char who[2][48];
 
 	if (!f || remember(c, f) < 0) {
 		free(f);
 		return NULL;
 	}
-	n = f->index = ++c->flows_made;
+	f->index = ++c->flows_made;
 	f->sock_type = m->sock_type;
 	f->tcp = m->sock_type == 1;
 	f->ino[me] = m->own_ino;
 	f->ino[other] = m->peer_ino;
 	snprintf(f->path[me], sizeof(f->path[me]), "%s", m->own_path);
 	snprintf(f->path[other], sizeof(f->path[other]), "%s", m->peer_path);
-	f->ends[UC_C2S].ip = UC_CLIENT_NET + 1 + (n - 1) / UC_CLIENT_PORTS;
-	f->ends[UC_C2S].port = (uint16_t)(UC_CLIENT_PORT_FIRST + (n - 1) % UC_CLIENT_PORTS);
-	f->ends[UC_S2C].ip = server_address(c, f->path[UC_S2C]);
-	f->ends[UC_S2C].port = UC_SERVER_PORT_DEFAULT;
+	side_name(c, who[me], sizeof(who[me]), m, true);
+	side_name(c, who[other], sizeof(who[other]), m, false);
+	f->ends[UC_C2S] = client_endpoint(c, me == UC_C2S ? m->pid : m->peer_pid, who[UC_C2S]);
+	f->ends[UC_S2C].ip = server_address(c, f->path[UC_S2C], who[UC_S2C]);
+	guess = guess_protocol(c, f, m);
+	f->proto = guess.proto;
+	f->ends[UC_S2C].port = guess.port ? guess.port : UC_SERVER_PORT_DEFAULT;
 	f->next_seq[UC_C2S] = 0x10000000u;
 	f->next_seq[UC_S2C] = 0x20000000u;
 	return f;
@@ -294,6 +404,8 @@ void uc_conversations_free(struct uc_conversations *c)
 	for (size_t i = 0; i < c->nbuckets; i++)
 		for (struct entry *e = c->buckets[i], *next; e; e = next) {
 			next = e->next;
+			if (strncmp(e->key, "cli:", 4) == 0 || strncmp(e->key, "comm:", 5) == 0)
+				free(e->value);
 			free(e->key);
 			free(e);
 		}

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "capture/capture.h"
+#include "conversations/protocol.h"
 #include "sinks/synth.h"
 
 enum { UC_C2S = 0, UC_S2C = 1 }; /* direction index: client to server, server to client */
@@ -17,6 +18,7 @@ struct uc_flow {
 	uint32_t index;     /* 1, 2, ... in order of first sight; never reused */
 	uint16_t sock_type;
 	bool tcp;           /* streams are TCP; datagram and seqpacket messages UDP */
+	enum uc_protocol proto;
 	struct synth_endpoint ends[2]; /* [UC_C2S] client, [UC_S2C] server */
 	uint64_t ino[2];               /* socket inode of client and server, 0 if unknown */
 	char path[2][UC_NAME_LEN];     /* address each side is bound to, "" if unnamed */
@@ -29,7 +31,20 @@ struct uc_flow {
 
 struct uc_conversations;
 
+/* Called once for every synthetic address handed out, with the name it stands for
+ * ("curl[1234]", "/run/docker.sock"), so a sink can write name resolution records. */
+typedef void (*uc_address_fn)(uint32_t ip, const char *name, void *ctx);
+
+struct uc_decode_as {
+	const char *path; /* exact path, glob with '*', or @name */
+	struct uc_protocol_guess guess;
+};
+
 struct uc_conversations *uc_conversations_new(void);
+void uc_conversations_on_address(struct uc_conversations *c, uc_address_fn fn, void *ctx);
+/* --decode-as rules, tried before the path table and the first bytes; kept by reference. */
+void uc_conversations_decode_as(struct uc_conversations *c, const struct uc_decode_as *rules,
+				size_t n);
 /* The flow of a message and the direction its bytes go (*dir). Data and loss reports create
  * the flow on first sight; other events return NULL for a connection never seen (or no memory). */
 struct uc_flow *uc_conversations_find(struct uc_conversations *c, const struct uc_message *m,
@@ -43,7 +58,7 @@ void uc_conversations_each(struct uc_conversations *c, void (*fn)(struct uc_flow
 void uc_conversations_free(struct uc_conversations *c);
 
 /* Synthetic address plan, documented in the README. */
-#define UC_CLIENT_NET 0x0A010000u  /* 10.1.0.0/16: clients */
+#define UC_CLIENT_NET 0x0A010000u  /* 10.1.0.0/16: clients, one address per process */
 #define UC_SERVER_NET 0x0A020000u  /* 10.2.0.0/16: servers, one address per socket path */
 #define UC_CLIENT_PORT_FIRST 60002 /* no Wireshark dissector claims 60002-65535 */
 #define UC_CLIENT_PORTS 5534

@@ -598,12 +598,15 @@ static __always_inline void copy_payload(__u64 msg_id, __u32 cpu,
 static __always_inline void fill_identity(struct uc_rec_message *m, const struct pending *p,
 					  struct sock *peer, __u64 pid_tgid)
 {
+	struct sock *sk = (struct sock *)p->sk; /* a plain load: CO-RE must not relocate p */
+
 	m->ktime_ns = bpf_ktime_get_ns();
 	m->own_ino = p->own_ino;
 	m->peer_ino = sk_inode(peer);
 	m->pid = pid_tgid >> 32;
 	m->tid = (__u32)pid_tgid;
 	m->uid = (__u32)bpf_get_current_uid_gid();
+	m->peer_pid = pid_nr_of(BPF_CORE_READ(sk, sk_peer_pid));
 	m->sock_type = p->sock_type;
 	m->syscall = p->nr;
 	bpf_get_current_comm(m->comm, sizeof(m->comm));

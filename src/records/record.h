@@ -42,6 +42,7 @@ struct uc_rec_message {
 	__u32 pid;
 	__u32 tid;
 	__u32 uid;
+	__u32 peer_pid; /* the process owning the peer end, as SO_PEERCRED reports it; 0 if none */
 	__u32 len;    /* bytes the syscall moved */
 	__u32 caplen; /* bytes that data records will carry if none is lost: min(len, snaplen) */
 	__u16 event;

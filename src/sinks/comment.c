@@ -58,8 +58,8 @@ size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m)
 	put(&o, "unixcap ts=%llu.%09llu pid=%u tid=%u", (unsigned long long)(m->ts_ns / 1000000000ULL),
 	    (unsigned long long)(m->ts_ns % 1000000000ULL), m->pid, m->tid);
 	put_value(&o, "comm", m->comm);
-	put(&o, " uid=%u type=%s event=%s syscall=%u", m->uid, uc_sock_type_name(m->sock_type),
-	    uc_event_name(m->event), m->syscall);
+	put(&o, " uid=%u peer_pid=%u type=%s event=%s syscall=%u", m->uid, m->peer_pid,
+	    uc_sock_type_name(m->sock_type), uc_event_name(m->event), m->syscall);
 	put_value(&o, "own", m->own_path);
 	put(&o, " own_ino=%llu", (unsigned long long)m->own_ino);
 	put_value(&o, "peer", m->peer_path);

@@ -44,6 +44,20 @@ static void add_note(struct packet_note *n, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A name resolution record as each synthetic address is handed out, so Wireshark shows
+ * curl[1234] and /run/docker.sock instead of 10.1.0.1 and 10.2.0.1. */
+static void name_address(uint32_t ip, const char *name, void *ctx)
+{
+	struct uc_pcap_sink *s = ctx;
+
+	pcapng_add_ipv4_name(s->w, ip, name);
+}
+
+void uc_pcap_decode_as(struct uc_pcap_sink *s, const struct uc_decode_as *rules, size_t n)
+{
+	uc_conversations_decode_as(s->conv, rules, n);
+}
+
 struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *description)
 {
 	struct uc_pcap_sink *s = calloc(1, sizeof(*s));
@@ -68,6 +82,7 @@ struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *descripti
 	}
 	s->iface = pcapng_add_interface(s->w, PCAPNG_LINKTYPE_RAW, PCAPNG_MAX_RECORD, "unixcap",
 					description);
+	uc_conversations_on_address(s->conv, name_address, s);
 	if (s->iface < 0) {
 		uc_pcap_close(s, NULL, 0);
 		return NULL;

@@ -6,11 +6,14 @@
 #include <stdbool.h>
 
 #include "capture/capture.h"
+#include "conversations/conversation.h"
 
 struct uc_pcap_sink;
 
 /* Writes the section and interface headers to fd. NULL with errno on failure. */
 struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *description);
+/* --decode-as rules (kept by reference) for the protocol, hence port, of new conversations. */
+void uc_pcap_decode_as(struct uc_pcap_sink *s, const struct uc_decode_as *rules, size_t n);
 /* Writes the packets of one message or connection event. 0, or -1 with errno. */
 int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m);
 /* Writes the interface statistics, flushes and frees; the fd stays open. 0 or -1 with errno. */

@@ -43,7 +43,7 @@ static void test_exact_format(void **state)
 	(void)state;
 	n = uc_comment_format(out, sizeof(out), &m);
 	assert_string_equal(out, "unixcap ts=1700000000.123456789 pid=42 tid=43 comm=curl uid=1000 "
-				 "type=stream event=data syscall=44 own= own_ino=5001 "
+				 "peer_pid=0 type=stream event=data syscall=44 own= own_ino=5001 "
 				 "peer=/run/docker.sock peer_ino=5002 len=100 caplen=64 stored=60");
 	assert_int_equal(n, strlen(out));
 }
@@ -125,7 +125,7 @@ static void test_lost_event(void **state)
 	m.lost_before_msgs = 1;
 	m.lost_before_bytes = 9;
 	uc_comment_format(out, sizeof(out), &m);
-	assert_non_null(strstr(out, " comm= uid=0 type=dgram event=lost "));
+	assert_non_null(strstr(out, " comm= uid=0 peer_pid=0 type=dgram event=lost "));
 	assert_non_null(strstr(out, " lost_before_msgs=1 lost_before_bytes=9"));
 }
 

@@ -93,7 +93,7 @@ static void test_escaping(void **state)
 	assert_non_null(strstr(out, " comm=my%20app%25%09 "));
 	assert_non_null(strstr(out, " own=/tmp/caf%C3%A9%20bar "));
 	assert_non_null(strstr(out, " peer=@x\\x00y%20z "));
-	assert_words_are_pairs(out, 16);
+	assert_words_are_pairs(out, 17);
 	for (const unsigned char *p = (const unsigned char *)out; *p; p++)
 		assert_true(*p >= 0x20 && *p < 0x7f);
 }
@@ -110,7 +110,7 @@ static void test_lost_before_only_when_nonzero(void **state)
 	m.lost_before_bytes = 12345;
 	uc_comment_format(out, sizeof(out), &m);
 	assert_non_null(strstr(out, " stored=60 lost_before_msgs=3 lost_before_bytes=12345"));
-	assert_words_are_pairs(out, 18);
+	assert_words_are_pairs(out, 19);
 }
 
 static void test_lost_event(void **state)

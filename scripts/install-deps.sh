@@ -3,7 +3,8 @@
 # Installs the Debian 12 packages unixcap needs to build, run and test; a no-op when all are present.
 set -eu
 PACKAGES="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcmocka-dev
-tshark wireshark-common socat python3 curl coreutils procps util-linux strace bc libcap2-bin passwd"
+tshark wireshark-common socat python3 curl coreutils procps util-linux strace bc libcap2-bin passwd
+xvfb x11-utils python3-h2 dbus dbus-bin"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -51,7 +51,7 @@ ASAN_FLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 TEST_SRCS  := $(LIB_SRCS) src/cli/options.c
 TEST_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(TEST_SRCS))
 ASAN_OBJS  := $(patsubst src/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
-TOOLS      := $(BUILD)/tools/ucgen
+TOOLS      := $(BUILD)/tools/ucgen $(BUILD)/pump
 
 $(BUILD)/asan/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)

@@ -17,6 +17,8 @@ enum uc_message_event {
 	UC_MSG_SHUTDOWN = 3, /* shutdown() of the sending direction */
 	UC_MSG_EOF = 4,      /* a read returned end-of-file: the peer's direction is finished */
 	UC_MSG_LOST = 5,     /* messages that could not be recorded at all (lost_before_*) */
+	UC_MSG_CONNECT = 6,  /* connect() or socketpair() made this connection */
+	UC_MSG_ACCEPT = 7,   /* accept() took it: own is the server's new socket */
 };
 
 struct uc_filter {

@@ -229,24 +229,41 @@ static void side_name(struct uc_conversations *c, char *out, size_t len,
 		snprintf(out, len, "unknown");
 }
 
-static struct uc_protocol_guess guess_protocol(struct uc_conversations *c, const struct uc_flow *f,
-					       const struct uc_message *m)
+static void settle(struct uc_flow *f, struct uc_protocol_guess g)
+{
+	f->proto = g.proto;
+	f->ends[UC_S2C].port = g.port ? g.port : UC_SERVER_PORT_DEFAULT;
+	f->protocol_settled = true;
+}
+
+void uc_conversations_learn(struct uc_flow *f, const struct uc_message *m)
+{
+	if (!f->protocol_settled && m->event == UC_MSG_DATA)
+		settle(f, uc_protocol_from_bytes(m->data, m->stored));
+}
+
+static void guess_protocol(struct uc_conversations *c, struct uc_flow *f,
+			   const struct uc_message *m)
 {
 	struct uc_protocol_guess g;
 
+	f->ends[UC_S2C].port = UC_SERVER_PORT_DEFAULT;
 	for (size_t i = 0; i < c->n_decode_as; i++)
 		for (int side = 0; side < 2; side++) {
 			const char *pat = c->decode_as[i].path, *path = f->path[side];
 
-			if (path[0] && uc_glob_match(pat, strlen(pat), path, strlen(path)))
-				return c->decode_as[i].guess;
+			if (path[0] && uc_glob_match(pat, strlen(pat), path, strlen(path))) {
+				settle(f, c->decode_as[i].guess);
+				return;
+			}
 		}
 	g = uc_protocol_from_path(f->path[UC_S2C]);
 	if (g.proto == UC_PROTO_UNKNOWN)
 		g = uc_protocol_from_path(f->path[UC_C2S]);
-	if (g.proto == UC_PROTO_UNKNOWN && m->event == UC_MSG_DATA)
-		g = uc_protocol_from_bytes(m->data, m->stored);
-	return g;
+	if (g.proto != UC_PROTO_UNKNOWN)
+		settle(f, g);
+	else
+		uc_conversations_learn(f, m);
 }
 
 static int remember(struct uc_conversations *c, struct uc_flow *f)
@@ -271,9 +288,9 @@ static int remember(struct uc_conversations *c, struct uc_flow *f)
 static struct uc_flow *create(struct uc_conversations *c, const struct uc_message *m)
 {
 	struct uc_flow *f = calloc(1, sizeof(*f));
-	bool sender_serves = m->own_path[0] && !m->peer_path[0];
+	/* connect() and socketpair() name the client: the side that made the connection */
+	bool sender_serves = m->event != UC_MSG_CONNECT && m->own_path[0] && !m->peer_path[0];
 	int me = sender_serves ? UC_S2C : UC_C2S, other = 1 - me;
-	struct uc_protocol_guess guess;
 	char who[2][48];
 
 	if (!f || remember(c, f) < 0) {
@@ -291,9 +308,7 @@ static struct uc_flow *create(struct uc_conversations *c, const struct uc_messag
 	side_name(c, who[other], sizeof(who[other]), m, false);
 	f->ends[UC_C2S] = client_endpoint(c, me == UC_C2S ? m->pid : m->peer_pid, who[UC_C2S]);
 	f->ends[UC_S2C].ip = server_address(c, f->path[UC_S2C], who[UC_S2C]);
-	guess = guess_protocol(c, f, m);
-	f->proto = guess.proto;
-	f->ends[UC_S2C].port = guess.port ? guess.port : UC_SERVER_PORT_DEFAULT;
+	guess_protocol(c, f, m);
 	f->next_seq[UC_C2S] = 0x10000000u;
 	f->next_seq[UC_S2C] = 0x20000000u;
 	return f;
@@ -327,7 +342,7 @@ static struct uc_flow *find_connection(struct uc_conversations *c, const struct 
 			}
 		}
 	}
-	if (!f && (m->event == UC_MSG_DATA || m->event == UC_MSG_LOST)) {
+	if (!f && (m->event == UC_MSG_DATA || m->event == UC_MSG_LOST || m->event == UC_MSG_CONNECT)) {
 		f = create(c, m);
 		if (!f)
 			return NULL;
@@ -379,6 +394,7 @@ void uc_conversations_retire(struct uc_conversations *c, struct uc_flow *f)
 	for (int i = 0; i < 2; i++)
 		if (f->keys[i])
 			erase(c, f->keys[i]);
+	free(f->opened_meta);
 	c->all[f->all_index] = c->all[--c->nall];
 	c->all[f->all_index]->all_index = f->all_index;
 	c->live--;
@@ -409,8 +425,10 @@ void uc_conversations_free(struct uc_conversations *c)
 			free(e->key);
 			free(e);
 		}
-	for (size_t i = 0; i < c->nall; i++)
+	for (size_t i = 0; i < c->nall; i++) {
+		free(c->all[i]->opened_meta);
 		free(c->all[i]);
+	}
 	free(c->all);
 	free(c->buckets);
 	free(c);

@@ -19,6 +19,10 @@ struct uc_flow {
 	uint16_t sock_type;
 	bool tcp;           /* streams are TCP; datagram and seqpacket messages UDP */
 	enum uc_protocol proto;
+	bool protocol_settled;  /* false until decode-as, the path or first bytes decided */
+	uint64_t opened_ns;     /* when connect()/socketpair() made it; 0 if not seen */
+	const char *opened_how; /* "connect()" or "socketpair()" */
+	char *opened_meta;      /* that event's comment, for the handshake written later */
 	struct synth_endpoint ends[2]; /* [UC_C2S] client, [UC_S2C] server */
 	uint64_t ino[2];               /* socket inode of client and server, 0 if unknown */
 	char path[2][UC_NAME_LEN];     /* address each side is bound to, "" if unnamed */
@@ -49,6 +53,9 @@ void uc_conversations_decode_as(struct uc_conversations *c, const struct uc_deco
  * the flow on first sight; other events return NULL for a connection never seen (or no memory). */
 struct uc_flow *uc_conversations_find(struct uc_conversations *c, const struct uc_message *m,
 				      int *dir, bool *created);
+/* Settles a flow's protocol (and server port) from the first bytes it carries, when neither
+ * --decode-as nor its path said (a flow made by connect() has carried none yet). */
+void uc_conversations_learn(struct uc_flow *f, const struct uc_message *m);
 /* Forgets a finished flow (both sides closed); its 4-tuple is never given out again. */
 void uc_conversations_retire(struct uc_conversations *c, struct uc_flow *f);
 size_t uc_conversations_live(const struct uc_conversations *c);

@@ -27,7 +27,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define NR_recvfrom 45
 #define NR_sendmsg 46
 #define NR_recvmsg 47
+#define NR_connect 42
+#define NR_accept 43
 #define NR_shutdown 48
+#define NR_socketpair 53
+#define NR_accept4 288
 #define NR_preadv2 327
 #define NR_pwritev2 328
 
@@ -266,6 +270,27 @@ static __always_inline bool is_send(__u32 nr)
 	       nr == NR_pwritev2;
 }
 
+static __always_inline bool is_lifecycle(__u32 nr)
+{
+	return nr == NR_close || nr == NR_shutdown || nr == NR_connect || nr == NR_accept ||
+	       nr == NR_accept4 || nr == NR_socketpair;
+}
+
+/* socketpair(AF_UNIX, type, 0, sv): no socket exists yet; its fds are read at sys_exit. */
+static __always_inline int note_socketpair(struct pt_regs *regs, struct pending *p, long id,
+					   __u64 pid_tgid)
+{
+	if (p->args[0] != AF_UNIX)
+		return 0;
+	p->sock_type = BPF_CORE_READ(regs, si) & 0xf; /* without SOCK_NONBLOCK/SOCK_CLOEXEC */
+	if (!type_matches(p->sock_type))
+		return 0;
+	p->args[3] = BPF_CORE_READ(regs, r10);
+	p->nr = id;
+	bpf_map_update_elem(&pending_by_tid, (__u32 *)&pid_tgid, p, BPF_ANY);
+	return 0;
+}
+
 static __always_inline bool is_recv(__u32 nr)
 {
 	return nr == NR_read || nr == NR_readv || nr == NR_recvfrom || nr == NR_recvmsg ||
@@ -325,7 +350,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	struct file *file;
 	struct sock *sk;
 
-	if (!is_send(id) && !is_recv(id) && id != NR_close && id != NR_shutdown)
+	if (!is_send(id) && !is_recv(id) && !is_lifecycle(id))
 		return 0;
 	if ((pid_tgid >> 32) == self_tgid)
 		return 0; /* our own output may go to a unix socket (journald) */
@@ -333,6 +358,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
 		return 0; /* 32-bit syscall numbers differ */
 	p.args[0] = BPF_CORE_READ(regs, di);
+	if (id == NR_socketpair)
+		return note_socketpair(regs, &p, id, pid_tgid);
 	file = fd_file(task, (__u32)p.args[0]);
 	sk = unix_sock_of(file, &p.sock_type);
 	if (!sk || !type_matches(p.sock_type) || !process_matches(sk, pid_tgid >> 32))
@@ -695,6 +722,29 @@ static __always_inline void emit_send(const struct pending *p, __u32 len, __u64 
 	copy_payload(m->head.msg_id, cpu, caplen, buf, iov, iov_cnt);
 }
 
+/* The socket behind a descriptor the syscall just returned (accept) becomes the event's own. */
+static __always_inline bool adopt_socket(struct pending *p, __u32 fd)
+{
+	struct file *file = fd_file((struct task_struct *)bpf_get_current_task(), fd);
+	struct sock *sk = unix_sock_of(file, &p->sock_type);
+
+	if (!sk)
+		return false;
+	p->sk = (__u64)sk;
+	p->own_ino = BPF_CORE_READ(file, f_inode, i_ino);
+	return true;
+}
+
+/* socketpair's first descriptor is the event's own socket, the second its peer. */
+static __always_inline bool adopt_pair(struct pending *p, __u64 pid_tgid)
+{
+	int sv[2];
+
+	if (bpf_probe_read_user(sv, sizeof(sv), (void *)p->args[3]) || !adopt_socket(p, sv[0]))
+		return false;
+	return process_matches((struct sock *)p->sk, pid_tgid >> 32);
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -720,5 +770,12 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		emit_event(&p, UC_EV_SHUTDOWN, pid_tgid);
 	else if (p.nr == NR_close && ret == 0)
 		emit_event(&p, UC_EV_CLOSE, pid_tgid);
+	else if (p.nr == NR_connect && ret == 0 && p.sock_type != 2 /* SOCK_DGRAM */)
+		emit_event(&p, UC_EV_CONNECT, pid_tgid);
+	else if ((p.nr == NR_accept || p.nr == NR_accept4) && ret >= 0 &&
+		 adopt_socket(&p, (__u32)ret))
+		emit_event(&p, UC_EV_ACCEPT, pid_tgid);
+	else if (p.nr == NR_socketpair && ret == 0 && p.sock_type != 2 && adopt_pair(&p, pid_tgid))
+		emit_event(&p, UC_EV_CONNECT, pid_tgid);
 	return 0;
 }

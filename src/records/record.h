@@ -22,6 +22,9 @@ enum uc_event {
 	UC_EV_CLOSE = 2,    /* the last fd of the socket was closed */
 	UC_EV_SHUTDOWN = 3, /* shutdown(SHUT_WR or SHUT_RDWR) */
 	UC_EV_EOF = 4,      /* a stream read returned 0: the peer has closed its side */
+	/* 5 is user space's "lost" report: event values are shared with enum uc_message_event */
+	UC_EV_CONNECT = 6,  /* connect() or socketpair() made a connection */
+	UC_EV_ACCEPT = 7,   /* accept() took one: links the server socket to its client */
 };
 
 enum uc_sock_type { UC_STREAM = 1, UC_DGRAM = 2, UC_SEQPACKET = 5 }; /* SOCK_* values */

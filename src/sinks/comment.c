@@ -45,6 +45,8 @@ const char *uc_event_name(enum uc_message_event e)
 	case UC_MSG_SHUTDOWN: return "shutdown";
 	case UC_MSG_EOF: return "eof";
 	case UC_MSG_LOST: return "lost";
+	case UC_MSG_CONNECT: return "connect";
+	case UC_MSG_ACCEPT: return "accept";
 	}
 	return "unknown";
 }

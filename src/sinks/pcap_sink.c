@@ -126,20 +126,46 @@ static int tcp_packet(struct uc_pcap_sink *s, struct uc_flow *f, uint64_t ts, in
 	return emit(s, ts, dir, head, sizeof(head), data, kept, len, n);
 }
 
-/* The connection existed before we saw it, or was just made: either way Wireshark wants a
- * handshake to start its conversation. */
-static int handshake(struct uc_pcap_sink *s, struct uc_flow *f, uint64_t ts, struct packet_note *n)
+/* Wireshark wants a handshake to start a conversation: at connect()/socketpair() time when
+ * that was seen (its comment names who made it), else where the connection was first seen. */
+static int handshake(struct uc_pcap_sink *s, struct uc_flow *f, struct packet_note *n)
 {
-	struct packet_note quiet = { .m = n->m };
+	struct packet_note syn = { .m = n->m };
+	uint64_t ts = f->opened_meta ? f->opened_ns : n->m->ts_ns;
 	int ret;
 
-	memcpy(quiet.meta, n->meta, sizeof(quiet.meta));
-	add_note(&quiet, "connection first seen here; it may have been open before the capture");
-	ret = tcp_packet(s, f, ts, UC_C2S, SYNTH_TCP_SYN, NULL, 0, 0, &quiet);
-	ret = ret ?: tcp_packet(s, f, ts, UC_S2C, SYNTH_TCP_SYN | SYNTH_TCP_ACK, NULL, 0, 0, &quiet);
-	ret = ret ?: tcp_packet(s, f, ts, UC_C2S, SYNTH_TCP_ACK, NULL, 0, 0, &quiet);
+	if (f->handshake_done)
+		return 0;
+	if (f->opened_meta) {
+		snprintf(syn.meta, sizeof(syn.meta), "%s", f->opened_meta);
+		add_note(&syn, "connection made here by %s", f->opened_how);
+	} else {
+		memcpy(syn.meta, n->meta, sizeof(syn.meta));
+		add_note(&syn, "connection already open when first seen (made before the capture "
+			 "started, or its connect() was not seen)");
+	}
+	ret = tcp_packet(s, f, ts, UC_C2S, SYNTH_TCP_SYN, NULL, 0, 0, &syn);
+	ret = ret ?: tcp_packet(s, f, ts, UC_S2C, SYNTH_TCP_SYN | SYNTH_TCP_ACK, NULL, 0, 0, &syn);
+	ret = ret ?: tcp_packet(s, f, ts, UC_C2S, SYNTH_TCP_ACK, NULL, 0, 0, &syn);
 	f->handshake_done = true;
+	free(f->opened_meta);
+	f->opened_meta = NULL;
 	return ret;
+}
+
+/* connect()/socketpair(): the handshake goes out now if the port is already known (from the
+ * path or --decode-as), else with the first bytes, which choose the port, stamped with now. */
+static int connection_made(struct uc_pcap_sink *s, struct uc_flow *f, bool created,
+			   struct packet_note *n)
+{
+	if (!created || !f->tcp)
+		return 0;
+	f->opened_ns = n->m->ts_ns;
+	f->opened_how = n->m->syscall == 53 /* socketpair */ ? "socketpair()" : "connect()";
+	f->opened_meta = strdup(n->meta);
+	if (!f->opened_meta)
+		return -1;
+	return f->protocol_settled ? handshake(s, f, n) : 0;
 }
 
 static void note_losses(struct packet_note *n, const struct uc_message *m)
@@ -220,8 +246,8 @@ static int tcp_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct
 {
 	int ret = 0;
 
-	if (!f->fin[dir] && f->handshake_done)
-		ret = tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_FIN | SYNTH_TCP_ACK, NULL, 0, 0, n);
+	if (!f->fin[dir] && (f->handshake_done || f->opened_meta))
+		ret = handshake(s, f, n) ?: tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_FIN | SYNTH_TCP_ACK, NULL, 0, 0, n);
 	f->fin[dir] = true;
 	if (f->fin[1 - dir])
 		uc_conversations_retire(s->conv, f);
@@ -255,7 +281,7 @@ static int lost_only(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct 
 		synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], NULL, 0, 0);
 		return emit(s, n->m->ts_ns, dir, head, sizeof(head), NULL, 0, 0, n);
 	}
-	if (!f->handshake_done && handshake(s, f, n->m->ts_ns, n) < 0)
+	if (handshake(s, f, n) < 0)
 		return -1;
 	f->next_seq[dir] += (uint32_t)n->m->lost_before_bytes;
 	return tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_ACK, NULL, 0, 0, n);
@@ -273,10 +299,15 @@ int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m)
 	uc_comment_format(n.meta, sizeof(n.meta), m);
 	if (m->event == UC_MSG_LOST)
 		return lost_only(s, f, dir, &n);
+	if (m->event == UC_MSG_CONNECT)
+		return connection_made(s, f, created, &n);
+	if (m->event == UC_MSG_ACCEPT)
+		return 0; /* it only told the conversations which socket is the server's */
 	if (m->event != UC_MSG_DATA)
 		return connection_event(s, f, dir, &n);
-	if (f->tcp && !f->handshake_done)
-		ret = handshake(s, f, m->ts_ns, &n);
+	uc_conversations_learn(f, m);
+	if (f->tcp)
+		ret = handshake(s, f, &n);
 	note_losses(&n, m);
 	if (!ret)
 		ret = f->tcp ? tcp_message(s, f, dir, &n) : udp_message(s, f, dir, &n);

@@ -9,8 +9,11 @@ why=$(bpf_unavailable)
 if [ -n "$why" ]; then skip "loss accounting" "$why"; exit 0; fi
 command -v tshark >/dev/null || { skip "loss accounting" "tshark not installed"; exit 0; }
 
-start_capture loss -v -B 64 -w "$WORK/loss.pcapng" || { fail "loss accounting" "unixcap did not start"; exit 0; }
-"$UCGEN" --type stream --addr pair --send write --recv read --sizes 8M,8M,8M --reply-sizes 1 \
+# Our own copies of the programs, selected by --comm, so other traffic on the machine stays out.
+cp "$UCGEN" "$WORK/ucgen-loss" && cp "$ROOT/build/pump" "$WORK/ucflood" ||
+    { fail "loss accounting" "cannot copy the traffic programs"; exit 0; }
+start_capture loss -v -B 64 --comm ucgen-loss -w "$WORK/loss.pcapng" || { fail "loss accounting" "unixcap did not start"; exit 0; }
+"$WORK/ucgen-loss" --type stream --addr pair --send write --recv read --sizes 8M,8M,8M --reply-sizes 1 \
     --seed 7 --manifest "$WORK/loss.manifest" >"$WORK/loss.gen" 2>&1
 gen_rc=$?
 stop_capture loss || { fail "loss accounting" "$STOP_ERR"; exit 0; }
@@ -30,33 +33,22 @@ gaps=$(tshark -r "$WORK/loss.pcapng" -Y tcp.analysis.lost_segment 2>/dev/null | 
 notes=$(tshark_fields "$WORK/loss.pcapng" frame.comment | grep -c 'lost')
 if [ "$gaps" -gt 0 ] && [ "$notes" -gt 0 ]; then pass "losses show as sequence gaps with comments ($gaps gaps)"; else fail "losses show as sequence gaps with comments" "$gaps gaps, $notes comments"; fi
 
-# Relative sequence number of the client's FIN = every byte it sent + 1 for the SYN.
-fin_seq=$(tshark -r "$WORK/loss.pcapng" -Y "tcp.flags.fin==1 && tcp.srcport>=60002" -T fields -e tcp.seq 2>/dev/null | head -1)
-captured=$(tshark -r "$WORK/loss.pcapng" -Y "tcp.srcport>=60002" -T fields -e tcp.len 2>/dev/null | awk '{s+=$1} END {print s+0}')
-if [ "${fin_seq:-x}" = $((3 * 8388608 + 1)) ]; then pass "sequence numbers count lost bytes: the FIN is at byte $fin_seq"; else fail "sequence numbers count lost bytes" "client FIN at relative seq ${fin_seq:-none}, expected $((3 * 8388608 + 1))"; fi
+# Relative sequence number of the writer's FIN = every byte it sent + 1 for the SYN.
+port=$(tshark -r "$WORK/loss.pcapng" -Y 'frame.comment contains "len=8388608"' -T fields -e tcp.srcport 2>/dev/null | head -1)
+fin_seq=$(tshark -r "$WORK/loss.pcapng" -Y "tcp.flags.fin==1 && tcp.srcport==${port:-0}" -T fields -e tcp.seq 2>/dev/null | head -1)
+captured=$(tshark -r "$WORK/loss.pcapng" -Y "tcp.srcport==${port:-0}" -T fields -e tcp.len 2>/dev/null | awk '{s+=$1} END {print s+0}')
+if [ "${fin_seq:-x}" = $((3 * 8388608 + 1)) ]; then pass "sequence numbers count lost bytes: the FIN is at byte $fin_seq"; else fail "sequence numbers count lost bytes" "the writer's FIN at relative seq ${fin_seq:-none}, expected $((3 * 8388608 + 1))"; fi
 if [ "$captured" -lt $((3 * 8388608)) ]; then pass "no payload is invented for lost bytes ($captured bytes in packets)"; else fail "no payload is invented for lost bytes" "$captured bytes"; fi
 
 # Whole messages lost: the consumer is stopped (SIGSTOP) while many datagrams flow, so the tiny
 # ring fills for certain. Messages it had no room for at all are reported with the next message
 # of their socket pair (epb_dropcount) or at the end.
-start_capture flood -v -B 64 -w "$WORK/flood.pcapng" || { fail "whole-message loss" "unixcap did not start"; exit 0; }
+start_capture flood -v -B 64 --comm ucflood -w "$WORK/flood.pcapng" || { fail "whole-message loss" "unixcap did not start"; exit 0; }
 kill -STOP "$UC_PID"
-python3 - "$WORK/flood.sent" <<'PY'
-import socket, sys, threading
-a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-n, size = 20000, 512
-def drain():
-    for _ in range(n):
-        b.recv(65536)
-t = threading.Thread(target=drain); t.start()
-for i in range(n):
-    a.send(bytes([i % 251]) * size)
-t.join()
-open(sys.argv[1], "w").write("%d %d\n" % (n, n * size))
-PY
+"$WORK/ucflood" dgram $((20000 * 512)) 512 >/dev/null && echo "20000 $((20000 * 512))" >"$WORK/flood.sent"
 kill -CONT "$UC_PID"
 stop_capture flood || { fail "whole-message loss" "$STOP_ERR"; exit 0; }
-read -r nsent bsent <"$WORK/flood.sent"
+read -r nsent bsent <"$WORK/flood.sent" || { fail "whole-message loss" "the flood failed"; exit 0; }
 read -r total stored lost < <(sed -n 's/^\([0-9]*\) bytes sent, \([0-9]*\) stored, \([0-9]*\) lost, 0 left out by -s$/\1 \2 \3/p' "$WORK/flood.err")
 captured=$(captured_count flood) lost_msgs=$(lost_count flood)
 dropped=$(tshark_fields "$WORK/flood.pcapng" frame.drop_count | awk '{s+=$1} END {print s+0}')

@@ -257,7 +257,7 @@ static void test_comments_carry_metadata(void **state)
 	assert_non_null(strstr(out, " peer=/run/t.sock peer_ino=101 len=5 caplen=5 stored=5"));
 	free(out);
 	out = tshark(&c, "-Y 'frame.number==1' -T fields -e frame.comment");
-	assert_non_null(strstr(out, "connection first seen here"));
+	assert_non_null(strstr(out, "connection already open when first seen"));
 	free(out);
 	cap_close(&c);
 }

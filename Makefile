@@ -48,7 +48,7 @@ unixcap: $(CLI_OBJS) $(LIB_OBJS)
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_NAMES)) $(addprefix $(BUILD)/asan/tests/,$(UNIT_NAMES))
 ASAN_FLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-TEST_SRCS  := $(LIB_SRCS) src/cli/options.c
+TEST_SRCS  := $(LIB_SRCS) src/cli/options.c src/cli/extcap.c
 TEST_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(TEST_SRCS))
 ASAN_OBJS  := $(patsubst src/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 TOOLS      := $(BUILD)/tools/ucgen $(BUILD)/pump
@@ -92,3 +92,49 @@ check: deps
 
 clean:
 	rm -rf $(BUILD) unixcap
+
+# ---- make install / uninstall / install-caps ----
+# The binary, its README (the extcap help page), and an entry in the global extcap folder of the
+# installed Wireshark, so that Wireshark lists "AF_UNIX sockets (unixcap)" as an interface.
+# EXTCAP_DIR defaults to what `tshark -G folders` calls "Extcap path" (4.0) or "Global Extcap
+# path" (4.2 and later); without tshark and without EXTCAP_DIR no extcap entry is installed.
+# DESTDIR is honoured everywhere; the entry links to $(BINDIR)/unixcap, where it will be run.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DOCDIR     ?= $(PREFIX)/share/doc/unixcap
+CAPS_GROUP ?= unixcap
+EXTCAP_DIR ?= $(shell tshark -G folders 2>/dev/null | \
+		sed -En 's/^(Global )?Extcap path:[[:space:]]*//p' | head -n 1)
+
+.PHONY: install uninstall install-caps
+install: unixcap
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 unixcap $(DESTDIR)$(BINDIR)/unixcap
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	@dir='$(EXTCAP_DIR)'; \
+	if [ -z "$$dir" ]; then \
+		echo "install: no Wireshark found (tshark -G folders): no extcap entry installed;" \
+		     "set EXTCAP_DIR= to install one" >&2; \
+	else \
+		echo "install -d $(DESTDIR)$$dir && ln -sfn $(BINDIR)/unixcap $(DESTDIR)$$dir/unixcap"; \
+		install -d "$(DESTDIR)$$dir" && ln -sfn "$(BINDIR)/unixcap" "$(DESTDIR)$$dir/unixcap"; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/unixcap $(DESTDIR)$(DOCDIR)/README.md
+	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	@dir='$(EXTCAP_DIR)'; \
+	if [ -n "$$dir" ]; then echo "rm -f $(DESTDIR)$$dir/unixcap"; rm -f "$(DESTDIR)$$dir/unixcap"; fi
+
+# Optional, as root: lets the members of group $(CAPS_GROUP) capture without root, as dumpcap does
+# for group "wireshark": the installed binary becomes root:$(CAPS_GROUP), mode 0750, with CAP_BPF
+# and CAP_PERFMON (what loading and attaching tp_btf programs needs). Members can read every
+# unix-socket message on the machine. Run it again after each `make install` (a new binary has
+# no capabilities). chown comes before setcap: changing the owner clears file capabilities.
+install-caps:
+	@test -f $(DESTDIR)$(BINDIR)/unixcap || \
+		{ echo "install-caps: $(DESTDIR)$(BINDIR)/unixcap is not installed (make install first)" >&2; exit 1; }
+	getent group $(CAPS_GROUP) >/dev/null || groupadd --system $(CAPS_GROUP)
+	chown root:$(CAPS_GROUP) $(DESTDIR)$(BINDIR)/unixcap
+	chmod 0750 $(DESTDIR)$(BINDIR)/unixcap
+	setcap cap_bpf,cap_perfmon+ep $(DESTDIR)$(BINDIR)/unixcap

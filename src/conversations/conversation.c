@@ -24,6 +24,8 @@ struct uc_conversations {
 	uint32_t clients_made;
 	uc_address_fn on_address;
 	void *on_address_ctx;
+	void (*on_retire)(struct uc_flow *, void *);
+	void *on_retire_ctx;
 	const struct uc_decode_as *decode_as;
 	size_t n_decode_as;
 	struct uc_flow **all; /* live flows, for uc_conversations_each */
@@ -108,6 +110,13 @@ void uc_conversations_on_address(struct uc_conversations *c, uc_address_fn fn, v
 {
 	c->on_address = fn;
 	c->on_address_ctx = ctx;
+}
+
+void uc_conversations_on_retire(struct uc_conversations *c, void (*fn)(struct uc_flow *, void *),
+				void *ctx)
+{
+	c->on_retire = fn;
+	c->on_retire_ctx = ctx;
 }
 
 void uc_conversations_decode_as(struct uc_conversations *c, const struct uc_decode_as *rules,
@@ -394,6 +403,8 @@ void uc_conversations_retire(struct uc_conversations *c, struct uc_flow *f)
 	for (int i = 0; i < 2; i++)
 		if (f->keys[i])
 			erase(c, f->keys[i]);
+	if (c->on_retire)
+		c->on_retire(f, c->on_retire_ctx);
 	free(f->opened_meta);
 	c->all[f->all_index] = c->all[--c->nall];
 	c->all[f->all_index]->all_index = f->all_index;
@@ -426,6 +437,8 @@ void uc_conversations_free(struct uc_conversations *c)
 			free(e);
 		}
 	for (size_t i = 0; i < c->nall; i++) {
+		if (c->on_retire)
+			c->on_retire(c->all[i], c->on_retire_ctx);
 		free(c->all[i]->opened_meta);
 		free(c->all[i]);
 	}

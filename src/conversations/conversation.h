@@ -23,6 +23,7 @@ struct uc_flow {
 	uint64_t opened_ns;     /* when connect()/socketpair() made it; 0 if not seen */
 	const char *opened_how; /* "connect()" or "socketpair()" */
 	char *opened_meta;      /* that event's comment, for the handshake written later */
+	void *sink_state;       /* a sink's own per-flow state, freed by its retire hook */
 	struct synth_endpoint ends[2]; /* [UC_C2S] client, [UC_S2C] server */
 	uint64_t ino[2];               /* socket inode of client and server, 0 if unknown */
 	char path[2][UC_NAME_LEN];     /* address each side is bound to, "" if unnamed */
@@ -46,6 +47,9 @@ struct uc_decode_as {
 
 struct uc_conversations *uc_conversations_new(void);
 void uc_conversations_on_address(struct uc_conversations *c, uc_address_fn fn, void *ctx);
+/* Called for each flow as it is retired or freed, so a sink can free its sink_state. */
+void uc_conversations_on_retire(struct uc_conversations *c, void (*fn)(struct uc_flow *, void *),
+				void *ctx);
 /* --decode-as rules, tried before the path table and the first bytes; kept by reference. */
 void uc_conversations_decode_as(struct uc_conversations *c, const struct uc_decode_as *rules,
 				size_t n);

@@ -127,6 +127,18 @@ static bool redis_command(const uint8_t *d, size_t len)
 	return i > 1 && i + 2 < len && d[i] == '\r' && d[i + 1] == '\n' && d[i + 2] == '$';
 }
 
+/* An HTTP/2 server may speak first: its SETTINGS frame (type 4) on stream 0, whose length is a
+ * multiple of the 6-byte setting. */
+static bool h2_settings(const uint8_t *d, size_t len)
+{
+	uint32_t n;
+
+	if (len < 9 || d[3] != 4 || (d[4] & ~1u) || (d[5] | d[6] | d[7] | d[8]))
+		return false;
+	n = (uint32_t)d[0] << 16 | (uint32_t)d[1] << 8 | d[2];
+	return n % 6 == 0 && n + 9 <= len;
+}
+
 /* The server greeting: 3-byte length, sequence 0, protocol version 10. */
 static bool mysql_greeting(const uint8_t *d, size_t len)
 {
@@ -138,9 +150,10 @@ struct uc_protocol_guess uc_protocol_from_bytes(const uint8_t *d, size_t len)
 {
 	struct uc_protocol_guess g = { UC_PROTO_UNKNOWN, 0 };
 
-	if (http_request(d, len) || starts(d, len, "PRI * HTTP/2.0\r\n"))
+	if (http_request(d, len) || starts(d, len, "PRI * HTTP/2.0\r\n") || h2_settings(d, len))
 		g = (struct uc_protocol_guess){ UC_PROTO_HTTP, 80 };
-	else if (len >= 5 && d[0] == 0 && starts(d + 1, len - 1, "AUTH"))
+	else if ((len >= 5 && d[0] == 0 && starts(d + 1, len - 1, "AUTH")) || (len == 1 && d[0] == 0))
+		/* libdbus sends the credentials byte on its own, then "AUTH ..." */
 		g = (struct uc_protocol_guess){ UC_PROTO_DBUS, 0 };
 	else if (pgsql_startup(d, len))
 		g = (struct uc_protocol_guess){ UC_PROTO_PGSQL, 5432 };

@@ -11,6 +11,7 @@
 
 #include "conversations/conversation.h"
 #include "sinks/comment.h"
+#include "sinks/dbus_sink.h"
 #include "sinks/pcapng.h"
 #include "sinks/synth.h"
 
@@ -18,6 +19,7 @@ struct uc_pcap_sink {
 	struct pcapng_writer *w;
 	struct uc_conversations *conv;
 	int iface;
+	int dbus_iface; /* LINKTYPE_DBUS: one packet per D-Bus message */
 	uint16_t ip_id;
 };
 
@@ -53,6 +55,13 @@ static void name_address(uint32_t ip, const char *name, void *ctx)
 	pcapng_add_ipv4_name(s->w, ip, name);
 }
 
+static void drop_flow_state(struct uc_flow *f, void *ctx)
+{
+	(void)ctx;
+	uc_dbus_flow_free(f->sink_state);
+	f->sink_state = NULL;
+}
+
 void uc_pcap_decode_as(struct uc_pcap_sink *s, const struct uc_decode_as *rules, size_t n)
 {
 	uc_conversations_decode_as(s->conv, rules, n);
@@ -82,7 +91,14 @@ struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *descripti
 	}
 	s->iface = pcapng_add_interface(s->w, PCAPNG_LINKTYPE_RAW, PCAPNG_MAX_RECORD, "unixcap",
 					description);
+	s->dbus_iface = pcapng_add_interface(s->w, PCAPNG_LINKTYPE_DBUS, PCAPNG_MAX_RECORD,
+					     "unixcap-dbus", "D-Bus messages on AF_UNIX sockets");
+	if (s->dbus_iface < 0) {
+		uc_pcap_close(s, NULL, 0);
+		return NULL;
+	}
 	uc_conversations_on_address(s->conv, name_address, s);
+	uc_conversations_on_retire(s->conv, drop_flow_state, s);
 	if (s->iface < 0) {
 		uc_pcap_close(s, NULL, 0);
 		return NULL;
@@ -118,7 +134,7 @@ static int tcp_packet(struct uc_pcap_sink *s, struct uc_flow *f, uint64_t ts, in
 		      const uint8_t *data, uint32_t kept, uint32_t len, struct packet_note *n)
 {
 	uint8_t head[SYNTH_TCP_HEADER_LEN];
-	uint32_t seq = f->next_seq[dir], ack = f->next_seq[1 - dir];
+	uint32_t seq = f->next_seq[dir], ack = flags & SYNTH_TCP_ACK ? f->next_seq[1 - dir] : 0;
 
 	synth_tcp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], seq, ack, flags, data,
 			 kept, len);
@@ -165,7 +181,7 @@ static int connection_made(struct uc_pcap_sink *s, struct uc_flow *f, bool creat
 	f->opened_meta = strdup(n->meta);
 	if (!f->opened_meta)
 		return -1;
-	return f->protocol_settled ? handshake(s, f, n) : 0;
+	return f->protocol_settled && f->proto != UC_PROTO_DBUS ? handshake(s, f, n) : 0;
 }
 
 static void note_losses(struct packet_note *n, const struct uc_message *m)
@@ -246,13 +262,15 @@ static int tcp_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct
 {
 	int ret = 0;
 
-	if (!f->fin[dir] && (f->handshake_done || f->opened_meta))
+	if (!f->fin[dir] && (f->handshake_done || (f->opened_meta && f->proto != UC_PROTO_DBUS)))
 		ret = handshake(s, f, n) ?: tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_FIN | SYNTH_TCP_ACK, NULL, 0, 0, n);
 	f->fin[dir] = true;
 	if (f->fin[1 - dir])
 		uc_conversations_retire(s->conv, f);
 	return ret;
 }
+
+static int dbus_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n);
 
 static int connection_event(struct uc_pcap_sink *s, struct uc_flow *f, int dir,
 			    struct packet_note *n)
@@ -261,6 +279,8 @@ static int connection_event(struct uc_pcap_sink *s, struct uc_flow *f, int dir,
 
 	if (m->event == UC_MSG_EOF)
 		dir = 1 - dir; /* the reader saw its peer's direction end */
+	if (f->tcp && f->proto == UC_PROTO_DBUS && !f->fin[dir] && dbus_finish(s, f, dir, n) < 0)
+		return -1;
 	if (f->tcp)
 		return tcp_finish(s, f, dir, n);
 	if (m->event == UC_MSG_CLOSE) {
@@ -287,6 +307,60 @@ static int lost_only(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct 
 	return tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_ACK, NULL, 0, 0, n);
 }
 
+/* Plain stream bytes in segments, for what a protocol-aware writer could not frame. */
+struct raw_target {
+	struct uc_pcap_sink *s;
+	struct uc_flow *f;
+	int dir;
+	struct packet_note *n;
+};
+
+static int raw_bytes(void *ctx, const uint8_t *data, size_t len)
+{
+	struct raw_target *t = ctx;
+	int ret = handshake(t->s, t->f, t->n);
+
+	add_note(t->n, "bytes that could not be read as D-Bus messages");
+	for (size_t off = 0; !ret && off < len; off += SYNTH_TCP_MAX_PAYLOAD) {
+		uint32_t seg = len - off < SYNTH_TCP_MAX_PAYLOAD ? (uint32_t)(len - off)
+								  : SYNTH_TCP_MAX_PAYLOAD;
+
+		ret = tcp_packet(t->s, t->f, t->n->m->ts_ns, t->dir, SYNTH_TCP_PSH | SYNTH_TCP_ACK,
+				 data + off, seg, seg, t->n);
+	}
+	return ret;
+}
+
+static struct uc_dbus_out dbus_out(struct uc_pcap_sink *s, struct raw_target *t)
+{
+	return (struct uc_dbus_out){
+		.w = s->w, .iface = (uint32_t)s->dbus_iface, .dir = t->dir, .ts_ns = t->n->m->ts_ns,
+		.meta = t->n->meta, .dropcount = t->n->m->lost_before_msgs, .raw = raw_bytes,
+		.raw_ctx = t,
+	};
+}
+
+/* A D-Bus connection is written only as D-Bus messages (every byte once). */
+static int dbus_data(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
+{
+	const struct uc_message *m = n->m;
+	struct raw_target t = { s, f, dir, n };
+	struct uc_dbus_out out = dbus_out(s, &t);
+
+	if (!f->sink_state && !(f->sink_state = uc_dbus_flow_new()))
+		return -1;
+	return uc_dbus_flow_write(f->sink_state, &out, m->data, m->stored, m->lost_before_bytes,
+				  m->len - m->stored);
+}
+
+static int dbus_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
+{
+	struct raw_target t = { s, f, dir, n };
+	struct uc_dbus_out out = dbus_out(s, &t);
+
+	return f->sink_state ? uc_dbus_flow_finish(f->sink_state, &out) : 0;
+}
+
 int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m)
 {
 	struct packet_note n = { .m = m };
@@ -306,6 +380,8 @@ int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m)
 	if (m->event != UC_MSG_DATA)
 		return connection_event(s, f, dir, &n);
 	uc_conversations_learn(f, m);
+	if (f->tcp && f->proto == UC_PROTO_DBUS)
+		return dbus_data(s, f, dir, &n);
 	if (f->tcp)
 		ret = handshake(s, f, &n);
 	note_losses(&n, m);

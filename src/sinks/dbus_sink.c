@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* D-Bus connections as Wireshark reads them: one LINKTYPE_DBUS packet per message, the SASL
+ * lines before them kept as text in the packet comments. */
+#include "sinks/dbus_sink.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sinks/dbus_split.h"
+
+#define SASL_TEXT 2048
+
+struct uc_dbus_flow {
+	struct uc_dbus_split *split[2];
+	char sasl[2][SASL_TEXT];    /* lines not yet shown in a comment, " | "-separated */
+	uint8_t wire[2][SASL_TEXT]; /* the same lines as they were sent, for the raw fallback */
+	size_t wire_len[2];
+};
+
+/* What a callback of the splitter needs: the flow, the output, and the first error. */
+struct feed {
+	struct uc_dbus_flow *d;
+	const struct uc_dbus_out *out;
+	uint64_t dropcount;
+	int error;
+};
+
+struct uc_dbus_flow *uc_dbus_flow_new(void)
+{
+	struct uc_dbus_flow *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->split[0] = uc_dbus_split_new(true);
+	d->split[1] = uc_dbus_split_new(false);
+	if (!d->split[0] || !d->split[1]) {
+		uc_dbus_flow_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void uc_dbus_flow_free(struct uc_dbus_flow *d)
+{
+	if (!d)
+		return;
+	uc_dbus_split_free(d->split[0]);
+	uc_dbus_split_free(d->split[1]);
+	free(d);
+}
+
+static void on_sasl_line(void *ctx, const char *line, size_t len)
+{
+	struct feed *f = ctx;
+	char *text = f->d->sasl[f->out->dir];
+	size_t used = strlen(text);
+
+	uint8_t *wire = f->d->wire[f->out->dir];
+	size_t *wire_len = &f->d->wire_len[f->out->dir], n = len == 1 && line[0] == '\0' ? 1 : len + 2;
+
+	if (*wire_len + n <= SASL_TEXT) {
+		memcpy(wire + *wire_len, line, len);
+		memcpy(wire + *wire_len + len, "\r\n", n - len);
+		*wire_len += n;
+	}
+	snprintf(text + used, SASL_TEXT - used, "%s%s", used ? " | " : "",
+		 len == 1 && line[0] == '\0' ? "\\0" : line);
+}
+
+static void on_message(void *ctx, const uint8_t *msg, size_t len)
+{
+	struct feed *f = ctx;
+	const struct uc_dbus_out *out = f->out;
+	char comment[4096], *sasl = f->d->sasl[out->dir];
+	uint32_t kept = len > PCAPNG_MAX_RECORD ? PCAPNG_MAX_RECORD : (uint32_t)len;
+	struct pcapng_packet p = {
+		.interface_id = out->iface, .ts_ns = out->ts_ns, .data = msg, .data_len = kept,
+		.origlen = (uint32_t)len, .comment = comment,
+		.flags = out->dir == 0 ? PCAPNG_DIR_OUTBOUND : PCAPNG_DIR_INBOUND,
+		.has_dropcount = f->dropcount > 0, .dropcount = f->dropcount,
+	};
+
+	snprintf(comment, sizeof(comment), "%s%s%s%s", out->meta, sasl[0] ? "; SASL: " : "", sasl,
+		 kept < len ? "; message longer than a pcapng record: cut at 256 KiB" : "");
+	if (pcapng_write_packet(out->w, &p) < 0 && !f->error)
+		f->error = errno;
+	sasl[0] = '\0';
+	f->d->wire_len[out->dir] = 0;
+	f->dropcount = 0;
+}
+
+static void on_unsynced(void *ctx, const uint8_t *data, size_t len)
+{
+	struct feed *f = ctx;
+
+	if (f->out->raw(f->out->raw_ctx, data, len) < 0 && !f->error)
+		f->error = errno;
+}
+
+static const struct uc_dbus_split_ops ops = {
+	.sasl_line = on_sasl_line, .message = on_message, .unsynced = on_unsynced,
+};
+
+/* Bytes lost mid-stream: the splitter can no longer tell where messages start, so what it
+ * holds and all that follows goes out raw. */
+static void lose(struct uc_dbus_flow *d, struct feed *f, uint64_t lost)
+{
+	if (!lost)
+		return;
+	uc_dbus_split_flush(d->split[f->out->dir], &ops, f);
+	uc_dbus_split_gap(d->split[f->out->dir], (size_t)lost);
+}
+
+int uc_dbus_flow_write(struct uc_dbus_flow *d, const struct uc_dbus_out *out, const uint8_t *data,
+		       uint32_t stored, uint64_t lost_before, uint32_t lost_after)
+{
+	struct feed f = { .d = d, .out = out, .dropcount = out->dropcount };
+
+	lose(d, &f, lost_before);
+	if (stored && uc_dbus_split_feed(d->split[out->dir], data, stored, &ops, &f) < 0 && !f.error)
+		f.error = errno;
+	lose(d, &f, lost_after);
+	if (f.error) {
+		errno = f.error;
+		return -1;
+	}
+	return 0;
+}
+
+/* SASL text with no message after it goes out raw, so no byte that flowed is dropped. */
+int uc_dbus_flow_finish(struct uc_dbus_flow *d, const struct uc_dbus_out *out)
+{
+	struct feed f = { .d = d, .out = out };
+	size_t *wire_len = &d->wire_len[out->dir];
+
+	uc_dbus_split_flush(d->split[out->dir], &ops, &f);
+	if (*wire_len && out->raw(out->raw_ctx, d->wire[out->dir], *wire_len) < 0)
+		f.error = errno;
+	*wire_len = 0;
+	d->sasl[out->dir][0] = '\0';
+	if (f.error) {
+		errno = f.error;
+		return -1;
+	}
+	return 0;
+}

@@ -19,6 +19,7 @@ enum uc_message_event {
 	UC_MSG_LOST = 5,     /* messages that could not be recorded at all (lost_before_*) */
 	UC_MSG_CONNECT = 6,  /* connect() or socketpair() made this connection */
 	UC_MSG_ACCEPT = 7,   /* accept() took it: own is the server's new socket */
+	UC_MSG_UNSEEN = 8,   /* len bytes sent by sendfile, splice, io_uring or sendmmsg: not stored */
 };
 
 struct uc_filter {
@@ -86,6 +87,8 @@ int uc_session_stop(struct uc_session *s, uc_message_fn fn, void *ctx);
 void uc_session_stats(const struct uc_session *s, struct uc_stats *out);
 /* Lines describing what the kernel hooks can see here (for -v). */
 const char *uc_session_hooks(const struct uc_session *s);
+/* What this kernel keeps the capture from noticing, in one sentence; "" when nothing. */
+const char *uc_session_narrowing(const struct uc_session *s);
 void uc_session_close(struct uc_session *s);
 
 /* Socket type name: "stream", "dgram", "seqpacket". */

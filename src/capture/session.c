@@ -40,6 +40,7 @@ struct uc_session {
 	struct uc_rec_message *held; /* connection events waiting for older messages to finish */
 	size_t nheld, capheld;
 	char hooks[256];
+	char narrowing[256];
 };
 
 static int verbosity;
@@ -160,6 +161,26 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 	return 0;
 }
 
+static bool kernel_has(const char *btf_typedef)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool found = vmlinux && btf__find_by_name_kind(vmlinux, btf_typedef, BTF_KIND_TYPEDEF) >= 0;
+
+	btf__free(vmlinux);
+	return found;
+}
+
+/* Optional hooks: a kernel without them narrows what is noticed; it never stops a capture. */
+static void choose_hooks(struct uc_session *s)
+{
+	if (!kernel_has("btf_trace_sock_send_length")) {
+		bpf_program__set_autoload(s->skel->progs.on_sock_send_length, false);
+		snprintf(s->narrowing, sizeof(s->narrowing),
+			 "this kernel has no sock_send_length tracepoint (Linux 6.3+): data sent by "
+			 "sendfile, splice, io_uring or sendmmsg goes unnoticed");
+	}
+}
+
 static int on_record(void *ctx, void *data, size_t size);
 
 struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size_t errlen)
@@ -184,6 +205,7 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	}
 	if (configure(s, opt, err, errlen) < 0)
 		goto failed;
+	choose_hooks(s);
 	ret = unixcap_bpf__load(s->skel);
 	if (ret) {
 		fail(err, errlen, "the kernel refused the BPF hooks: %s (-vv shows the verifier log)",
@@ -205,7 +227,8 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	s->wall_offset_ns = wall_offset();
 	snprintf(s->hooks, sizeof(s->hooks),
 		 "hooks: tp_btf/sys_enter + tp_btf/sys_exit (write, writev, sendto, sendmsg, pwritev2 "
-		 "payload; close, shutdown, end-of-file); ring %u KiB",
+		 "payload; connect, accept, socketpair, close, shutdown, end-of-file)%s; ring %u KiB",
+		 s->narrowing[0] ? "" : ", tp_btf/sock_send_length (sends no syscall hook decodes)",
 		 bpf_map__max_entries(s->skel->maps.ring) / 1024);
 	return s;
 failed:
@@ -261,6 +284,12 @@ static void count(struct uc_stats *st, const struct uc_message *m)
 	st->lost_msgs += m->lost_before_msgs;
 	st->lost_bytes += m->lost_before_bytes;
 	st->bytes += m->lost_before_bytes; /* sent, though never recorded */
+	if (m->event == UC_MSG_UNSEEN) {
+		st->lost_msgs++;
+		st->lost_bytes += m->len;
+		st->bytes += m->len;
+		return;
+	}
 	if (m->event != UC_MSG_DATA)
 		return;
 	st->messages++;
@@ -452,6 +481,11 @@ void uc_session_stats(const struct uc_session *s, struct uc_stats *out)
 const char *uc_session_hooks(const struct uc_session *s)
 {
 	return s->hooks;
+}
+
+const char *uc_session_narrowing(const struct uc_session *s)
+{
+	return s->narrowing;
 }
 
 void uc_session_close(struct uc_session *s)

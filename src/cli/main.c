@@ -214,6 +214,8 @@ int main(int argc, char **argv)
 	}
 	if (r.cli.capture.verbose)
 		fprintf(stderr, "unixcap: %s\n", uc_session_hooks(s));
+	if (!r.cli.extcap && uc_session_narrowing(s)[0])
+		fprintf(stderr, "unixcap: %s\n", uc_session_narrowing(s));
 	if (!r.cli.extcap)
 		fprintf(stderr, "unixcap: listening on AF_UNIX sockets%s%s\n",
 			filter[0] ? ", filter:" : "", filter);

@@ -351,7 +351,8 @@ static struct uc_flow *find_connection(struct uc_conversations *c, const struct 
 			}
 		}
 	}
-	if (!f && (m->event == UC_MSG_DATA || m->event == UC_MSG_LOST || m->event == UC_MSG_CONNECT)) {
+	if (!f && (m->event == UC_MSG_DATA || m->event == UC_MSG_LOST || m->event == UC_MSG_UNSEEN ||
+		   m->event == UC_MSG_CONNECT)) {
 		f = create(c, m);
 		if (!f)
 			return NULL;
@@ -379,7 +380,8 @@ static struct uc_flow *find_datagram_flow(struct uc_conversations *c, const stru
 		snprintf(key, sizeof(key), "d:%s|%s", peer, own);
 	f = lookup(c, key);
 	if (!f) {
-		if ((m->event != UC_MSG_DATA && m->event != UC_MSG_LOST) || !(f = create(c, m)))
+		if ((m->event != UC_MSG_DATA && m->event != UC_MSG_LOST && m->event != UC_MSG_UNSEEN) ||
+		    !(f = create(c, m)))
 			return NULL;
 		f->keys[0] = insert(c, key, f);
 		*created = true;

@@ -649,7 +649,8 @@ static __always_inline void read_socket_paths(struct uc_rec_message *m, struct s
 }
 
 /* Close, shutdown and end-of-file: connection events without payload, filtered like data. */
-static __always_inline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid)
+static __always_inline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid,
+				       __u32 len)
 {
 	struct sock *sk = (struct sock *)p->sk;
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0, tid = (__u32)pid_tgid;
@@ -682,6 +683,7 @@ static __always_inline void emit_event(const struct pending *p, __u16 event, __u
 	m->head.cpu = cpu;
 	m->head.msg_id = next_msg_id(cpu);
 	m->event = event;
+	m->len = len;
 	bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags());
 }
 
@@ -745,6 +747,31 @@ static __always_inline bool adopt_pair(struct pending *p, __u64 pid_tgid)
 	return process_matches((struct sock *)p->sk, pid_tgid >> 32);
 }
 
+/* Every socket send passes __sock_sendmsg, which fires sock_send_length (Linux 6.3 and later).
+ * A send of a unix socket that no syscall hook of ours is decoding on this thread
+ * went by sendfile, splice, io_uring or sendmmsg: say how many bytes went unseen, and where. */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct pending p = {}, *decoding;
+
+	if (ret <= 0 || (pid_tgid >> 32) == self_tgid ||
+	    BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+		return 0;
+	decoding = bpf_map_lookup_elem(&pending_by_tid, &tid);
+	if (decoding && is_send(decoding->nr) && decoding->sk == (__u64)sk)
+		return 0;
+	p.sock_type = BPF_CORE_READ(sk, sk_type);
+	if (!type_matches(p.sock_type) || !process_matches(sk, pid_tgid >> 32))
+		return 0;
+	p.sk = (__u64)sk;
+	p.own_ino = sk_inode(sk);
+	emit_event(&p, UC_EV_UNSEEN, pid_tgid, (__u32)ret);
+	return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -765,17 +792,17 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		emit_send(&p, (__u32)ret, pid_tgid);
 	else if (is_recv(p.nr) && ret == 0 && p.sock_type != 2 /* SOCK_DGRAM */ &&
 		 !((p.nr == NR_read || p.nr == NR_recvfrom) && p.args[2] == 0))
-		emit_event(&p, UC_EV_EOF, pid_tgid);
+		emit_event(&p, UC_EV_EOF, pid_tgid, 0);
 	else if (p.nr == NR_shutdown && ret == 0 && (p.args[1] == SHUT_WR || p.args[1] == SHUT_RDWR))
-		emit_event(&p, UC_EV_SHUTDOWN, pid_tgid);
+		emit_event(&p, UC_EV_SHUTDOWN, pid_tgid, 0);
 	else if (p.nr == NR_close && ret == 0)
-		emit_event(&p, UC_EV_CLOSE, pid_tgid);
+		emit_event(&p, UC_EV_CLOSE, pid_tgid, 0);
 	else if (p.nr == NR_connect && ret == 0 && p.sock_type != 2 /* SOCK_DGRAM */)
-		emit_event(&p, UC_EV_CONNECT, pid_tgid);
+		emit_event(&p, UC_EV_CONNECT, pid_tgid, 0);
 	else if ((p.nr == NR_accept || p.nr == NR_accept4) && ret >= 0 &&
 		 adopt_socket(&p, (__u32)ret))
-		emit_event(&p, UC_EV_ACCEPT, pid_tgid);
+		emit_event(&p, UC_EV_ACCEPT, pid_tgid, 0);
 	else if (p.nr == NR_socketpair && ret == 0 && p.sock_type != 2 && adopt_pair(&p, pid_tgid))
-		emit_event(&p, UC_EV_CONNECT, pid_tgid);
+		emit_event(&p, UC_EV_CONNECT, pid_tgid, 0);
 	return 0;
 }

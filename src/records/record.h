@@ -25,6 +25,8 @@ enum uc_event {
 	/* 5 is user space's "lost" report: event values are shared with enum uc_message_event */
 	UC_EV_CONNECT = 6,  /* connect() or socketpair() made a connection */
 	UC_EV_ACCEPT = 7,   /* accept() took one: links the server socket to its client */
+	UC_EV_UNSEEN = 8,   /* len bytes were sent by a path the syscall hooks do not decode
+			     * (sendfile, splice, io_uring, sendmmsg): they are not in the capture */
 };
 
 enum uc_sock_type { UC_STREAM = 1, UC_DGRAM = 2, UC_SEQPACKET = 5 }; /* SOCK_* values */

@@ -47,6 +47,7 @@ const char *uc_event_name(enum uc_message_event e)
 	case UC_MSG_LOST: return "lost";
 	case UC_MSG_CONNECT: return "connect";
 	case UC_MSG_ACCEPT: return "accept";
+	case UC_MSG_UNSEEN: return "unseen";
 	}
 	return "unknown";
 }

@@ -291,20 +291,29 @@ static int connection_event(struct uc_pcap_sink *s, struct uc_flow *f, int dir,
 	return 0;
 }
 
-/* Messages the ring had no room for, reported at the end with no message after them. */
-static int lost_only(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
+/* Bytes that are not in the capture, reported with no message after them: ring overflow
+ * reported at the end, or a send no hook decoded. A stream's sequence numbers skip them and
+ * an empty segment says so; a datagram shows its real length with nothing captured. */
+static int missing_only(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
 {
-	note_losses(n, n->m);
+	const struct uc_message *m = n->m;
+	uint32_t len = m->event == UC_MSG_UNSEEN ? m->len : 0;
+
+	note_losses(n, m);
+	if (m->event == UC_MSG_UNSEEN)
+		add_note(n, "%u bytes sent here by sendfile, splice, io_uring or sendmmsg: not "
+			 "captured", m->len);
 	if (!f->tcp) {
 		uint8_t head[SYNTH_UDP_HEADER_LEN];
 
-		synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], NULL, 0, 0);
-		return emit(s, n->m->ts_ns, dir, head, sizeof(head), NULL, 0, 0, n);
+		len = len < SYNTH_UDP_MAX_PAYLOAD ? len : SYNTH_UDP_MAX_PAYLOAD;
+		synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], NULL, 0, len);
+		return emit(s, m->ts_ns, dir, head, sizeof(head), NULL, 0, len, n);
 	}
 	if (handshake(s, f, n) < 0)
 		return -1;
-	f->next_seq[dir] += (uint32_t)n->m->lost_before_bytes;
-	return tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_ACK, NULL, 0, 0, n);
+	f->next_seq[dir] += (uint32_t)m->lost_before_bytes + len;
+	return tcp_packet(s, f, m->ts_ns, dir, SYNTH_TCP_ACK, NULL, 0, 0, n);
 }
 
 /* Plain stream bytes in segments, for what a protocol-aware writer could not frame. */
@@ -371,8 +380,8 @@ int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m)
 	if (!f)
 		return m->event == UC_MSG_DATA ? -1 : 0; /* events of connections never seen */
 	uc_comment_format(n.meta, sizeof(n.meta), m);
-	if (m->event == UC_MSG_LOST)
-		return lost_only(s, f, dir, &n);
+	if (m->event == UC_MSG_LOST || m->event == UC_MSG_UNSEEN)
+		return missing_only(s, f, dir, &n);
 	if (m->event == UC_MSG_CONNECT)
 		return connection_made(s, f, created, &n);
 	if (m->event == UC_MSG_ACCEPT)

@@ -54,6 +54,11 @@ static void put_header(FILE *out, const struct uc_text_options *opt, const struc
 	put_end(out, m->own_path, m->own_ino);
 	fputs(eof ? " < " : " > ", out);
 	put_end(out, m->peer_path, m->peer_ino);
+	if (m->event == UC_MSG_UNSEEN) {
+		fprintf(out, " UNSEEN %u bytes (sent by sendfile, splice, io_uring or sendmmsg: not "
+			     "captured)\n", m->len);
+		return;
+	}
 	if (m->event != UC_MSG_DATA) {
 		fprintf(out, " %s\n", uc_event_name(m->event));
 		return;

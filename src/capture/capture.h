@@ -9,6 +9,7 @@
 
 #define UC_MAX_PATHS 8
 #define UC_MAX_PID_FILTERS 8
+#define UC_MAX_INODE_FILTERS 8
 #define UC_NAME_LEN 440 /* a 108-byte sun_path with every byte escaped as \xNN, plus '@' */
 
 enum uc_message_event {
@@ -28,6 +29,9 @@ struct uc_filter {
 	uint32_t pids[UC_MAX_PID_FILTERS];
 	unsigned n_pids;
 	const char *comm;   /* NULL: any */
+	uint64_t inodes[UC_MAX_INODE_FILTERS]; /* sockfs inodes, either end */
+	unsigned n_inodes;
+	const char *cgroup; /* cgroup v2 directory: the process doing the I/O is in it or below */
 	unsigned type_mask; /* 1 << SOCK_STREAM | ...; 0: any */
 };
 
@@ -47,6 +51,8 @@ struct uc_message {
 	uint16_t sock_type; /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	uint16_t syscall;
 	uint64_t own_ino, peer_ino; /* 0: unknown */
+	uint64_t cgroup_id;
+	char cgroup[256];            /* its path below /sys/fs/cgroup; "" if unknown */
 	char own_path[UC_NAME_LEN];  /* "/path", "@abstract", or "" when unnamed */
 	char peer_path[UC_NAME_LEN]; /* the connected peer, or an unconnected send's destination */
 	uint32_t len;    /* bytes the syscall moved */

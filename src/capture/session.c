@@ -3,6 +3,7 @@
 #include "capture/capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <linux/types.h>
 
 #include "capture/assemble.h"
+#include "capture/cgroups.h"
 #include "capture/names.h"
 #include "records/record.h"
 #include "unixcap.skel.h"
@@ -27,6 +29,7 @@ struct uc_session {
 	struct unixcap_bpf *skel;
 	struct ring_buffer *ring;
 	struct uc_assembler *assembler;
+	struct uc_cgroups *cgroups;
 	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	struct uc_filter filter;
 	char raw_paths[UC_MAX_PATHS][UC_PATH_LEN];
@@ -151,6 +154,10 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 		ro->has_comm = 1;
 		strncpy((char *)ro->comm_filter, f->comm, UC_COMM_LEN - 1);
 	}
+	ro->n_inodes = f->n_inodes;
+	for (unsigned i = 0; i < f->n_inodes; i++)
+		ro->inodes[i] = f->inodes[i];
+	ro->has_cgroup = f->cgroup != NULL;
 	ro->n_patterns = f->n_paths;
 	for (unsigned i = 0; i < f->n_paths; i++)
 		if (uc_pattern_compile(f->paths[i], (struct uc_pattern *)&ro->patterns[i],
@@ -179,6 +186,23 @@ static void choose_hooks(struct uc_session *s)
 			 "this kernel has no sock_send_length tracepoint (Linux 6.3+): data sent by "
 			 "sendfile, splice, io_uring or sendmmsg goes unnoticed");
 	}
+}
+
+/* The kernel checks --cgroup against a directory descriptor held in a cgroup array. */
+static int set_cgroup_filter(struct uc_session *s, char *err, size_t errlen)
+{
+	__u32 zero = 0;
+	int fd = open(s->filter.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return fail(err, errlen, "cannot open --cgroup '%s': %s", s->filter.cgroup,
+			    strerror(errno));
+	ret = bpf_map_update_elem(bpf_map__fd(s->skel->maps.cgroup_filter), &zero, &fd, BPF_ANY);
+	close(fd);
+	if (ret < 0)
+		return fail(err, errlen, "cannot filter on --cgroup '%s': %s", s->filter.cgroup,
+			    strerror(-ret));
+	return 0;
 }
 
 static int on_record(void *ctx, void *data, size_t size);
@@ -212,6 +236,8 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 		     strerror(-ret));
 		goto failed;
 	}
+	if (s->filter.cgroup && set_cgroup_filter(s, err, errlen) < 0)
+		goto failed;
 	ret = unixcap_bpf__attach(s->skel);
 	if (ret) {
 		fail(err, errlen, "cannot attach to the sys_enter/sys_exit tracepoints: %s",
@@ -219,8 +245,9 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 		goto failed;
 	}
 	s->assembler = uc_assembler_new((unsigned)libbpf_num_possible_cpus());
+	s->cgroups = uc_cgroups_new();
 	s->ring = ring_buffer__new(bpf_map__fd(s->skel->maps.ring), on_record, s, NULL);
-	if (!s->assembler || !s->ring) {
+	if (!s->assembler || !s->ring || !s->cgroups) {
 		fail(err, errlen, "cannot set up the ring buffer consumer: %s", strerror(errno));
 		goto failed;
 	}
@@ -256,7 +283,7 @@ static bool paths_match(const struct uc_session *s, const struct uc_rec_message 
 }
 
 static void message_from_record(struct uc_message *m, const struct uc_rec_message *r,
-				int64_t wall_offset_ns)
+				int64_t wall_offset_ns, struct uc_cgroups *cgroups)
 {
 	memset(m, 0, offsetof(struct uc_message, own_path));
 	m->ts_ns = r->ktime_ns + (uint64_t)wall_offset_ns;
@@ -271,6 +298,8 @@ static void message_from_record(struct uc_message *m, const struct uc_rec_messag
 	m->syscall = r->syscall;
 	m->own_ino = r->own_ino;
 	m->peer_ino = r->peer_ino;
+	m->cgroup_id = r->cgroup_id;
+	snprintf(m->cgroup, sizeof(m->cgroup), "%s", uc_cgroups_path(cgroups, r->cgroup_id));
 	uc_sun_path_format(r->own_path, r->own_path_len, m->own_path, sizeof(m->own_path));
 	uc_sun_path_format(r->peer_path, r->peer_path_len, m->peer_path, sizeof(m->peer_path));
 	m->len = r->len;
@@ -321,7 +350,7 @@ static int deliver_record(struct uc_session *s, const struct uc_rec_message *r,
 
 	if (!paths_match(s, r))
 		return 0;
-	message_from_record(&m, r, s->wall_offset_ns);
+	message_from_record(&m, r, s->wall_offset_ns, s->cgroups);
 	m.data = data;
 	m.stored = stored;
 	return deliver(s, &m);
@@ -494,6 +523,7 @@ void uc_session_close(struct uc_session *s)
 		return;
 	ring_buffer__free(s->ring);
 	uc_assembler_free(s->assembler);
+	uc_cgroups_free(s->cgroups);
 	free(s->held);
 	unixcap_bpf__destroy(s->skel);
 	free(s);

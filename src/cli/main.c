@@ -81,6 +81,11 @@ static void describe_filter(const struct uc_filter *f, char *out, size_t len)
 		used += (size_t)snprintf(out + used, len - used, " --pid %u", f->pids[i]);
 	if (f->comm && used < len)
 		used += (size_t)snprintf(out + used, len - used, " --comm %s", f->comm);
+	for (unsigned i = 0; i < f->n_inodes && used < len; i++)
+		used += (size_t)snprintf(out + used, len - used, " --inode %llu",
+					 (unsigned long long)f->inodes[i]);
+	if (f->cgroup && used < len)
+		used += (size_t)snprintf(out + used, len - used, " --cgroup %s", f->cgroup);
 	for (unsigned t = 1; t < 8 && used < len; t++)
 		if (f->type_mask & (1u << t))
 			used += (size_t)snprintf(out + used, len - used, " --type %s", uc_sock_type_name(t));

@@ -2,6 +2,7 @@
 /* Command-line options, parsed and checked before anything is opened or attached. */
 #include "cli/options.h"
 
+#include "capture/cgroups.h"
 #include "capture/names.h"
 
 #include <errno.h>
@@ -12,7 +13,8 @@
 
 #define SHORT_OPTIONS ":w:Uc:s:B:xXAqvh"
 
-enum { OPT_PATH = 256, OPT_PID, OPT_COMM, OPT_TYPE, OPT_VERSION, OPT_DECODE_AS };
+enum { OPT_PATH = 256, OPT_PID, OPT_COMM, OPT_TYPE, OPT_VERSION, OPT_DECODE_AS, OPT_INODE,
+       OPT_CGROUP };
 
 static const struct option long_options[] = {
 	{ "path", required_argument, NULL, OPT_PATH },
@@ -20,6 +22,8 @@ static const struct option long_options[] = {
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "type", required_argument, NULL, OPT_TYPE },
 	{ "decode-as", required_argument, NULL, OPT_DECODE_AS },
+	{ "inode", required_argument, NULL, OPT_INODE },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -42,6 +46,9 @@ void uc_cli_usage(FILE *out)
 	      "  --pid N        only traffic where process N is either end (repeatable, up to 8)\n"
 	      "  --comm NAME    only traffic where a process named NAME is either end\n"
 	      "  --type T       stream, dgram or seqpacket (repeatable or comma-separated)\n"
+	      "  --inode N      only traffic of the socket with sockfs inode N (as ss -x shows),\n"
+	      "                 either end, unnamed sockets too (repeatable, up to 8)\n"
+	      "  --cgroup DIR   only I/O by processes in the cgroup v2 directory DIR or below it\n"
 	      "  --decode-as P=PROTO  show conversations on sockets bound to P (path, glob or\n"
 	      "                 @name) as PROTO: http, http2, grpc, pgsql, x11, mysql, redis,\n"
 	      "                 dbus, or a TCP/UDP port number (repeatable, up to 8)\n"
@@ -125,6 +132,19 @@ static int parse_filter_option(int opt, const char *arg, struct uc_filter *f, ch
 		if (f->n_pids == UC_MAX_PID_FILTERS)
 			return usage_error(err, errlen, "too many --pid options (at most 8)");
 		f->pids[f->n_pids++] = (uint32_t)v;
+		return 0;
+	case OPT_INODE:
+		if (parse_number(arg, 1, UINT64_MAX, &v) < 0)
+			return usage_error(err, errlen, "invalid --inode '%s': expected a socket inode "
+					   "number", arg);
+		if (f->n_inodes == UC_MAX_INODE_FILTERS)
+			return usage_error(err, errlen, "too many --inode options (at most 8)");
+		f->inodes[f->n_inodes++] = v;
+		return 0;
+	case OPT_CGROUP:
+		if (uc_cgroup_check(arg, err, errlen) < 0)
+			return -1;
+		f->cgroup = arg;
 		return 0;
 	case OPT_COMM:
 		if (!arg[0] || strlen(arg) > 15)
@@ -220,7 +240,8 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 			if (parse_decode_as(optarg, cli, err, errlen) < 0)
 				return -1;
 			break;
-		case OPT_PATH: case OPT_PID: case OPT_COMM: case OPT_TYPE:
+		case OPT_PATH: case OPT_PID: case OPT_COMM: case OPT_TYPE: case OPT_INODE:
+		case OPT_CGROUP:
 			if (parse_filter_option(opt, optarg, &cli->capture.filter, err, errlen) < 0)
 				return -1;
 			break;

@@ -46,6 +46,17 @@ const volatile char comm_filter[UC_COMM_LEN];
 const volatile __u32 n_patterns;
 const volatile struct uc_pattern patterns[UC_MAX_PATTERNS];
 const volatile __u64 wakeup_bytes; /* force a consumer wake-up past this much queued data */
+const volatile __u32 n_inodes;
+const volatile __u64 inodes[UC_MAX_INODES];
+const volatile __u32 has_cgroup;
+
+/* --cgroup: the process doing the I/O must be in this cgroup or below it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -259,6 +270,25 @@ static __always_inline bool process_matches(struct sock *sk, __u32 tgid)
 	return true;
 }
 
+/* --inode matches either end of the connection, unnamed sockets included. */
+static __always_inline bool inode_matches(__u64 own_ino, struct sock *sk)
+{
+	__u64 peer;
+
+	if (!n_inodes)
+		return true;
+	peer = sk_inode(unix_peer(sk));
+	for (int i = 0; i < UC_MAX_INODES && i < n_inodes; i++)
+		if (inodes[i] == own_ino || (peer && inodes[i] == peer))
+			return true;
+	return false;
+}
+
+static __always_inline bool cgroup_matches(void)
+{
+	return !has_cgroup || bpf_current_task_under_cgroup(&cgroup_filter, 0) == 1;
+}
+
 static __always_inline bool type_matches(__u16 type)
 {
 	return !type_mask || (type < 32 && (type_mask & (1u << type)));
@@ -362,7 +392,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		return note_socketpair(regs, &p, id, pid_tgid);
 	file = fd_file(task, (__u32)p.args[0]);
 	sk = unix_sock_of(file, &p.sock_type);
-	if (!sk || !type_matches(p.sock_type) || !process_matches(sk, pid_tgid >> 32))
+	if (!sk || !type_matches(p.sock_type) || !process_matches(sk, pid_tgid >> 32) ||
+	    !cgroup_matches() || !inode_matches(BPF_CORE_READ(file, f_inode, i_ino), sk))
 		return 0;
 	if (id == NR_close && !is_last_reference(file))
 		return 0;
@@ -634,6 +665,7 @@ static __always_inline void fill_identity(struct uc_rec_message *m, const struct
 	m->tid = (__u32)pid_tgid;
 	m->uid = (__u32)bpf_get_current_uid_gid();
 	m->peer_pid = pid_nr_of(BPF_CORE_READ(sk, sk_peer_pid));
+	m->cgroup_id = bpf_get_current_cgroup_id();
 	m->sock_type = p->sock_type;
 	m->syscall = p->nr;
 	bpf_get_current_comm(m->comm, sizeof(m->comm));
@@ -744,7 +776,8 @@ static __always_inline bool adopt_pair(struct pending *p, __u64 pid_tgid)
 
 	if (bpf_probe_read_user(sv, sizeof(sv), (void *)p->args[3]) || !adopt_socket(p, sv[0]))
 		return false;
-	return process_matches((struct sock *)p->sk, pid_tgid >> 32);
+	return process_matches((struct sock *)p->sk, pid_tgid >> 32) && cgroup_matches() &&
+	       inode_matches(p->own_ino, (struct sock *)p->sk);
 }
 
 /* Every socket send passes __sock_sendmsg, which fires sock_send_length (Linux 6.3 and later).
@@ -764,10 +797,11 @@ int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
 	if (decoding && is_send(decoding->nr) && decoding->sk == (__u64)sk)
 		return 0;
 	p.sock_type = BPF_CORE_READ(sk, sk_type);
-	if (!type_matches(p.sock_type) || !process_matches(sk, pid_tgid >> 32))
+	p.own_ino = sk_inode(sk);
+	if (!type_matches(p.sock_type) || !process_matches(sk, pid_tgid >> 32) ||
+	    !cgroup_matches() || !inode_matches(p.own_ino, sk))
 		return 0;
 	p.sk = (__u64)sk;
-	p.own_ino = sk_inode(sk);
 	emit_event(&p, UC_EV_UNSEEN, pid_tgid, (__u32)ret);
 	return 0;
 }

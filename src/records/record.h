@@ -11,6 +11,7 @@
 #define UC_CHUNK 16384  /* payload bytes per data record */
 #define UC_MAX_PATTERNS 8
 #define UC_MAX_PIDS 8
+#define UC_MAX_INODES 8
 
 enum uc_record_kind {
 	UC_REC_MESSAGE = 1, /* metadata of one send; data records follow */
@@ -43,6 +44,7 @@ struct uc_rec_message {
 	__u64 own_ino;
 	__u64 peer_ino;
 	__u64 lost_before_bytes; /* bytes of earlier messages on this socket pair not recorded */
+	__u64 cgroup_id;         /* cgroup v2 of the process doing the I/O */
 	__u32 lost_before_msgs;
 	__u32 pid;
 	__u32 tid;

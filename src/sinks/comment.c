@@ -68,6 +68,8 @@ size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m)
 	put_value(&o, "peer", m->peer_path);
 	put(&o, " peer_ino=%llu len=%u caplen=%u stored=%u", (unsigned long long)m->peer_ino, m->len,
 	    m->caplen, m->stored);
+	if (m->cgroup_id)
+		put_value(&o, "cgroup", m->cgroup[0] ? m->cgroup : "?");
 	if (m->lost_before_msgs)
 		put(&o, " lost_before_msgs=%u lost_before_bytes=%llu", m->lost_before_msgs,
 		    (unsigned long long)m->lost_before_bytes);

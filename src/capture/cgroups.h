@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Cgroup v2 ids (what the kernel reports) to paths (what people read), and --cgroup checks. */
+#ifndef UNIXCAP_CGROUPS_H
+#define UNIXCAP_CGROUPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems);
+ * "" when it is not. */
+const char *uc_cgroup_root(void);
+
+struct uc_cgroups;
+
+struct uc_cgroups *uc_cgroups_new(void);
+/* The path below the cgroup v2 root ("/system.slice/x.service", "/" for the root), or ""
+ * when the id names no cgroup there (it may be gone). */
+const char *uc_cgroups_path(struct uc_cgroups *c, uint64_t id);
+void uc_cgroups_free(struct uc_cgroups *c);
+/* 0 when path is a cgroup v2 directory; else -1 and one line in err. */
+int uc_cgroup_check(const char *path, char *err, size_t errlen);
+
+#endif

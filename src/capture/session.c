@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -32,8 +35,9 @@ struct uc_session {
 	struct uc_cgroups *cgroups;
 	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	struct uc_filter filter;
-	char raw_paths[UC_MAX_PATHS][UC_PATH_LEN];
-	size_t raw_path_lens[UC_MAX_PATHS];
+	char raw_paths[UC_MAX_PATTERNS][UC_PATH_LEN]; /* each --path, and its canonical twin */
+	size_t raw_path_lens[UC_MAX_PATTERNS];
+	unsigned n_raw_paths;
 	struct uc_stats stats;
 	uc_message_fn fn; /* valid during poll/stop */
 	void *ctx;
@@ -137,6 +141,57 @@ static uint32_t ring_bytes(uint32_t kib)
 	return (uint32_t)size;
 }
 
+static int add_pattern(struct uc_session *s, struct unixcap_bpf__rodata *ro, const char *text,
+		       char *err, size_t errlen)
+{
+	struct uc_pattern *k = (struct uc_pattern *)&ro->patterns[ro->n_patterns];
+	unsigned n = s->n_raw_paths;
+
+	if (n == UC_MAX_PATTERNS)
+		return 0;
+	if (uc_pattern_compile(text, k, s->raw_paths[n], &s->raw_path_lens[n], err, errlen) < 0)
+		return -1;
+	k->approximate = memchr(s->raw_paths[n], '*', s->raw_path_lens[n]) !=
+			 memrchr(s->raw_paths[n], '*', s->raw_path_lens[n]);
+	s->n_raw_paths++;
+	ro->n_patterns++;
+	return 0;
+}
+
+static uint64_t own_mount_ns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/mnt", &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/* A --path with a plain directory part also matches under its canonical directory
+ * (/var/run/x.sock as /run/x.sock), and one that names an existing socket also matches that
+ * socket file by identity, whatever name or mount namespace it is reached by. */
+static int add_path_filter(struct uc_session *s, struct unixcap_bpf__rodata *ro, const char *path,
+			   char *err, size_t errlen)
+{
+	char dir[PATH_MAX], canon[PATH_MAX + UC_PATH_LEN];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (add_pattern(s, ro, path, err, errlen) < 0)
+		return -1;
+	if (path[0] != '/' || strchr(path, '*') || !slash)
+		return 0;
+	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode) && ro->n_path_ids < UC_MAX_PATHS_BY_ID) {
+		ro->path_ids[ro->n_path_ids].dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
+		ro->path_ids[ro->n_path_ids++].ino = st.st_ino;
+	}
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (slash == path || !realpath(dir, canon))
+		return 0;
+	snprintf(canon + strlen(canon), sizeof(canon) - strlen(canon), "%s", slash);
+	if (strcmp(canon, path) == 0 || strlen(canon) >= UC_PATH_LEN)
+		return 0;
+	return add_pattern(s, ro, canon, err, errlen);
+}
+
 static int configure(struct uc_session *s, const struct uc_options *opt, char *err, size_t errlen)
 {
 	const struct uc_filter *f = &opt->filter;
@@ -158,11 +213,10 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 	for (unsigned i = 0; i < f->n_inodes; i++)
 		ro->inodes[i] = f->inodes[i];
 	ro->has_cgroup = f->cgroup != NULL;
-	ro->n_patterns = f->n_paths;
 	for (unsigned i = 0; i < f->n_paths; i++)
-		if (uc_pattern_compile(f->paths[i], (struct uc_pattern *)&ro->patterns[i],
-				       s->raw_paths[i], &s->raw_path_lens[i], err, errlen) < 0)
+		if (add_path_filter(s, ro, f->paths[i], err, errlen) < 0)
 			return -1;
+	ro->self_mnt_ns = (uint32_t)own_mount_ns();
 	if (bpf_map__set_max_entries(s->skel->maps.ring, ring))
 		return fail(err, errlen, "cannot size the ring buffer to %u KiB", ring / 1024);
 	return 0;
@@ -269,9 +323,9 @@ static bool paths_match(const struct uc_session *s, const struct uc_rec_message 
 	size_t own = uc_sun_path_len(r->own_path, r->own_path_len);
 	size_t peer = uc_sun_path_len(r->peer_path, r->peer_path_len);
 
-	if (!s->filter.n_paths)
-		return true;
-	for (unsigned i = 0; i < s->filter.n_paths; i++) {
+	if (r->path_match != 2)
+		return true; /* the kernel decided */
+	for (unsigned i = 0; i < s->n_raw_paths; i++) {
 		const char *pat = s->raw_paths[i];
 		size_t plen = s->raw_path_lens[i];
 

@@ -45,6 +45,9 @@ const volatile __u32 has_comm;
 const volatile char comm_filter[UC_COMM_LEN];
 const volatile __u32 n_patterns;
 const volatile struct uc_pattern patterns[UC_MAX_PATTERNS];
+const volatile __u32 n_path_ids;
+const volatile struct uc_path_id path_ids[UC_MAX_PATHS_BY_ID];
+const volatile __u32 self_mnt_ns; /* path strings mean the same only in our mount namespace */
 const volatile __u64 wakeup_bytes; /* force a consumer wake-up past this much queued data */
 const volatile __u32 n_inodes;
 const volatile __u64 inodes[UC_MAX_INODES];
@@ -440,18 +443,69 @@ static __always_inline __u32 path_strlen(const char *path, __u32 len)
 	return len;
 }
 
-static __always_inline bool path_matches(const struct uc_rec_message *m)
+static __always_inline __u32 mount_ns_of(struct vfsmount *mnt)
 {
-	__u32 own = path_strlen(m->own_path, m->own_path_len);
-	__u32 peer = path_strlen(m->peer_path, m->peer_path_len);
+	struct mount *m = (void *)mnt - bpf_core_field_offset(struct mount, mnt);
 
-	if (!n_patterns)
-		return true;
+	return BPF_CORE_READ(m, mnt_ns, ns.inum);
+}
+
+/* One end against --path: by the identity of its socket file when it has one, by its name
+ * only when that name was bound in our mount namespace (or is abstract). Returns 0 (no),
+ * 1 (yes) or 2 (only a pattern with several '*' matched, by its prefix and suffix). */
+static __always_inline int end_matches(const char *path, __u32 raw_len, struct sock *s,
+				       bool name_in_current_ns)
+{
+	__u32 len = path_strlen(path, raw_len);
+	struct dentry *d = NULL;
+	struct vfsmount *mnt = NULL;
+	int best = 0;
+	__u32 ns;
+
+	if (!len)
+		return 0;
+	if (s) {
+		d = BPF_CORE_READ((struct unix_sock *)s, path.dentry);
+		mnt = BPF_CORE_READ((struct unix_sock *)s, path.mnt);
+	}
+	if (d) {
+		__u64 ino = BPF_CORE_READ(d, d_inode, i_ino), dev = BPF_CORE_READ(d, d_inode, i_sb, s_dev);
+
+		for (int i = 0; i < UC_MAX_PATHS_BY_ID && i < n_path_ids; i++)
+			if (path_ids[i].ino == ino && path_ids[i].dev == dev)
+				return 1;
+	}
+	if (path[0] && self_mnt_ns) {
+		ns = mnt ? mount_ns_of(mnt) : 0;
+		if (!ns && name_in_current_ns)
+			ns = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nsproxy,
+					   mnt_ns, ns.inum);
+		if (ns && ns != self_mnt_ns)
+			return 0;
+	}
 	for (int i = 0; i < UC_MAX_PATTERNS && i < n_patterns; i++)
-		if ((own && pattern_hits(&patterns[i], m->own_path, own)) ||
-		    (peer && pattern_hits(&patterns[i], m->peer_path, peer)))
-			return true;
-	return false;
+		if (pattern_hits(&patterns[i], path, len)) {
+			if (!patterns[i].approximate)
+				return 1;
+			best = 2;
+		}
+	return best;
+}
+
+/* --path matches either end; records which kind of match in m->path_match. peer is NULL when
+ * the peer name is an unconnected send's destination (a name in the sender's namespace) or
+ * was saved at close. */
+static __always_inline bool path_matches(struct uc_rec_message *m, struct sock *sk,
+					 struct sock *peer, bool dest)
+{
+	int own, other;
+
+	if (!n_patterns && !n_path_ids)
+		return true;
+	own = end_matches(m->own_path, m->own_path_len, sk, false);
+	other = own == 1 ? 1 : end_matches(m->peer_path, m->peer_path_len, peer, dest);
+	m->path_match = own == 1 || other == 1 ? 1 : (own | other);
+	return m->path_match != 0;
 }
 
 static __always_inline void note_lost_message(const struct uc_rec_message *m, __u32 len)
@@ -684,7 +738,7 @@ static __always_inline void read_socket_paths(struct uc_rec_message *m, struct s
 static __always_inline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid,
 				       __u32 len)
 {
-	struct sock *sk = (struct sock *)p->sk;
+	struct sock *sk = (struct sock *)p->sk, *peer = NULL;
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0, tid = (__u32)pid_tgid;
 	struct uc_rec_message *m = bpf_map_lookup_elem(&head_scratch, &zero);
 	struct close_names *names;
@@ -703,13 +757,13 @@ static __always_inline void emit_event(const struct pending *p, __u16 event, __u
 			__builtin_memcpy(m->peer_path, names->peer, UC_PATH_LEN);
 			bpf_map_delete_elem(&closing, &tid);
 		}
+		sk = NULL; /* being closed: only the names saved at sys_enter are safe to use */
 	} else {
-		struct sock *peer = unix_peer(sk);
-
+		peer = unix_peer(sk);
 		fill_identity(m, p, peer, pid_tgid);
 		read_socket_paths(m, sk, peer);
 	}
-	if (!path_matches(m))
+	if (!path_matches(m, sk, peer, false))
 		return;
 	m->head.kind = UC_REC_MESSAGE;
 	m->head.cpu = cpu;
@@ -740,7 +794,7 @@ static __always_inline void emit_send(const struct pending *p, __u32 len, __u64 
 	read_socket_paths(m, sk, dest ? NULL : peer);
 	if (dest)
 		m->peer_path_len = read_user_dest(dest, dest_len, m->peer_path);
-	if (!path_matches(m))
+	if (!path_matches(m, sk, dest ? NULL : peer, dest != NULL))
 		return;
 	m->head.kind = UC_REC_MESSAGE;
 	m->head.cpu = cpu;

@@ -9,9 +9,10 @@
 #define UC_COMM_LEN 16
 #define UC_PATH_LEN 108 /* sizeof(sun_path) */
 #define UC_CHUNK 16384  /* payload bytes per data record */
-#define UC_MAX_PATTERNS 8
+#define UC_MAX_PATTERNS 16 /* 8 --path, each with its canonical twin */
 #define UC_MAX_PIDS 8
 #define UC_MAX_INODES 8
+#define UC_MAX_PATHS_BY_ID 8
 
 enum uc_record_kind {
 	UC_REC_MESSAGE = 1, /* metadata of one send; data records follow */
@@ -57,6 +58,7 @@ struct uc_rec_message {
 	__u16 syscall; /* syscall number, for -v */
 	__u8 own_path_len;  /* sun_path bytes; 0 = unnamed; abstract names start with a NUL */
 	__u8 peer_path_len;
+	__u8 path_match;    /* 2: only an approximate --path glob matched; user space decides */
 	char comm[UC_COMM_LEN];
 	char own_path[UC_PATH_LEN];
 	char peer_path[UC_PATH_LEN]; /* connected peer, or the destination of an unconnected send */
@@ -75,9 +77,16 @@ struct uc_pattern {
 	__u8 prefix_len;
 	__u8 suffix_len;
 	__u8 has_star;
-	__u8 pad;
+	__u8 approximate; /* several '*': prefix and suffix are necessary, not sufficient */
 	char prefix[UC_PATH_LEN];
 	char suffix[UC_PATH_LEN];
+};
+
+/* A --path that named an existing socket at start: its file's identity, so it matches in any
+ * mount namespace, under any name (bind mounts, symlinked directories, containers). */
+struct uc_path_id {
+	__u64 dev; /* kernel encoding: major << 20 | minor */
+	__u64 ino;
 };
 
 /* Messages that could not be recorded at all, keyed by socket pair, reported with the next

@@ -15,6 +15,7 @@ struct open_message {
 	uint8_t *data;
 	uint32_t stored;
 	uint32_t capacity;
+	struct uc_rec_ancillary *ancillary; /* what it passed besides bytes; msg_id 0 if nothing */
 };
 
 struct uc_assembler {
@@ -53,6 +54,8 @@ static int start(struct open_message *o, const struct uc_rec_message *head, uc_a
 	o->head = *head;
 	o->stored = 0;
 	o->open = true;
+	if (o->ancillary)
+		o->ancillary->head.msg_id = 0;
 	if (head->event != UC_EV_DATA || head->caplen == 0)
 		return finish(o, fn, ctx);
 	return 0;
@@ -81,6 +84,24 @@ static int add_data(struct open_message *o, const struct uc_rec_data *d, size_t 
 	return 0;
 }
 
+static int keep_ancillary(struct open_message *o, const struct uc_rec_ancillary *anc)
+{
+	if (!o->ancillary && !(o->ancillary = malloc(sizeof(*o->ancillary))))
+		return -1; /* the message goes on without it */
+	*o->ancillary = *anc;
+	return 0;
+}
+
+const struct uc_rec_ancillary *uc_assembler_ancillary(const struct uc_assembler *a,
+						      const struct uc_rec_message *head)
+{
+	const struct open_message *o = head->head.cpu < a->ncpus ? &a->cpus[head->head.cpu] : NULL;
+
+	if (!o || !o->ancillary || o->ancillary->head.msg_id != head->head.msg_id)
+		return NULL;
+	return o->ancillary;
+}
+
 int uc_assembler_feed(struct uc_assembler *a, const void *rec, size_t size, uc_assembled_fn fn,
 		      void *ctx)
 {
@@ -100,6 +121,8 @@ int uc_assembler_feed(struct uc_assembler *a, const void *rec, size_t size, uc_a
 		return start(o, rec, fn, ctx);
 	if (h->kind == UC_REC_DATA && size >= offsetof(struct uc_rec_data, data))
 		return add_data(o, rec, size, fn, ctx);
+	if (h->kind == UC_REC_ANCILLARY && size >= sizeof(struct uc_rec_ancillary) && o->open)
+		return keep_ancillary(o, rec);
 	return -1;
 }
 
@@ -124,7 +147,9 @@ void uc_assembler_free(struct uc_assembler *a)
 {
 	if (!a)
 		return;
-	for (unsigned i = 0; i < a->ncpus; i++)
+	for (unsigned i = 0; i < a->ncpus; i++) {
 		free(a->cpus[i].data);
+		free(a->cpus[i].ancillary);
+	}
 	free(a);
 }

@@ -24,6 +24,10 @@ int uc_assembler_feed(struct uc_assembler *a, const void *rec, size_t size, uc_a
 		      void *ctx);
 /* Finishes every message still open; the bytes that never came are its losses. */
 int uc_assembler_flush(struct uc_assembler *a, uc_assembled_fn fn, void *ctx);
+/* The fds and credentials the message with this head passed, while its callback runs; NULL
+ * if none. */
+const struct uc_rec_ancillary *uc_assembler_ancillary(const struct uc_assembler *a,
+						      const struct uc_rec_message *head);
 /* Whether a message that started at or before ktime_ns is still incomplete. */
 bool uc_assembler_open_before(const struct uc_assembler *a, uint64_t ktime_ns);
 void uc_assembler_free(struct uc_assembler *a);

@@ -42,6 +42,17 @@ struct uc_options {
 	int verbose;       /* > 1: libbpf's own log on stderr */
 };
 
+#define UC_MAX_PASSED_FDS 8
+
+/* A descriptor passed with SCM_RIGHTS, as it was when sent. */
+struct uc_passed_fd {
+	int fd;          /* in the sender */
+	uint64_t ino;    /* inode; for a socket its sockfs inode */
+	char kind[12];   /* "file", "dir", "socket", "pipe", "fifo", "chardev", "blockdev", "link",
+			  * "anon" (eventfd, epoll, ...), "memfd" */
+	char what[300];  /* a path, a socket's address, a name such as [eventfd]; may be "" */
+};
+
 struct uc_message {
 	uint64_t ts_ns; /* wall clock, nanoseconds since the epoch */
 	enum uc_message_event event;
@@ -61,6 +72,11 @@ struct uc_message {
 	const uint8_t *data;
 	uint64_t lost_before_bytes; /* earlier messages of this socket pair never recorded */
 	uint32_t lost_before_msgs;
+	unsigned nfds;                /* descriptors passed (SCM_RIGHTS); may exceed the ones below */
+	unsigned nfds_described;
+	struct uc_passed_fd fds[UC_MAX_PASSED_FDS];
+	bool has_creds;               /* SCM_CREDENTIALS */
+	uint32_t cred_pid, cred_uid, cred_gid;
 };
 
 struct uc_stats {

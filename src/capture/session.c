@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 
+#include "capture/ancillary.h"
 #include "capture/assemble.h"
 #include "capture/cgroups.h"
 #include "capture/names.h"
@@ -407,6 +408,7 @@ static int deliver_record(struct uc_session *s, const struct uc_rec_message *r,
 	message_from_record(&m, r, s->wall_offset_ns, s->cgroups);
 	m.data = data;
 	m.stored = stored;
+	uc_ancillary_describe(&m, data ? uc_assembler_ancillary(s->assembler, r) : NULL);
 	return deliver(s, &m);
 }
 

@@ -17,6 +17,7 @@
 enum uc_record_kind {
 	UC_REC_MESSAGE = 1, /* metadata of one send; data records follow */
 	UC_REC_DATA = 2,    /* a slice of a message's payload */
+	UC_REC_ANCILLARY = 3, /* what a message passed besides bytes: fds, credentials */
 };
 
 enum uc_event {
@@ -69,6 +70,33 @@ struct uc_rec_data {
 	__u32 offset; /* within the message */
 	__u32 len;
 	__u8 data[UC_CHUNK];
+};
+
+#define UC_MAX_FDS 8    /* passed descriptors described per message */
+#define UC_FD_DEPTH 8   /* path components kept per descriptor, leaf first */
+#define UC_FD_NAME 48   /* bytes kept per component */
+
+/* A passed descriptor as it was when sent (user space cannot look later: it may be gone). */
+struct uc_fd_info {
+	__s32 fd;         /* in the sender */
+	__u16 mode;       /* S_IFMT bits of its inode */
+	__u8 depth;       /* path components in names[] */
+	__u8 truncated;   /* the path had more components than UC_FD_DEPTH */
+	__u64 ino;        /* inode (for a socket: its sockfs inode, as ss -x shows) */
+	__u16 sock_family;
+	__u8 unix_path_len;
+	__u8 pad[5];
+	char unix_path[UC_PATH_LEN]; /* a unix socket's own address */
+	char names[UC_FD_DEPTH][UC_FD_NAME];
+};
+
+struct uc_rec_ancillary {
+	struct uc_record_head head; /* msg_id of the message it belongs to */
+	__u32 nfds;      /* descriptors passed (may exceed UC_MAX_FDS) */
+	__u32 has_creds; /* SCM_CREDENTIALS was sent */
+	__u32 cred_pid, cred_uid, cred_gid;
+	__u32 pad;
+	struct uc_fd_info fds[UC_MAX_FDS];
 };
 
 /* One --path pattern as the kernel checks it: exact, or prefix*suffix around the '*'s

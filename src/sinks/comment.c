@@ -70,6 +70,17 @@ size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m)
 	    m->caplen, m->stored);
 	if (m->cgroup_id)
 		put_value(&o, "cgroup", m->cgroup[0] ? m->cgroup : "?");
+	if (m->nfds)
+		put(&o, " scm_rights=%u", m->nfds);
+	for (unsigned i = 0; i < m->nfds_described; i++) {
+		char fd[400];
+
+		snprintf(fd, sizeof(fd), "%d,%s,%llu,%s", m->fds[i].fd, m->fds[i].kind,
+			 (unsigned long long)m->fds[i].ino, m->fds[i].what);
+		put_value(&o, "fd", fd);
+	}
+	if (m->has_creds)
+		put(&o, " scm_creds=%u,%u,%u", m->cred_pid, m->cred_uid, m->cred_gid);
 	if (m->lost_before_msgs)
 		put(&o, " lost_before_msgs=%u lost_before_bytes=%llu", m->lost_before_msgs,
 		    (unsigned long long)m->lost_before_bytes);

@@ -135,6 +135,19 @@ static void put_hex(FILE *out, const uint8_t *p, uint32_t n, bool ascii)
 	}
 }
 
+/* Passed descriptors and credentials as they were when sent: what each fd is, not its number. */
+static void put_ancillary(FILE *out, const struct uc_message *m)
+{
+	for (unsigned i = 0; i < m->nfds_described; i++)
+		fprintf(out, INDENT "[passed fd %d: %s %s%sinode %llu]\n", m->fds[i].fd, m->fds[i].kind,
+			m->fds[i].what, m->fds[i].what[0] ? ", " : "", (unsigned long long)m->fds[i].ino);
+	if (m->nfds > m->nfds_described)
+		fprintf(out, INDENT "[and %u more passed fds]\n", m->nfds - m->nfds_described);
+	if (m->has_creds)
+		fprintf(out, INDENT "[credentials pid %u uid %u gid %u]\n", m->cred_pid, m->cred_uid,
+			m->cred_gid);
+}
+
 static void put_losses(FILE *out, const struct uc_text_options *opt, const struct uc_message *m)
 {
 	if (m->lost_before_msgs) {
@@ -160,6 +173,7 @@ int uc_text_write(FILE *out, const struct uc_text_options *opt, const struct uc_
 		case UC_TEXT_HEXASCII: put_hex(out, m->data, m->stored, true); break;
 		case UC_TEXT_NONE: break;
 		}
+		put_ancillary(out, m);
 		if (m->stored < m->caplen)
 			fprintf(out, INDENT "[LOST %u bytes of this message: ring buffer full or memory "
 					 "unreadable]\n", m->caplen - m->stored);

@@ -21,6 +21,7 @@ enum uc_message_event {
 	UC_MSG_CONNECT = 6,  /* connect() or socketpair() made this connection */
 	UC_MSG_ACCEPT = 7,   /* accept() took it: own is the server's new socket */
 	UC_MSG_UNSEEN = 8,   /* len bytes sent by sendfile, splice, io_uring or sendmmsg: not stored */
+	UC_MSG_READ = 9,     /* len bytes were read by this process (attribution; no payload) */
 };
 
 struct uc_filter {
@@ -58,6 +59,8 @@ struct uc_message {
 	enum uc_message_event event;
 	uint32_t pid, tid, uid;
 	uint32_t peer_pid; /* owner of the peer end (SO_PEERCRED); 0 if unknown */
+	uint32_t peer_uid, peer_gid;
+	bool peek;         /* a read with MSG_PEEK: the bytes stay queued */
 	char comm[17];
 	uint16_t sock_type; /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	uint16_t syscall;

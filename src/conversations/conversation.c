@@ -320,6 +320,8 @@ static struct uc_flow *create(struct uc_conversations *c, const struct uc_messag
 	guess_protocol(c, f, m);
 	f->next_seq[UC_C2S] = 0x10000000u;
 	f->next_seq[UC_S2C] = 0x20000000u;
+	f->read_seq[UC_C2S] = f->next_seq[UC_C2S] + 1; /* past the SYN */
+	f->read_seq[UC_S2C] = f->next_seq[UC_S2C] + 1;
 	return f;
 }
 

@@ -28,6 +28,7 @@ struct uc_flow {
 	uint64_t ino[2];               /* socket inode of client and server, 0 if unknown */
 	char path[2][UC_NAME_LEN];     /* address each side is bound to, "" if unnamed */
 	uint32_t next_seq[2];          /* TCP: next sequence number each way */
+	uint32_t read_seq[2];          /* TCP: how far the receiving side has read, each way */
 	bool handshake_done;
 	bool fin[2];
 	char *keys[2];                 /* the table keys that lead here */

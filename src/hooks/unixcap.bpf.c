@@ -743,6 +743,10 @@ static __always_inline void fill_identity(struct uc_rec_message *m, const struct
 	m->tid = (__u32)pid_tgid;
 	m->uid = (__u32)bpf_get_current_uid_gid();
 	m->peer_pid = pid_nr_of(BPF_CORE_READ(sk, sk_peer_pid));
+	if (m->peer_pid) {
+		m->peer_uid = BPF_CORE_READ(sk, sk_peer_cred, uid.val);
+		m->peer_gid = BPF_CORE_READ(sk, sk_peer_cred, gid.val);
+	}
 	m->cgroup_id = bpf_get_current_cgroup_id();
 	m->sock_type = p->sock_type;
 	m->syscall = p->nr;
@@ -756,6 +760,31 @@ static __always_inline void read_socket_paths(struct uc_rec_message *m, struct s
 	if (peer)
 		m->peer_path_len =
 			read_addr_path(BPF_CORE_READ((struct unix_sock *)peer, addr), m->peer_path);
+}
+
+#define MSG_PEEK 2
+
+/* What a read says beyond its length: MSG_PEEK, and where an unconnected datagram came from. */
+static __always_inline void read_source(const struct pending *p, struct uc_rec_message *m)
+{
+	struct user_msghdr mh = {};
+	const void *name = NULL;
+	int namelen = 0;
+
+	if (p->nr == NR_recvfrom) {
+		m->peek = (p->args[3] & MSG_PEEK) != 0;
+		name = (const void *)p->args[4];
+		if (name && bpf_probe_read_user(&namelen, sizeof(namelen), (void *)p->args[5]))
+			name = NULL;
+	} else if (p->nr == NR_recvmsg) {
+		m->peek = (p->args[2] & MSG_PEEK) != 0;
+		if (!bpf_probe_read_user(&mh, sizeof(mh), (void *)p->args[1])) {
+			name = mh.msg_name;
+			namelen = mh.msg_namelen;
+		}
+	}
+	if (name && namelen > (int)sizeof(__u16))
+		m->peer_path_len = read_user_dest(name, namelen, m->peer_path);
 }
 
 /* Close, shutdown and end-of-file: connection events without payload, filtered like data. */
@@ -786,6 +815,8 @@ static __always_inline void emit_event(const struct pending *p, __u16 event, __u
 		peer = unix_peer(sk);
 		fill_identity(m, p, peer, pid_tgid);
 		read_socket_paths(m, sk, peer);
+		if (event == UC_EV_READ)
+			read_source(p, m);
 	}
 	if (!path_matches(m, sk, peer, false))
 		return;
@@ -1025,6 +1056,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		return 0; /* a stale entry: this thread's earlier sys_exit was skipped */
 	if (is_send(p.nr) && ret > 0)
 		emit_send(&p, (__u32)ret, pid_tgid);
+	else if (is_recv(p.nr) && ret > 0)
+		emit_event(&p, UC_EV_READ, pid_tgid, (__u32)ret);
 	else if (is_recv(p.nr) && ret == 0 && p.sock_type != 2 /* SOCK_DGRAM */ &&
 		 !((p.nr == NR_read || p.nr == NR_recvfrom) && p.args[2] == 0))
 		emit_event(&p, UC_EV_EOF, pid_tgid, 0);

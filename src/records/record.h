@@ -28,6 +28,7 @@ enum uc_event {
 	/* 5 is user space's "lost" report: event values are shared with enum uc_message_event */
 	UC_EV_CONNECT = 6,  /* connect() or socketpair() made a connection */
 	UC_EV_ACCEPT = 7,   /* accept() took one: links the server socket to its client */
+	UC_EV_READ = 9,     /* len bytes were read (attribution only: the payload was stored at send) */
 	UC_EV_UNSEEN = 8,   /* len bytes were sent by a path the syscall hooks do not decode
 			     * (sendfile, splice, io_uring, sendmmsg): they are not in the capture */
 };
@@ -52,6 +53,8 @@ struct uc_rec_message {
 	__u32 tid;
 	__u32 uid;
 	__u32 peer_pid; /* the process owning the peer end, as SO_PEERCRED reports it; 0 if none */
+	__u32 peer_uid; /* and its credentials (SO_PEERCRED) */
+	__u32 peer_gid;
 	__u32 len;    /* bytes the syscall moved */
 	__u32 caplen; /* bytes that data records will carry if none is lost: min(len, snaplen) */
 	__u16 event;
@@ -60,6 +63,7 @@ struct uc_rec_message {
 	__u8 own_path_len;  /* sun_path bytes; 0 = unnamed; abstract names start with a NUL */
 	__u8 peer_path_len;
 	__u8 path_match;    /* 2: only an approximate --path glob matched; user space decides */
+	__u8 peek;          /* a read with MSG_PEEK: the bytes stay queued */
 	char comm[UC_COMM_LEN];
 	char own_path[UC_PATH_LEN];
 	char peer_path[UC_PATH_LEN]; /* connected peer, or the destination of an unconnected send */

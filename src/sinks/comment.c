@@ -48,6 +48,7 @@ const char *uc_event_name(enum uc_message_event e)
 	case UC_MSG_CONNECT: return "connect";
 	case UC_MSG_ACCEPT: return "accept";
 	case UC_MSG_UNSEEN: return "unseen";
+	case UC_MSG_READ: return "read";
 	}
 	return "unknown";
 }
@@ -63,6 +64,10 @@ size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m)
 	put_value(&o, "comm", m->comm);
 	put(&o, " uid=%u peer_pid=%u type=%s event=%s syscall=%u", m->uid, m->peer_pid,
 	    uc_sock_type_name(m->sock_type), uc_event_name(m->event), m->syscall);
+	if (m->peer_pid)
+		put(&o, " peer_uid=%u peer_gid=%u", m->peer_uid, m->peer_gid);
+	if (m->peek)
+		put(&o, " peek=1");
 	put_value(&o, "own", m->own_path);
 	put(&o, " own_ino=%llu", (unsigned long long)m->own_ino);
 	put_value(&o, "peer", m->peer_path);

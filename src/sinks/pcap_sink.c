@@ -316,6 +316,24 @@ static int missing_only(struct uc_pcap_sink *s, struct uc_flow *f, int dir, stru
 	return tcp_packet(s, f, m->ts_ns, dir, SYNTH_TCP_ACK, NULL, 0, 0, n);
 }
 
+/* A read: the reading side acknowledges what it has consumed, and the comment says who read it.
+ * Datagram reads have no packet of their own (UDP has no acknowledgement). */
+static int reader_ack(struct uc_pcap_sink *s, struct uc_flow *f, int reader, struct packet_note *n)
+{
+	int data_dir = 1 - reader;
+	uint8_t head[SYNTH_TCP_HEADER_LEN];
+
+	if (!f->tcp || !f->handshake_done)
+		return 0;
+	if (!n->m->peek)
+		f->read_seq[data_dir] += n->m->len;
+	add_note(n, "%s%u bytes by %s[%u]", n->m->peek ? "peeked (left queued) " : "read ", n->m->len,
+		 n->m->comm, n->m->pid);
+	synth_tcp_header(head, s->ip_id++, &f->ends[reader], &f->ends[data_dir], f->next_seq[reader],
+			 f->read_seq[data_dir], SYNTH_TCP_ACK, NULL, 0, 0);
+	return emit(s, n->m->ts_ns, reader, head, sizeof(head), NULL, 0, 0, n);
+}
+
 /* Plain stream bytes in segments, for what a protocol-aware writer could not frame. */
 struct raw_target {
 	struct uc_pcap_sink *s;
@@ -384,6 +402,8 @@ int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m)
 		return missing_only(s, f, dir, &n);
 	if (m->event == UC_MSG_CONNECT)
 		return connection_made(s, f, created, &n);
+	if (m->event == UC_MSG_READ)
+		return reader_ack(s, f, dir, &n);
 	if (m->event == UC_MSG_ACCEPT)
 		return 0; /* it only told the conversations which socket is the server's */
 	if (m->event != UC_MSG_DATA)

@@ -42,7 +42,7 @@ static void put_comm(FILE *out, const char *comm)
 
 static void put_header(FILE *out, const struct uc_text_options *opt, const struct uc_message *m)
 {
-	bool eof = m->event == UC_MSG_EOF;
+	bool eof = m->event == UC_MSG_EOF || m->event == UC_MSG_READ;
 
 	put_time(out, m->ts_ns, opt->utc);
 	fputc(' ', out);
@@ -54,6 +54,10 @@ static void put_header(FILE *out, const struct uc_text_options *opt, const struc
 	put_end(out, m->own_path, m->own_ino);
 	fputs(eof ? " < " : " > ", out);
 	put_end(out, m->peer_path, m->peer_ino);
+	if (m->event == UC_MSG_READ) {
+		fprintf(out, " read %u%s\n", m->len, m->peek ? " (peek: left queued)" : "");
+		return;
+	}
 	if (m->event == UC_MSG_UNSEEN) {
 		fprintf(out, " UNSEEN %u bytes (sent by sendfile, splice, io_uring or sendmmsg: not "
 			     "captured)\n", m->len);

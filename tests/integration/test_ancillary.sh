@@ -51,3 +51,46 @@ for want in "scm_rights=5" "fd=$file_fd,file,$file_ino,$WORK/passed.txt" "socket
             "pipe,$pipe_ino," "memfd" "scm_creds=$pid,$(id -u),$(id -g)"; do
     if grep -qF -- "$want" <<<"$comment"; then pass "pcapng comment has $want"; else fail "pcapng comment has $want" "comment: ${comment:0:300}"; fi
 done
+
+# Both ends: the process that read each message is named (text: a "read" line; pcapng: the
+# reader's ACK, whose acknowledgement number moves by what it consumed, not by what it peeked),
+# with the sender's peer credentials (SO_PEERCRED: for a socketpair, its creator's).
+start_capture readers -w "$WORK/readers.pcapng" --comm ucwriter || { fail "readers" "unixcap did not start"; exit 0; }
+UC_PCAP=$UC_PID
+start_capture readtext --comm ucwriter || { fail "readers (text)" "unixcap did not start"; exit 0; }
+UC_TEXT=$UC_PID
+python3 - "$WORK/readers.expected" <<'PY'
+import ctypes, os, socket, sys
+a, b = socket.socketpair()
+if os.fork() == 0:
+    ctypes.CDLL(None).prctl(15, b"ucreader", 0, 0, 0)
+    a.close()
+    b.recv(5, socket.MSG_PEEK); b.recv(5); b.recv(100)
+    os._exit(0)
+ctypes.CDLL(None).prctl(15, b"ucwriter", 0, 0, 0)
+b.close()
+a.send(b"hello world!")
+pid, _ = os.wait()
+open(sys.argv[1], "w").write("%d %d\n" % (os.getpid(), pid))
+PY
+read -r writer reader <"$WORK/readers.expected" || { fail "readers" "the traffic failed"; exit 0; }
+UC_PID=$UC_TEXT; stop_capture readtext || { fail "readers (text)" "$STOP_ERR"; exit 0; }
+UC_PID=$UC_PCAP; stop_capture readers || { fail "readers" "$STOP_ERR"; exit 0; }
+if grep -q "^[0-9:.]* ucreader\[$reader\] stream .* < .* read 5 (peek: left queued)$" "$WORK/readtext.out" &&
+   grep -q "^[0-9:.]* ucreader\[$reader\] stream .* < .* read 7$" "$WORK/readtext.out"; then
+    pass "text dump names the reading process, and its peek"
+else
+    fail "text dump names the reading process, and its peek" "$(grep read "$WORK/readtext.out" | head -3 | tr '\n' '|')"
+fi
+acks=$(tshark -r "$WORK/readers.pcapng" -Y 'frame.comment contains "event=read"' -T fields -e tcp.ack -e frame.comment 2>/dev/null)
+if grep -q "^1	.*peeked (left queued) 5 bytes by ucreader\[$reader\]" <<<"$acks" &&
+   grep -q "^6	.*read 5 bytes by ucreader\[$reader\]" <<<"$acks" && grep -q "^13	.*read 7 bytes" <<<"$acks"; then
+    pass "the reader's ACKs move by what it consumed, not by what it peeked"
+else
+    fail "the reader's ACKs move by what it consumed, not by what it peeked" "$(cut -c1-120 <<<"$acks" | tr '\n' '|')"
+fi
+if tshark_fields "$WORK/readers.pcapng" frame.comment | grep -q "pid=$writer .*peer_pid=$writer .*peer_uid=$(id -u) peer_gid=$(id -g) "; then
+    pass "the sender's metadata has its peer's credentials (SO_PEERCRED)"
+else
+    fail "the sender's metadata has its peer's credentials (SO_PEERCRED)" "no pid=$writer ... peer_pid=$writer peer_uid=..."
+fi

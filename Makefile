@@ -51,7 +51,7 @@ ASAN_FLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 TEST_SRCS  := $(LIB_SRCS) src/cli/options.c src/cli/extcap.c
 TEST_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(TEST_SRCS))
 ASAN_OBJS  := $(patsubst src/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
-TOOLS      := $(BUILD)/tools/ucgen $(BUILD)/pump
+TOOLS      := $(BUILD)/tools/ucgen $(BUILD)/tools/ucmiss $(BUILD)/pump
 
 $(BUILD)/asan/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
@@ -68,6 +68,10 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS)
 $(BUILD)/tools/ucgen: tests/tools/ucgen.c tests/tools/sha256.c tests/tools/sha256.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/tools tests/tools/ucgen.c tests/tools/sha256.c -o $@
+
+$(BUILD)/tools/ucmiss: tests/tools/ucmiss.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< -o $@
 
 tests: unixcap $(UNIT_BINS) $(TOOLS)
 

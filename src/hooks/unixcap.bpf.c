@@ -372,9 +372,15 @@ static __always_inline __u8 read_user_dest(const void *uaddr, int namelen, char 
 {
 	__u64 len = clamp_path_len(namelen - (int)sizeof(__u16));
 
+	long n;
+
 	if (!uaddr || !len || bpf_probe_read_user(out, len, uaddr + sizeof(__u16)))
 		return 0;
-	return len;
+	if (!out[0])
+		return len; /* abstract: every byte of the given length is the name */
+	/* a filesystem path ends at its NUL, whatever addrlen the caller passed */
+	n = bpf_probe_read_user_str(out, UC_PATH_LEN, uaddr + sizeof(__u16));
+	return n > 0 ? (__u8)(n - 1) : 0;
 }
 
 static __always_inline void remember_close_names(struct sock *sk, __u32 tid)
@@ -764,6 +770,14 @@ static __always_inline void read_socket_paths(struct uc_rec_message *m, struct s
 
 #define MSG_PEEK 2
 
+/* The syscall the current thread is in (sendfile, splice, io_uring_enter, sendmmsg, ...). */
+static __always_inline __u16 current_syscall(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	return (__u16)BPF_CORE_READ(regs, orig_ax);
+}
+
 /* What a read says beyond its length: MSG_PEEK, and where an unconnected datagram came from. */
 static __always_inline void read_source(const struct pending *p, struct uc_rec_message *m)
 {
@@ -818,14 +832,18 @@ static __always_inline void emit_event(const struct pending *p, __u16 event, __u
 		if (event == UC_EV_READ)
 			read_source(p, m);
 	}
-	if (!path_matches(m, sk, peer, false))
+	/* an unconnected datagram's destination is unknown here: rather report it than drop it */
+	if (!(event == UC_EV_UNSEEN && !peer) && !path_matches(m, sk, peer, false))
 		return;
 	m->head.kind = UC_REC_MESSAGE;
 	m->head.cpu = cpu;
 	m->head.msg_id = next_msg_id(cpu);
 	m->event = event;
 	m->len = len;
-	bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags());
+	if (event == UC_EV_UNSEEN)
+		m->syscall = current_syscall();
+	if (bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags()) && event == UC_EV_UNSEEN)
+		note_lost_message(m, len); /* reported with the pair's next message, or at the end */
 }
 
 #define SOL_SOCKET 1

@@ -20,7 +20,7 @@ enum uc_message_event {
 	UC_MSG_LOST = 5,     /* messages that could not be recorded at all (lost_before_*) */
 	UC_MSG_CONNECT = 6,  /* connect() or socketpair() made this connection */
 	UC_MSG_ACCEPT = 7,   /* accept() took it: own is the server's new socket */
-	UC_MSG_UNSEEN = 8,   /* len bytes sent by sendfile, splice, io_uring or sendmmsg: not stored */
+	UC_MSG_UNSEEN = 8,   /* len bytes sent by sendfile, splice or io_uring: not stored */
 	UC_MSG_READ = 9,     /* len bytes were read by this process (attribution; no payload) */
 };
 

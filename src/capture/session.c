@@ -239,7 +239,7 @@ static void choose_hooks(struct uc_session *s)
 		bpf_program__set_autoload(s->skel->progs.on_sock_send_length, false);
 		snprintf(s->narrowing, sizeof(s->narrowing),
 			 "this kernel has no sock_send_length tracepoint (Linux 6.3+): data sent by "
-			 "sendfile, splice, io_uring or sendmmsg goes unnoticed");
+			 "sendfile, splice or io_uring goes unnoticed");
 	}
 }
 

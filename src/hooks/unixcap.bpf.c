@@ -32,6 +32,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define NR_shutdown 48
 #define NR_socketpair 53
 #define NR_accept4 288
+#define NR_recvmmsg 299
+#define NR_sendmmsg 307
 #define NR_preadv2 327
 #define NR_pwritev2 328
 
@@ -315,7 +317,7 @@ static __always_inline bool type_matches(__u16 type)
 static __always_inline bool is_send(__u32 nr)
 {
 	return nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg ||
-	       nr == NR_pwritev2;
+	       nr == NR_pwritev2 || nr == NR_sendmmsg;
 }
 
 static __always_inline bool is_lifecycle(__u32 nr)
@@ -404,7 +406,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	struct file *file;
 	struct sock *sk;
 
-	if (!is_send(id) && !is_recv(id) && !is_lifecycle(id))
+	if (!is_send(id) && !is_recv(id) && !is_lifecycle(id) && id != NR_recvmmsg)
 		return 0;
 	if ((pid_tgid >> 32) == self_tgid)
 		return 0; /* our own output may go to a unix socket (journald) */
@@ -580,41 +582,51 @@ struct control {
 	__u64 len;
 };
 
-static __always_inline void payload_source(const struct pending *p, __u64 *buf, __u64 *iov,
-					   __u32 *iov_cnt, const void **dest, int *dest_len,
-					   struct control *ctl)
+/* Where the payload of a send lives: one buffer or an iovec array; its destination and
+ * control messages when it has them. */
+struct msg_source {
+	__u64 buf;
+	__u64 iov;
+	__u32 iov_cnt;
+	int dest_len;
+	const void *dest;
+	struct control ctl;
+};
+
+static __always_inline void source_from_msghdr(const struct user_msghdr *mh, struct msg_source *src)
+{
+	src->iov = (__u64)mh->msg_iov;
+	src->iov_cnt = mh->msg_iovlen > UIO_MAXIOV ? UIO_MAXIOV : (__u32)mh->msg_iovlen;
+	src->dest = mh->msg_name;
+	src->dest_len = mh->msg_namelen;
+	src->ctl.ptr = (__u64)mh->msg_control;
+	src->ctl.len = mh->msg_controllen;
+}
+
+static __always_inline void payload_source(const struct pending *p, struct msg_source *src)
 {
 	struct user_msghdr mh = {};
 
-	*buf = 0, *iov = 0, *iov_cnt = 0, *dest = NULL, *dest_len = 0;
-	ctl->ptr = 0, ctl->len = 0;
+	__builtin_memset(src, 0, sizeof(*src));
 	switch (p->nr) {
 	case NR_write:
-		*buf = p->args[1];
+		src->buf = p->args[1];
 		break;
 	case NR_sendto:
-		*buf = p->args[1];
-		*dest = (const void *)p->args[4];
-		*dest_len = (int)p->args[5];
+		src->buf = p->args[1];
+		src->dest = (const void *)p->args[4];
+		src->dest_len = (int)p->args[5];
 		break;
 	case NR_writev:
 	case NR_pwritev2:
-		*iov = p->args[1];
-		*iov_cnt = (__u32)p->args[2];
+		src->iov = p->args[1];
+		src->iov_cnt = p->args[2] > UIO_MAXIOV ? UIO_MAXIOV : (__u32)p->args[2];
 		break;
 	case NR_sendmsg:
-		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)p->args[1]))
-			break;
-		*iov = (__u64)mh.msg_iov;
-		*iov_cnt = (__u32)mh.msg_iovlen;
-		*dest = mh.msg_name;
-		*dest_len = mh.msg_namelen;
-		ctl->ptr = (__u64)mh.msg_control;
-		ctl->len = mh.msg_controllen;
+		if (!bpf_probe_read_user(&mh, sizeof(mh), (void *)p->args[1]))
+			source_from_msghdr(&mh, src);
 		break;
 	}
-	if (*iov_cnt > UIO_MAXIOV)
-		*iov_cnt = UIO_MAXIOV;
 }
 
 struct copy_state {
@@ -966,16 +978,14 @@ static __always_inline void emit_ancillary(__u64 msg_id, __u32 cpu, const struct
 	bpf_ringbuf_output(&ring, a, sizeof(*a), ring_flags());
 }
 
-static __always_inline void emit_send(const struct pending *p, __u32 len, __u64 pid_tgid)
+static __always_inline void emit_message(const struct pending *p, const struct msg_source *src,
+					 __u32 len, __u64 pid_tgid)
 {
 	struct sock *sk = (struct sock *)p->sk, *peer = unix_peer(sk);
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0;
-	__u32 iov_cnt, caplen = snaplen && snaplen < len ? snaplen : len;
+	__u32 caplen = snaplen && snaplen < len ? snaplen : len;
+	const void *dest = src->dest;
 	struct uc_rec_message *m;
-	struct control ctl;
-	__u64 buf, iov;
-	const void *dest;
-	int dest_len;
 
 	/* Built aside, so a message the path filter rejects costs no ring space and a message
 	 * the ring has no room for is known to be one the user asked for. */
@@ -983,11 +993,10 @@ static __always_inline void emit_send(const struct pending *p, __u32 len, __u64 
 	if (!m)
 		return;
 	__builtin_memset(m, 0, sizeof(*m));
-	payload_source(p, &buf, &iov, &iov_cnt, &dest, &dest_len, &ctl);
 	fill_identity(m, p, peer, pid_tgid);
 	read_socket_paths(m, sk, dest ? NULL : peer);
 	if (dest)
-		m->peer_path_len = read_user_dest(dest, dest_len, m->peer_path);
+		m->peer_path_len = read_user_dest(dest, src->dest_len, m->peer_path);
 	if (!path_matches(m, sk, dest ? NULL : peer, dest != NULL))
 		return;
 	m->head.kind = UC_REC_MESSAGE;
@@ -1001,9 +1010,49 @@ static __always_inline void emit_send(const struct pending *p, __u32 len, __u64 
 		note_lost_message(m, len);
 		return;
 	}
-	if (ctl.ptr && ctl.len >= sizeof(struct cmsg_head))
-		emit_ancillary(m->head.msg_id, cpu, &ctl);
-	copy_payload(m->head.msg_id, cpu, caplen, buf, iov, iov_cnt);
+	if (src->ctl.ptr && src->ctl.len >= sizeof(struct cmsg_head))
+		emit_ancillary(m->head.msg_id, cpu, &src->ctl);
+	copy_payload(m->head.msg_id, cpu, caplen, src->buf, src->iov, src->iov_cnt);
+}
+
+static __always_inline void emit_send(const struct pending *p, __u32 len, __u64 pid_tgid)
+{
+	struct msg_source src;
+
+	payload_source(p, &src);
+	emit_message(p, &src, len, pid_tgid);
+}
+
+/* sendmmsg and recvmmsg: one message each; the kernel caps vlen at UIO_MAXIOV. */
+#define MAX_MMSG UIO_MAXIOV
+
+struct user_mmsghdr {
+	struct user_msghdr hdr;
+	__u32 len;
+	__u32 pad;
+};
+
+struct mmsg_walk {
+	struct pending p;
+	__u64 pid_tgid;
+	__u32 n;
+	__u32 reading;
+};
+
+static long one_mmsg(__u64 i, struct mmsg_walk *w)
+{
+	struct user_mmsghdr mm;
+	struct msg_source src = {};
+
+	if (i >= w->n || bpf_probe_read_user(&mm, sizeof(mm), (void *)(w->p.args[1] + i * sizeof(mm))))
+		return 1;
+	if (w->reading) {
+		emit_event(&w->p, UC_EV_READ, w->pid_tgid, mm.len);
+		return 0;
+	}
+	source_from_msghdr(&mm.hdr, &src);
+	emit_message(&w->p, &src, mm.len, w->pid_tgid);
+	return 0;
 }
 
 /* The socket behind a descriptor the syscall just returned (accept) becomes the event's own. */
@@ -1032,7 +1081,7 @@ static __always_inline bool adopt_pair(struct pending *p, __u64 pid_tgid)
 
 /* Every socket send passes __sock_sendmsg, which fires sock_send_length (Linux 6.3 and later).
  * A send of a unix socket that no syscall hook of ours is decoding on this thread
- * went by sendfile, splice, io_uring or sendmmsg: say how many bytes went unseen, and where. */
+ * went by sendfile, splice or io_uring: say how many bytes went unseen, and where. */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
 {
@@ -1072,10 +1121,16 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		bpf_map_delete_elem(&closing, &tid);
 	if (p.nr != BPF_CORE_READ(regs, orig_ax))
 		return 0; /* a stale entry: this thread's earlier sys_exit was skipped */
-	if (is_send(p.nr) && ret > 0)
+	if ((p.nr == NR_sendmmsg || p.nr == NR_recvmmsg) && ret > 0) {
+		struct mmsg_walk w = { .p = p, .pid_tgid = pid_tgid, .n = (__u32)ret,
+				       .reading = p.nr == NR_recvmmsg };
+
+		bpf_loop(MAX_MMSG, one_mmsg, &w, 0);
+	} else if (is_send(p.nr) && ret > 0)
 		emit_send(&p, (__u32)ret, pid_tgid);
 	else if (is_recv(p.nr) && ret > 0)
 		emit_event(&p, UC_EV_READ, pid_tgid, (__u32)ret);
+
 	else if (is_recv(p.nr) && ret == 0 && p.sock_type != 2 /* SOCK_DGRAM */ &&
 		 !((p.nr == NR_read || p.nr == NR_recvfrom) && p.args[2] == 0))
 		emit_event(&p, UC_EV_EOF, pid_tgid, 0);

@@ -301,7 +301,7 @@ static int missing_only(struct uc_pcap_sink *s, struct uc_flow *f, int dir, stru
 
 	note_losses(n, m);
 	if (m->event == UC_MSG_UNSEEN)
-		add_note(n, "%u bytes sent here by sendfile, splice, io_uring or sendmmsg: not "
+		add_note(n, "%u bytes sent here by sendfile, splice or io_uring: not "
 			 "captured", m->len);
 	if (!f->tcp) {
 		uint8_t head[SYNTH_UDP_HEADER_LEN];

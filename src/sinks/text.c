@@ -59,7 +59,7 @@ static void put_header(FILE *out, const struct uc_text_options *opt, const struc
 		return;
 	}
 	if (m->event == UC_MSG_UNSEEN) {
-		fprintf(out, " UNSEEN %u bytes (sent by sendfile, splice, io_uring or sendmmsg: not "
+		fprintf(out, " UNSEEN %u bytes (sent by sendfile, splice or io_uring: not "
 			     "captured)\n", m->len);
 		return;
 	}

@@ -108,6 +108,15 @@ struct {
 	__type(value, struct uc_loss);
 } losses SEC(".maps");
 
+/* Unix sockets unixcap itself writes to (its output may be one): reads of what it wrote are not
+ * reported either, or a dump sent over a unix socket would feed on itself. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u8);
+} self_socks SEC(".maps");
+
 struct msg_seq {
 	__u64 next;
 };
@@ -397,6 +406,21 @@ static __always_inline void remember_close_names(struct sock *sk, __u32 tid)
 	bpf_map_update_elem(&closing, &tid, &names, BPF_ANY);
 }
 
+static __always_inline int note_self_socket(struct task_struct *task, struct pt_regs *regs,
+					    long id)
+{
+	__u16 type;
+	__u8 one = 1;
+	struct sock *sk;
+
+	if (!is_send(id))
+		return 0;
+	sk = unix_sock_of(fd_file(task, (__u32)BPF_CORE_READ(regs, di)), &type);
+	if (sk)
+		bpf_map_update_elem(&self_socks, (__u64 *)&sk, &one, BPF_ANY);
+	return 0;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
@@ -408,9 +432,9 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 
 	if (!is_send(id) && !is_recv(id) && !is_lifecycle(id) && id != NR_recvmmsg)
 		return 0;
-	if ((pid_tgid >> 32) == self_tgid)
-		return 0; /* our own output may go to a unix socket (journald) */
 	task = (struct task_struct *)bpf_get_current_task();
+	if ((pid_tgid >> 32) == self_tgid)
+		return note_self_socket(task, regs, id); /* our output may go to a unix socket */
 	if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
 		return 0; /* 32-bit syscall numbers differ */
 	p.args[0] = BPF_CORE_READ(regs, di);
@@ -1023,6 +1047,13 @@ static __always_inline void emit_send(const struct pending *p, __u32 len, __u64 
 	emit_message(p, &src, len, pid_tgid);
 }
 
+static __always_inline bool reads_our_output(const struct pending *p)
+{
+	struct sock *peer = unix_peer((struct sock *)p->sk);
+
+	return peer && bpf_map_lookup_elem(&self_socks, (__u64 *)&peer);
+}
+
 /* sendmmsg and recvmmsg: one message each; the kernel caps vlen at UIO_MAXIOV. */
 #define MAX_MMSG UIO_MAXIOV
 
@@ -1128,7 +1159,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		bpf_loop(MAX_MMSG, one_mmsg, &w, 0);
 	} else if (is_send(p.nr) && ret > 0)
 		emit_send(&p, (__u32)ret, pid_tgid);
-	else if (is_recv(p.nr) && ret > 0)
+	else if (is_recv(p.nr) && ret > 0 && !reads_our_output(&p))
 		emit_event(&p, UC_EV_READ, pid_tgid, (__u32)ret);
 
 	else if (is_recv(p.nr) && ret == 0 && p.sock_type != 2 /* SOCK_DGRAM */ &&

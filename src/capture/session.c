@@ -22,6 +22,7 @@
 #include "capture/ancillary.h"
 #include "capture/assemble.h"
 #include "capture/cgroups.h"
+#include "capture/error.h"
 #include "capture/names.h"
 #include "records/record.h"
 #include "unixcap.skel.h"
@@ -91,16 +92,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Says exactly which prerequisite is missing, before libbpf prints anything. */
 static int probe_kernel(char *err, size_t errlen)
 {
@@ -108,27 +99,27 @@ static int probe_kernel(char *err, size_t errlen)
 	int ret;
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
-		return fail(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing; "
+		return uc_error(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing; "
 					 "it needs CONFIG_DEBUG_INFO_BTF=y)");
 	ret = bpf_map_create(BPF_MAP_TYPE_ARRAY, "uc_probe", sizeof(__u32), sizeof(__u32), 1, NULL);
 	if (ret == -EPERM || ret == -EACCES)
-		return fail(err, errlen, "permission denied using BPF: run as root "
+		return uc_error(err, errlen, "permission denied using BPF: run as root "
 					 "(or with CAP_BPF and CAP_PERFMON)");
 	if (ret < 0)
-		return fail(err, errlen, "this kernel does not support BPF (bpf() failed: %s)",
+		return uc_error(err, errlen, "this kernel does not support BPF (bpf() failed: %s)",
 			    strerror(-ret));
 	close(ret);
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0)
-		return fail(err, errlen, "this kernel has no BPF ring buffer (it needs Linux 5.8 or later)");
+		return uc_error(err, errlen, "this kernel has no BPF ring buffer (it needs Linux 5.8 or later)");
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_loop, NULL) <= 0)
-		return fail(err, errlen, "this kernel has no bpf_loop helper (it needs Linux 5.17 or later)");
+		return uc_error(err, errlen, "this kernel has no bpf_loop helper (it needs Linux 5.17 or later)");
 	vmlinux = btf__load_vmlinux_btf();
 	if (!vmlinux)
-		return fail(err, errlen, "cannot read the kernel's BTF: %s", strerror(errno));
+		return uc_error(err, errlen, "cannot read the kernel's BTF: %s", strerror(errno));
 	ret = btf__find_by_name_kind(vmlinux, "btf_trace_sys_enter", BTF_KIND_TYPEDEF);
 	btf__free(vmlinux);
 	if (ret < 0)
-		return fail(err, errlen, "this kernel has no sys_enter/sys_exit tracepoints "
+		return uc_error(err, errlen, "this kernel has no sys_enter/sys_exit tracepoints "
 					 "(it needs CONFIG_FTRACE_SYSCALLS=y)");
 	return 0;
 }
@@ -219,7 +210,7 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 			return -1;
 	ro->self_mnt_ns = (uint32_t)own_mount_ns();
 	if (bpf_map__set_max_entries(s->skel->maps.ring, ring))
-		return fail(err, errlen, "cannot size the ring buffer to %u KiB", ring / 1024);
+		return uc_error(err, errlen, "cannot size the ring buffer to %u KiB", ring / 1024);
 	return 0;
 }
 
@@ -250,12 +241,12 @@ static int set_cgroup_filter(struct uc_session *s, char *err, size_t errlen)
 	int fd = open(s->filter.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
 
 	if (fd < 0)
-		return fail(err, errlen, "cannot open --cgroup '%s': %s", s->filter.cgroup,
+		return uc_error(err, errlen, "cannot open --cgroup '%s': %s", s->filter.cgroup,
 			    strerror(errno));
 	ret = bpf_map_update_elem(bpf_map__fd(s->skel->maps.cgroup_filter), &zero, &fd, BPF_ANY);
 	close(fd);
 	if (ret < 0)
-		return fail(err, errlen, "cannot filter on --cgroup '%s': %s", s->filter.cgroup,
+		return uc_error(err, errlen, "cannot filter on --cgroup '%s': %s", s->filter.cgroup,
 			    strerror(-ret));
 	return 0;
 }
@@ -270,7 +261,7 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	verbosity = opt->verbose;
 	libbpf_set_print(libbpf_log);
 	if (!s) {
-		fail(err, errlen, "out of memory");
+		uc_error(err, errlen, "out of memory");
 		return NULL;
 	}
 	s->filter = opt->filter;
@@ -279,7 +270,7 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 		goto failed;
 	s->skel = unixcap_bpf__open();
 	if (!s->skel) {
-		fail(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		uc_error(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		goto failed;
 	}
 	if (configure(s, opt, err, errlen) < 0)
@@ -287,7 +278,7 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	choose_hooks(s);
 	ret = unixcap_bpf__load(s->skel);
 	if (ret) {
-		fail(err, errlen, "the kernel refused the BPF hooks: %s (-vv shows the verifier log)",
+		uc_error(err, errlen, "the kernel refused the BPF hooks: %s (-vv shows the verifier log)",
 		     strerror(-ret));
 		goto failed;
 	}
@@ -295,7 +286,7 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 		goto failed;
 	ret = unixcap_bpf__attach(s->skel);
 	if (ret) {
-		fail(err, errlen, "cannot attach to the sys_enter/sys_exit tracepoints: %s",
+		uc_error(err, errlen, "cannot attach to the sys_enter/sys_exit tracepoints: %s",
 		     strerror(-ret));
 		goto failed;
 	}
@@ -303,7 +294,7 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	s->cgroups = uc_cgroups_new();
 	s->ring = ring_buffer__new(bpf_map__fd(s->skel->maps.ring), on_record, s, NULL);
 	if (!s->assembler || !s->ring || !s->cgroups) {
-		fail(err, errlen, "cannot set up the ring buffer consumer: %s", strerror(errno));
+		uc_error(err, errlen, "cannot set up the ring buffer consumer: %s", strerror(errno));
 		goto failed;
 	}
 	s->wall_offset_ns = wall_offset();

@@ -4,10 +4,11 @@
 #include "cli/extcap.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "capture/error.h"
 
 enum extcap_option_id {
 	X_INTERFACES, X_VERSION, X_DLTS, X_CONFIG, X_CAPTURE, X_INTERFACE, X_FIFO, X_FILTER,
@@ -73,17 +74,6 @@ static struct {
 	char *filter;
 } kept;
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int usage_error(FILE *err, const char *msg)
 {
 	fprintf(err, "unixcap: %s\n", msg);
@@ -139,7 +129,7 @@ static int split_request(int argc, char **argv, struct extcap_request *req, char
 	free(kept.argv);
 	kept.argv = req->argv = calloc((size_t)argc + 1, sizeof(char *));
 	if (!req->argv)
-		return fail(err, errlen, "out of memory");
+		return uc_error(err, errlen, "out of memory");
 	req->argv[req->argc++] = argv[0];
 	for (int i = 1; i < argc; i++) {
 		const char *value;
@@ -150,10 +140,10 @@ static int split_request(int argc, char **argv, struct extcap_request *req, char
 			continue;
 		}
 		if (value && !o->value && o->id != X_VERSION)
-			return fail(err, errlen, "option '%s' takes no value", o->name);
+			return uc_error(err, errlen, "option '%s' takes no value", o->name);
 		if (o->value && !value) {
 			if (i + 1 == argc)
-				return fail(err, errlen, "option '%s' needs a value", o->name);
+				return uc_error(err, errlen, "option '%s' needs a value", o->name);
 			value = argv[++i];
 		}
 		set_option(req, o->id, value);
@@ -209,11 +199,11 @@ static int check_words(char **words, int n, char *err, size_t errlen)
 {
 	for (int i = 0; i < n; i++) {
 		if (!is_filter_option(words[i]))
-			return fail(err, errlen, "capture filter: unexpected '%s' (a unixcap capture "
+			return uc_error(err, errlen, "capture filter: unexpected '%s' (a unixcap capture "
 						 "filter is made of --path P, --pid N, --comm NAME and "
 						 "--type T)", words[i]);
 		if (!strchr(words[i], '=') && ++i == n)
-			return fail(err, errlen, "capture filter: '%s' needs a value", words[i - 1]);
+			return uc_error(err, errlen, "capture filter: '%s' needs a value", words[i - 1]);
 	}
 	return 0;
 }
@@ -229,15 +219,15 @@ static int parse_filter(const char *filter, char **buf, char ***words, int *n, c
 	*buf = strdup(filter ? filter : "");
 	*words = calloc(strlen(*buf) / 2 + 3, sizeof(char *));
 	if (!*buf || !*words)
-		return fail(err, errlen, "out of memory");
+		return uc_error(err, errlen, "out of memory");
 	(*words)[0] = "unixcap";
 	*n = split_words(*buf, *words + 1);
 	if (*n < 0)
-		return fail(err, errlen, "capture filter: a quote is not closed");
+		return uc_error(err, errlen, "capture filter: a quote is not closed");
 	if (check_words(*words + 1, *n, err, errlen) < 0)
 		return -1;
 	if (uc_cli_parse(*n + 1, *words, &scratch, msg, sizeof(msg)) < 0)
-		return fail(err, errlen, "capture filter: %s", msg);
+		return uc_error(err, errlen, "capture filter: %s", msg);
 	return 0;
 }
 
@@ -267,7 +257,7 @@ static int add_filter(struct extcap_request *req, char *err, size_t errlen)
 	argv = realloc(req->argv, ((size_t)req->argc + (size_t)n + 1) * sizeof(char *));
 	if (!argv) {
 		free(words);
-		return fail(err, errlen, "out of memory");
+		return uc_error(err, errlen, "out of memory");
 	}
 	kept.argv = req->argv = argv;
 	memcpy(argv + req->argc, words + 1, (size_t)n * sizeof(char *));
@@ -281,13 +271,13 @@ static int capture_request(struct extcap_request *req, struct uc_cli *cli, char 
 			   size_t errlen)
 {
 	if (!req->fifo)
-		return fail(err, errlen, "--capture needs --fifo PATH");
+		return uc_error(err, errlen, "--capture needs --fifo PATH");
 	if (add_filter(req, err, errlen) < 0)
 		return -1;
 	if (uc_cli_parse(req->argc, req->argv, cli, err, errlen) < 0)
 		return -1;
 	if (cli->write_path || cli->help || cli->version)
-		return fail(err, errlen, "-w, --help and --version do not go with --capture (the "
+		return uc_error(err, errlen, "-w, --help and --version do not go with --capture (the "
 					 "output is the --fifo)");
 	cli->write_path = req->fifo;
 	cli->flush_each = true;
@@ -371,10 +361,10 @@ static int print_filter_verdict(const char *filter, FILE *out)
 static int check_interface(const char *name, char *err, size_t errlen)
 {
 	if (!name)
-		return fail(err, errlen, "this extcap call needs --extcap-interface %s",
+		return uc_error(err, errlen, "this extcap call needs --extcap-interface %s",
 			    UC_EXTCAP_INTERFACE);
 	if (strcmp(name, UC_EXTCAP_INTERFACE) != 0)
-		return fail(err, errlen, "unknown extcap interface '%s' (unixcap has '%s')", name,
+		return uc_error(err, errlen, "unknown extcap interface '%s' (unixcap has '%s')", name,
 			    UC_EXTCAP_INTERFACE);
 	return 0;
 }

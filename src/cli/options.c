@@ -3,11 +3,11 @@
 #include "cli/options.h"
 
 #include "capture/cgroups.h"
+#include "capture/error.h"
 #include "capture/names.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,17 +58,6 @@ void uc_cli_usage(FILE *out)
 	      out);
 }
 
-__attribute__((format(printf, 3, 4)))
-static int usage_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Whole decimal numbers only: "12x", "-1" and overflow are errors, not 12, a wrap or a clamp. */
 static int parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -95,14 +84,14 @@ static int parse_types(const char *text, unsigned *mask, char *err, size_t errle
 		unsigned type = uc_sock_type_parse(t);
 
 		if (!type)
-			return usage_error(err, errlen,
+			return uc_error(err, errlen,
 					   "invalid --type '%s': expected stream, dgram or seqpacket",
 					   t);
 		*mask |= 1u << type;
 		any = true;
 	}
 	if (!any || strlen(text) >= sizeof(copy)) /* "" or ",": not "any"; no part dropped */
-		return usage_error(err, errlen,
+		return uc_error(err, errlen,
 				   "invalid --type '%s': expected stream, dgram or seqpacket", text);
 	return 0;
 }
@@ -119,7 +108,7 @@ static int parse_filter_option(int opt, const char *arg, struct uc_filter *f, ch
 		size_t raw_len;
 
 		if (f->n_paths == UC_MAX_PATHS)
-			return usage_error(err, errlen, "too many --path options (at most 8)");
+			return uc_error(err, errlen, "too many --path options (at most 8)");
 		if (uc_pattern_compile(arg, &kernel, raw, &raw_len, err, errlen) < 0)
 			return -1;
 		f->paths[f->n_paths++] = arg;
@@ -127,18 +116,18 @@ static int parse_filter_option(int opt, const char *arg, struct uc_filter *f, ch
 	}
 	case OPT_PID:
 		if (parse_number(arg, 1, 4194304, &v) < 0)
-			return usage_error(err, errlen, "invalid --pid '%s': expected a process id",
+			return uc_error(err, errlen, "invalid --pid '%s': expected a process id",
 					   arg);
 		if (f->n_pids == UC_MAX_PID_FILTERS)
-			return usage_error(err, errlen, "too many --pid options (at most 8)");
+			return uc_error(err, errlen, "too many --pid options (at most 8)");
 		f->pids[f->n_pids++] = (uint32_t)v;
 		return 0;
 	case OPT_INODE:
 		if (parse_number(arg, 1, UINT64_MAX, &v) < 0)
-			return usage_error(err, errlen, "invalid --inode '%s': expected a socket inode "
+			return uc_error(err, errlen, "invalid --inode '%s': expected a socket inode "
 					   "number", arg);
 		if (f->n_inodes == UC_MAX_INODE_FILTERS)
-			return usage_error(err, errlen, "too many --inode options (at most 8)");
+			return uc_error(err, errlen, "too many --inode options (at most 8)");
 		f->inodes[f->n_inodes++] = v;
 		return 0;
 	case OPT_CGROUP:
@@ -148,7 +137,7 @@ static int parse_filter_option(int opt, const char *arg, struct uc_filter *f, ch
 		return 0;
 	case OPT_COMM:
 		if (!arg[0] || strlen(arg) > 15)
-			return usage_error(err, errlen,
+			return uc_error(err, errlen,
 					   "invalid --comm '%s': a process name has 1 to 15 characters",
 					   arg);
 		f->comm = arg;
@@ -166,19 +155,19 @@ static int parse_number_option(int opt, const char *arg, struct uc_cli *cli, cha
 	switch (opt) {
 	case 'c':
 		if (parse_number(arg, 1, UINT64_MAX, &v) < 0)
-			return usage_error(err, errlen, "invalid -c '%s': expected a count of 1 or more",
+			return uc_error(err, errlen, "invalid -c '%s': expected a count of 1 or more",
 					   arg);
 		cli->count = v;
 		return 0;
 	case 's':
 		if (parse_number(arg, 0, UINT32_MAX, &v) < 0)
-			return usage_error(err, errlen, "invalid -s '%s': expected a byte count (0: all)",
+			return uc_error(err, errlen, "invalid -s '%s': expected a byte count (0: all)",
 					   arg);
 		cli->capture.snaplen = (uint32_t)v;
 		return 0;
 	default: /* 'B' */
 		if (parse_number(arg, 64, 2097152, &v) < 0)
-			return usage_error(err, errlen,
+			return uc_error(err, errlen,
 					   "invalid -B '%s': expected a size in KiB from 64 to 2097152",
 					   arg);
 		cli->capture.ring_kib = (uint32_t)v;
@@ -196,17 +185,17 @@ static int parse_decode_as(char *arg, struct uc_cli *cli, char *err, size_t errl
 	size_t raw_len;
 
 	if (cli->n_decode_as == UC_MAX_DECODE_AS)
-		return usage_error(err, errlen, "too many --decode-as options (at most %d)",
+		return uc_error(err, errlen, "too many --decode-as options (at most %d)",
 				   UC_MAX_DECODE_AS);
 	if (!eq || eq == arg)
-		return usage_error(err, errlen, "invalid --decode-as '%s': expected PATH=PROTOCOL", arg);
+		return uc_error(err, errlen, "invalid --decode-as '%s': expected PATH=PROTOCOL", arg);
 	if (uc_protocol_parse(eq + 1, &rule->guess) < 0)
-		return usage_error(err, errlen, "invalid --decode-as '%s': unknown protocol '%s'", arg,
+		return uc_error(err, errlen, "invalid --decode-as '%s': unknown protocol '%s'", arg,
 				   eq + 1);
 	*eq = '\0';
 	if (uc_pattern_compile(arg, &kernel, raw, &raw_len, err, errlen) < 0) {
 		*eq = '=';
-		return usage_error(err, errlen, "invalid --decode-as '%s': expected a path, a glob or "
+		return uc_error(err, errlen, "invalid --decode-as '%s': expected a path, a glob or "
 				   "@name before '='", arg);
 	}
 	rule->path = arg;
@@ -246,17 +235,17 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 				return -1;
 			break;
 		case ':':
-			return usage_error(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			return uc_error(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 		default:
 			/* An unknown letter inside a cluster ("-Zv") leaves optind on its word. */
 			if (optopt > 0 && optopt < 256 && !strchr(SHORT_OPTIONS, optopt))
-				return usage_error(err, errlen, "unknown option '-%c' (see --help)",
+				return uc_error(err, errlen, "unknown option '-%c' (see --help)",
 						   optopt);
-			return usage_error(err, errlen, "unknown option '%s' (see --help)",
+			return uc_error(err, errlen, "unknown option '%s' (see --help)",
 					   argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return uc_error(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
 	return 0;
 }

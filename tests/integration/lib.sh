@@ -11,6 +11,11 @@ WORK=$(mktemp -d /tmp/unixcap-work.XXXXXX)
 trap 'stop_all; rm -rf "$WORK"' EXIT
 
 pass() { echo "PASS $1"; }
+# check NAME WHY COMMAND...: PASS when COMMAND succeeds, else FAIL with WHY.
+check() {
+    local name=$1 why=$2; shift 2
+    if "$@"; then pass "$name"; else fail "$name" "$why"; fi
+}
 fail() { echo "FAIL $1: $2"; }
 skip() { echo "SKIP $1: $2"; }
 

@@ -27,11 +27,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# check NAME WHY COMMAND...: PASS when COMMAND succeeds, else FAIL with WHY.
-check() {
-    local name=$1 why=$2; shift 2
-    if "$@"; then pass "$name"; else fail "$name" "$why"; fi
-}
 
 # A regular expression matching STRING literally.
 re_quote() { sed 's/[][\.*^$+?(){}|/]/\\&/g' <<<"$1"; }

@@ -28,11 +28,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# check NAME WHY COMMAND...: PASS when COMMAND succeeds, else FAIL with WHY.
-check() {
-    local name=$1 why=$2; shift 2
-    if "$@"; then pass "$name"; else fail "$name" "$why"; fi
-}
 
 # run NAME COMMAND...: COMMAND's stdout, stderr and status in $WORK/NAME.out, .err and RC.
 run() {

@@ -34,11 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# check NAME WHY COMMAND...: PASS when COMMAND succeeds, else FAIL with WHY.
-check() {
-    local name=$1 why=$2; shift 2
-    if "$@"; then pass "$name"; else fail "$name" "$why"; fi
-}
 # fail_all WHY NAME...: the setup these checks need did not work.
 fail_all() {
     local why=$1 n; shift

@@ -94,3 +94,37 @@ if tshark_fields "$WORK/readers.pcapng" frame.comment | grep -q "pid=$writer .*p
 else
     fail "the sender's metadata has its peer's credentials (SO_PEERCRED)" "no pid=$writer ... peer_pid=$writer peer_uid=..."
 fi
+
+# recvmmsg: each message read is attributed on its own, with its length.
+command -v cc >/dev/null || { skip "recvmmsg attribution" "no C compiler"; exit 0; }
+cat >"$WORK/ucmmsg.c" <<'C'
+#define _GNU_SOURCE
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void)
+{
+	int sv[2];
+	char buf[3][64];
+	struct iovec iov[3];
+	struct mmsghdr m[3];
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
+		return 1;
+	for (int i = 0; i < 3; i++) {
+		if (send(sv[0], "abcdefghij", (size_t)(3 + i), 0) != 3 + i)
+			return 1;
+		iov[i] = (struct iovec){ buf[i], sizeof(buf[i]) };
+		memset(&m[i], 0, sizeof(m[i]));
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	return recvmmsg(sv[1], m, 3, 0, NULL) == 3 ? 0 : 1;
+}
+C
+cc -o "$WORK/ucmmsg" "$WORK/ucmmsg.c" || { fail "recvmmsg attribution" "cannot build the test program"; exit 0; }
+start_capture mmsg --comm ucmmsg || { fail "recvmmsg attribution" "unixcap did not start"; exit 0; }
+"$WORK/ucmmsg" || { fail "recvmmsg attribution" "the test program failed"; }
+stop_capture mmsg || { fail "recvmmsg attribution" "$STOP_ERR"; exit 0; }
+reads=$(grep -o ' read [0-9]*$' "$WORK/mmsg.out" | tr -d '\n')
+if [ "$reads" = " read 3 read 4 read 5" ]; then pass "recvmmsg: each message read is attributed with its length"; else fail "recvmmsg: each message read is attributed with its length" "reads:$reads"; fi

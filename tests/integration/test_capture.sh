@@ -81,6 +81,13 @@ else
     fail "metadata names both processes, the socket path and the type" "pids $cpid/$spid not found with path $WORK/s.sock"
 fi
 if grep -q "peer=@uc-d-$$ " "$WORK/comments.txt"; then pass "abstract names are shown as @name"; else fail "abstract names are shown as @name" "no peer=@uc-d-$$"; fi
+# An unconnected datagram's destination (sendto's address) is its peer in the metadata.
+read -r _ cpid spid < <(grep '^pids ' "$WORK/dgram-path-sendto.manifest")
+if grep -q "pid=$cpid .*type=dgram event=data syscall=44 .*peer=$WORK/d.sock " "$WORK/comments.txt"; then
+    pass "an unconnected datagram's destination address is in the metadata"
+else
+    fail "an unconnected datagram's destination address is in the metadata" "no sendto by $cpid with peer=$WORK/d.sock"
+fi
 
 # Streams: handshake once per connection, FIN when it closes, segments within IPv4 limits.
 # (Only our generators' packets: other programs on this machine may talk over unix sockets too.)

@@ -117,6 +117,17 @@ struct {
 	__type(value, __u8);
 } self_socks SEC(".maps");
 
+/* --path verdicts of connected stream and seqpacket sockets, whose addresses can no longer
+ * change: sys_enter skips a socket known not to match, so excluded traffic costs one lookup.
+ * Keyed by sockfs inode, not reused for 2^32 sockets, so an entry outliving its socket is
+ * harmless. Values: 1 matches, 2 does not. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} path_verdicts SEC(".maps");
+
 struct msg_seq {
 	__u64 next;
 };
@@ -421,6 +432,16 @@ static __always_inline int note_self_socket(struct task_struct *task, struct pt_
 	return 0;
 }
 
+static __always_inline bool known_not_to_match(__u64 own_ino, __u16 type)
+{
+	__u8 *verdict;
+
+	if ((!n_patterns && !n_path_ids) || type == 2 /* SOCK_DGRAM: its peer may change */)
+		return false;
+	verdict = bpf_map_lookup_elem(&path_verdicts, &own_ino);
+	return verdict && *verdict == 2;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
@@ -446,6 +467,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	    !cgroup_matches() || !inode_matches(BPF_CORE_READ(file, f_inode, i_ino), sk))
 		return 0;
 	if (id == NR_close && !is_last_reference(file))
+		return 0;
+	if (known_not_to_match(BPF_CORE_READ(file, f_inode, i_ino), p.sock_type))
 		return 0;
 	p.args[1] = BPF_CORE_READ(regs, si);
 	p.args[2] = BPF_CORE_READ(regs, dx);
@@ -546,12 +569,17 @@ static __always_inline bool path_matches(struct uc_rec_message *m, struct sock *
 					 struct sock *peer, bool dest)
 {
 	int own, other;
+	__u8 verdict;
 
 	if (!n_patterns && !n_path_ids)
 		return true;
 	own = end_matches(m->own_path, m->own_path_len, sk, false);
 	other = own == 1 ? 1 : end_matches(m->peer_path, m->peer_path_len, peer, dest);
 	m->path_match = own == 1 || other == 1 ? 1 : (own | other);
+	if (sk && peer && !dest && m->sock_type != 2 /* SOCK_DGRAM */ && m->own_ino) {
+		verdict = m->path_match ? 1 : 2;
+		bpf_map_update_elem(&path_verdicts, &m->own_ino, &verdict, BPF_ANY);
+	}
 	return m->path_match != 0;
 }
 

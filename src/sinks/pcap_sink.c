@@ -322,15 +322,20 @@ static int reader_ack(struct uc_pcap_sink *s, struct uc_flow *f, int reader, str
 {
 	int data_dir = 1 - reader;
 	uint8_t head[SYNTH_TCP_HEADER_LEN];
+	uint32_t ack;
 
 	if (!f->tcp || !f->handshake_done)
 		return 0;
 	if (!n->m->peek)
 		f->read_seq[data_dir] += n->m->len;
+	/* A large write is recorded when it returns, after the reader has taken part of it: never
+	 * acknowledge bytes not yet in the file, or Wireshark takes them for retransmissions. */
+	ack = (int32_t)(f->read_seq[data_dir] - f->next_seq[data_dir]) > 0 ? f->next_seq[data_dir]
+									  : f->read_seq[data_dir];
 	add_note(n, "%s%u bytes by %s[%u]", n->m->peek ? "peeked (left queued) " : "read ", n->m->len,
 		 n->m->comm, n->m->pid);
 	synth_tcp_header(head, s->ip_id++, &f->ends[reader], &f->ends[data_dir], f->next_seq[reader],
-			 f->read_seq[data_dir], SYNTH_TCP_ACK, NULL, 0, 0);
+			 ack, SYNTH_TCP_ACK, NULL, 0, 0);
 	return emit(s, n->m->ts_ns, reader, head, sizeof(head), NULL, 0, 0, n);
 }
 

@@ -35,6 +35,7 @@ struct uc_session {
 	struct ring_buffer *ring;
 	struct uc_assembler *assembler;
 	struct uc_cgroups *cgroups;
+	struct btf *vmlinux; /* the kernel's BTF, while kernel features are probed */
 	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	struct uc_filter filter;
 	char raw_paths[UC_MAX_PATTERNS][UC_PATH_LEN]; /* each --path, and its canonical twin */
@@ -92,10 +93,14 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
-/* Says exactly which prerequisite is missing, before libbpf prints anything. */
-static int probe_kernel(char *err, size_t errlen)
+static bool kernel_has(const struct uc_session *s, const char *btf_typedef)
 {
-	struct btf *vmlinux;
+	return btf__find_by_name_kind(s->vmlinux, btf_typedef, BTF_KIND_TYPEDEF) >= 0;
+}
+
+/* Says exactly which prerequisite is missing, before libbpf prints anything. */
+static int probe_kernel(struct uc_session *s, char *err, size_t errlen)
+{
 	int ret;
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
@@ -113,12 +118,10 @@ static int probe_kernel(char *err, size_t errlen)
 		return uc_error(err, errlen, "this kernel has no BPF ring buffer (it needs Linux 5.8 or later)");
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_loop, NULL) <= 0)
 		return uc_error(err, errlen, "this kernel has no bpf_loop helper (it needs Linux 5.17 or later)");
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux)
+	s->vmlinux = btf__load_vmlinux_btf(); /* parsed once: choose_hooks asks it too */
+	if (!s->vmlinux)
 		return uc_error(err, errlen, "cannot read the kernel's BTF: %s", strerror(errno));
-	ret = btf__find_by_name_kind(vmlinux, "btf_trace_sys_enter", BTF_KIND_TYPEDEF);
-	btf__free(vmlinux);
-	if (ret < 0)
+	if (!kernel_has(s, "btf_trace_sys_enter"))
 		return uc_error(err, errlen, "this kernel has no sys_enter/sys_exit tracepoints "
 					 "(it needs CONFIG_FTRACE_SYSCALLS=y)");
 	return 0;
@@ -214,19 +217,10 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 	return 0;
 }
 
-static bool kernel_has(const char *btf_typedef)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool found = vmlinux && btf__find_by_name_kind(vmlinux, btf_typedef, BTF_KIND_TYPEDEF) >= 0;
-
-	btf__free(vmlinux);
-	return found;
-}
-
 /* Optional hooks: a kernel without them narrows what is noticed; it never stops a capture. */
 static void choose_hooks(struct uc_session *s)
 {
-	if (!kernel_has("btf_trace_sock_send_length")) {
+	if (!kernel_has(s, "btf_trace_sock_send_length")) {
 		bpf_program__set_autoload(s->skel->progs.on_sock_send_length, false);
 		snprintf(s->narrowing, sizeof(s->narrowing),
 			 "this kernel has no sock_send_length tracepoint (Linux 6.3+): data sent by "
@@ -266,7 +260,7 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	}
 	s->filter = opt->filter;
 	s->delivering = true;
-	if (probe_kernel(err, errlen) < 0)
+	if (probe_kernel(s, err, errlen) < 0)
 		goto failed;
 	s->skel = unixcap_bpf__open();
 	if (!s->skel) {
@@ -276,6 +270,8 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	if (configure(s, opt, err, errlen) < 0)
 		goto failed;
 	choose_hooks(s);
+	btf__free(s->vmlinux);
+	s->vmlinux = NULL;
 	ret = unixcap_bpf__load(s->skel);
 	if (ret) {
 		uc_error(err, errlen, "the kernel refused the BPF hooks: %s (-vv shows the verifier log)",
@@ -574,6 +570,7 @@ void uc_session_close(struct uc_session *s)
 	ring_buffer__free(s->ring);
 	uc_assembler_free(s->assembler);
 	uc_cgroups_free(s->cgroups);
+	btf__free(s->vmlinux);
 	free(s->held);
 	unixcap_bpf__destroy(s->skel);
 	free(s);

@@ -18,8 +18,10 @@ struct known {
 	char *path;
 };
 
+/* The cgroups that exist, as of the last walk of the tree: cgroups come and go (a scope per
+ * login, a unit per container), so each walk replaces the table rather than adding to it. */
 struct uc_cgroups {
-	struct known *items;
+	struct known *items; /* sorted by id */
 	size_t n, cap;
 	time_t last_walk; /* a walk of the tree per second at most, for ids not found */
 };
@@ -49,21 +51,24 @@ struct uc_cgroups *uc_cgroups_new(void)
 	return calloc(1, sizeof(struct uc_cgroups));
 }
 
+static void forget_all(struct uc_cgroups *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->items[i].path);
+	c->n = 0;
+}
+
 void uc_cgroups_free(struct uc_cgroups *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->n; i++)
-		free(c->items[i].path);
+	forget_all(c);
 	free(c->items);
 	free(c);
 }
 
 static void remember(struct uc_cgroups *c, uint64_t id, const char *path)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (c->items[i].id == id)
-			return;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 64;
 		struct known *items = realloc(c->items, cap * sizeof(*items));
@@ -90,22 +95,42 @@ static int visit(const char *path, const struct stat *st, int type, struct FTW *
 	return 0;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	uint64_t x = ((const struct known *)a)->id, y = ((const struct known *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static void walk(struct uc_cgroups *c)
+{
+	forget_all(c);
+	walking = c;
+	if (uc_cgroup_root()[0])
+		nftw(uc_cgroup_root(), visit, 16, FTW_PHYS | FTW_MOUNT);
+	qsort(c->items, c->n, sizeof(*c->items), by_id);
+	if (c->cap > 2 * c->n + 64) { /* the tree shrank: so does the table */
+		struct known *items = realloc(c->items, (c->n + 64) * sizeof(*items));
+
+		if (items) {
+			c->items = items;
+			c->cap = c->n + 64;
+		}
+	}
+}
+
 const char *uc_cgroups_path(struct uc_cgroups *c, uint64_t id)
 {
+	struct known key = { .id = id }, *found;
 	time_t now = time(NULL);
 
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < c->n; i++)
-			if (c->items[i].id == id)
-				return c->items[i].path;
-		if (pass || now == c->last_walk)
-			break;
+	found = c->n ? bsearch(&key, c->items, c->n, sizeof(*c->items), by_id) : NULL;
+	if (!found && now != c->last_walk) {
 		c->last_walk = now;
-		walking = c;
-		if (uc_cgroup_root()[0])
-			nftw(uc_cgroup_root(), visit, 16, FTW_PHYS | FTW_MOUNT);
+		walk(c);
+		found = c->n ? bsearch(&key, c->items, c->n, sizeof(*c->items), by_id) : NULL;
 	}
-	return "";
+	return found ? found->path : "";
 }
 
 int uc_cgroup_check(const char *path, char *err, size_t errlen)

@@ -14,7 +14,7 @@ struct uc_cgroups;
 
 struct uc_cgroups *uc_cgroups_new(void);
 /* The path below the cgroup v2 root ("/system.slice/x.service", "/" for the root), or ""
- * when the id names no cgroup there (it may be gone). */
+ * when the id names no cgroup there (it may be gone). Valid until the next call. */
 const char *uc_cgroups_path(struct uc_cgroups *c, uint64_t id);
 void uc_cgroups_free(struct uc_cgroups *c);
 /* 0 when path is a cgroup v2 directory; else -1 and one line in err. */

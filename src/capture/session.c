@@ -402,6 +402,10 @@ static int deliver_record(struct uc_session *s, const struct uc_rec_message *r,
 	return deliver(s, &m);
 }
 
+/* A message whose end was lost with a full ring stays open until its CPU records again, and
+ * a quiet CPU would hold every later event for ever: past this many they go out, in order. */
+#define MAX_HELD_EVENTS 8192
+
 /* A close seen while an earlier message of another CPU is still arriving must not overtake it,
  * or the message would land after its connection was finished. */
 static int hold_event(struct uc_session *s, const struct uc_rec_message *r)
@@ -447,7 +451,7 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	uc_assembler_feed(s->assembler, data, size, on_assembled, s);
 	if (s->nheld)
-		release_events(s, false);
+		release_events(s, s->nheld >= MAX_HELD_EVENTS);
 	return 0; /* a malformed record is dropped; the rest of the ring still counts */
 }
 

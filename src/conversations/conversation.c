@@ -8,10 +8,82 @@
 
 #include "capture/names.h"
 
+/* Circular doubly-linked lists with a head that is not an element. */
+struct link {
+	struct link *prev, *next;
+};
+
+#define element_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+static void list_init(struct link *head)
+{
+	head->prev = head->next = head;
+}
+
+static bool list_empty(const struct link *head)
+{
+	return head->next == head;
+}
+
+static void list_remove(struct link *l)
+{
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	l->prev = l->next = l;
+}
+
+static void list_push_front(struct link *head, struct link *l)
+{
+	l->next = head->next;
+	l->prev = head;
+	head->next->prev = l;
+	head->next = l;
+}
+
 struct entry {
 	struct entry *next;
 	char *key;
-	void *value; /* a struct uc_flow, or a server address (cast) for "srv:" keys */
+	void *value; /* by prefix: "i:", "d:" a flow_record; "proc:", "srv:" a holder; "e:" a
+		      * dgram_socket */
+};
+
+/* Holders no flow uses, most recently idle first; past UC_IDLE_ADDRESSES the oldest goes. */
+struct idle_list {
+	struct link head;
+	size_t n;
+};
+
+/* A process (its name, and its address as a client) or a bound path (its address as a
+ * server). Kept while flows use the address; once idle, among the recently idle ones. */
+struct holder {
+	uint32_t ip;         /* 0 until an address is handed out */
+	uint32_t ports_used; /* a client process: ports of ip given to connections */
+	uint32_t flows;      /* live flows using ip */
+	char comm[17];       /* a process: its name when first seen, as uc_message.comm */
+	char *key;           /* its table key (owned by the table) */
+	struct idle_list *kind; /* the idle list of its kind: processes or paths */
+	struct link idle;    /* in that list while flows == 0 */
+};
+
+/* The datagram flows one socket takes part in, so that its close retires them all. */
+struct dgram_socket {
+	char *key; /* "e:" and the socket's endpoint id (owned by the table) */
+	struct link flows;
+};
+
+struct socket_link {
+	struct link link;
+	struct dgram_socket *socket; /* NULL when the flow is on no socket's list */
+	struct flow_record *flow;
+	int side;
+};
+
+struct flow_record {
+	struct uc_flow flow;
+	char *keys[2];              /* the table keys that lead here */
+	struct link recency;        /* in the list of live flows, most recently used first */
+	struct holder *holder[2];   /* [UC_C2S] client process, [UC_S2C] server path, or NULL */
+	struct socket_link on_socket[2]; /* datagram flows: each end's socket */
 };
 
 struct uc_conversations {
@@ -28,9 +100,15 @@ struct uc_conversations {
 	void *on_retire_ctx;
 	const struct uc_decode_as *decode_as;
 	size_t n_decode_as;
-	struct uc_flow **all; /* live flows, for uc_conversations_each */
-	size_t nall, capall;
+	struct link recency; /* live flows, most recently used first */
+	/* Apart, so that many short-lived processes do not make a server path lose its address. */
+	struct idle_list idle_processes, idle_paths;
 };
+
+static struct flow_record *record_of(struct uc_flow *f)
+{
+	return element_of(f, struct flow_record, flow);
+}
 
 static uint64_t hash(const char *s)
 {
@@ -94,10 +172,14 @@ static char *insert(struct uc_conversations *c, const char *key, void *value)
 	return e->key;
 }
 
-static void erase(struct uc_conversations *c, const char *key)
+/* Only the entry that leads to value goes, so no other flow can lose its key. */
+static void erase(struct uc_conversations *c, const char *key, const void *value)
 {
-	struct entry **at = slot(c, key), *e = *at;
+	struct entry **at = &c->buckets[hash(key) % c->nbuckets], *e;
 
+	while (*at && (strcmp((*at)->key, key) != 0 || (*at)->value != value))
+		at = &(*at)->next;
+	e = *at;
 	if (!e)
 		return;
 	*at = e->next;
@@ -138,6 +220,9 @@ struct uc_conversations *uc_conversations_new(void)
 		free(c);
 		return NULL;
 	}
+	list_init(&c->recency);
+	list_init(&c->idle_processes.head);
+	list_init(&c->idle_paths.head);
 	return c;
 }
 
@@ -155,85 +240,141 @@ static void endpoint_id(char *out, size_t len, const char *path, uint64_t ino)
 		snprintf(out, len, "i:%llu", (unsigned long long)ino);
 }
 
-static void insert_comm(struct uc_conversations *c, const char *key, const char *comm)
-{
-	char *copy = strdup(comm);
-
-	if (copy && !insert(c, key, copy))
-		free(copy);
-}
-
 static void announce(struct uc_conversations *c, uint32_t ip, const char *name)
 {
 	if (c->on_address)
 		c->on_address(ip, name, c->on_address_ctx);
 }
 
+static void forget_oldest_idle(struct uc_conversations *c, struct idle_list *l)
+{
+	struct holder *h = element_of(l->head.prev, struct holder, idle);
+
+	list_remove(&h->idle);
+	l->n--;
+	erase(c, h->key, h);
+	free(h);
+}
+
+static void make_idle(struct uc_conversations *c, struct holder *h)
+{
+	list_push_front(&h->kind->head, &h->idle);
+	if (++h->kind->n > UC_IDLE_ADDRESSES)
+		forget_oldest_idle(c, h->kind);
+}
+
+/* The holder under key, made idle (and so forgettable) when new; the one found moves to the
+ * recent end of its idle list, so the least recently used is forgotten first. */
+static struct holder *holder(struct uc_conversations *c, const char *key, struct idle_list *kind)
+{
+	struct holder *h = lookup(c, key);
+
+	if (h) {
+		if (!h->flows) {
+			list_remove(&h->idle);
+			list_push_front(&h->kind->head, &h->idle);
+		}
+		return h;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h || !(h->key = insert(c, key, h))) {
+		free(h);
+		return NULL;
+	}
+	h->kind = kind;
+	make_idle(c, h);
+	return h;
+}
+
+static void hold(struct holder *h)
+{
+	if (h->flows++ == 0) {
+		list_remove(&h->idle);
+		h->kind->n--;
+	}
+}
+
+static void release(struct uc_conversations *c, struct holder *h)
+{
+	if (--h->flows == 0)
+		make_idle(c, h);
+}
+
+/* A process's record; comm, when given, names it if nothing did before. */
+static struct holder *process(struct uc_conversations *c, uint32_t pid, const char *comm)
+{
+	char key[32];
+	struct holder *h;
+
+	snprintf(key, sizeof(key), "proc:%u", pid);
+	h = holder(c, key, &c->idle_processes);
+	if (h && comm && !h->comm[0])
+		snprintf(h->comm, sizeof(h->comm), "%s", comm);
+	return h;
+}
+
 /* A bound server keeps one address for all its connections; an unnamed one gets its own. */
-static uint32_t server_address(struct uc_conversations *c, const char *path, const char *who)
+static uint32_t server_address(struct uc_conversations *c, struct flow_record *r,
+			       const char *path, const char *who)
 {
 	char key[UC_NAME_LEN + 8];
-	uintptr_t ip;
+	struct holder *h = NULL;
+	uint32_t ip;
 
 	if (path[0]) {
 		snprintf(key, sizeof(key), "srv:%s", path);
-		ip = (uintptr_t)lookup(c, key);
-		if (ip)
-			return (uint32_t)ip;
+		h = holder(c, key, &c->idle_paths);
 	}
-	ip = UC_SERVER_NET + 1 + (c->servers_made++ % 0xfffe);
-	if (path[0])
-		insert(c, key, (void *)ip);
-	announce(c, (uint32_t)ip, path[0] ? path : who);
-	return (uint32_t)ip;
+	if (h && h->ip) {
+		ip = h->ip;
+	} else {
+		ip = UC_SERVER_NET + 1 + (c->servers_made++ % 0xfffe);
+		if (h)
+			h->ip = ip;
+		announce(c, ip, path[0] ? path : who);
+	}
+	if (h)
+		hold(h);
+	r->holder[UC_S2C] = h;
+	return ip;
 }
 
 /* Each client process has an address of its own and gives each connection the next port; when
  * its ports run out it gets another address, so no 4-tuple is ever used twice. */
-struct client_address {
-	uint32_t ip;
-	uint32_t ports_used;
-};
-
-static struct synth_endpoint client_endpoint(struct uc_conversations *c, uint32_t pid,
-					     const char *who)
+static struct synth_endpoint client_endpoint(struct uc_conversations *c, struct flow_record *r,
+					     uint32_t pid, const char *who)
 {
-	char key[32];
-	struct client_address *a;
+	struct holder *h = process(c, pid, NULL);
 
-	snprintf(key, sizeof(key), "cli:%u", pid);
-	a = lookup(c, key);
-	if (!a || a->ports_used == UC_CLIENT_PORTS) {
-		if (!a && (!(a = calloc(1, sizeof(*a))) || !insert(c, key, a))) {
-			free(a);
-			return (struct synth_endpoint){ UC_CLIENT_NET, UC_CLIENT_PORT_FIRST };
-		}
-		a->ip = UC_CLIENT_NET + 1 + (c->clients_made++ % 0xfffe);
-		a->ports_used = 0;
-		announce(c, a->ip, who);
+	if (!h)
+		return (struct synth_endpoint){ UC_CLIENT_NET, UC_CLIENT_PORT_FIRST };
+	if (!h->ip || h->ports_used == UC_CLIENT_PORTS) {
+		h->ip = UC_CLIENT_NET + 1 + (c->clients_made++ % 0xfffe);
+		h->ports_used = 0;
+		announce(c, h->ip, who);
 	}
-	return (struct synth_endpoint){ a->ip, (uint16_t)(UC_CLIENT_PORT_FIRST + a->ports_used++) };
+	hold(h);
+	r->holder[UC_C2S] = h;
+	return (struct synth_endpoint){ h->ip, (uint16_t)(UC_CLIENT_PORT_FIRST + h->ports_used++) };
 }
 
 /* The name of the process at one side: the sender, or the peer owner the kernel reported,
- * named after what that process was called when it last started a conversation. */
+ * named after what that process was called when first seen starting a conversation. */
 static void side_name(struct uc_conversations *c, char *out, size_t len,
 		      const struct uc_message *m, bool sender)
 {
 	char key[32];
-	const char *comm;
+	const struct holder *peer;
 
-	snprintf(key, sizeof(key), "comm:%u", m->pid);
-	if (!lookup(c, key))
-		insert_comm(c, key, m->comm);
+	process(c, m->pid, m->comm);
 	if (sender) {
 		snprintf(out, len, "%s[%u]", m->comm, m->pid);
 		return;
 	}
-	snprintf(key, sizeof(key), "comm:%u", m->peer_pid);
-	comm = m->peer_pid ? lookup(c, key) : NULL;
+	snprintf(key, sizeof(key), "proc:%u", m->peer_pid);
+	peer = m->peer_pid ? lookup(c, key) : NULL;
 	if (m->peer_pid)
-		snprintf(out, len, "%s[%u]", comm ? comm : "", m->peer_pid);
+		snprintf(out, len, "%s[%u]", peer ? peer->comm : "", m->peer_pid);
 	else
 		snprintf(out, len, "unknown");
 }
@@ -275,35 +416,38 @@ static void guess_protocol(struct uc_conversations *c, struct uc_flow *f,
 		uc_conversations_learn(f, m);
 }
 
-static int remember(struct uc_conversations *c, struct uc_flow *f)
+/* Most flows have an unnamed end: "" costs nothing, a path only its length. */
+static int set_path(struct uc_flow *f, int side, const char *path)
 {
-	if (c->nall == c->capall) {
-		size_t n = c->capall ? c->capall * 2 : 64;
-		struct uc_flow **all = realloc(c->all, n * sizeof(*all));
+	f->path[side] = path[0] ? strdup(path) : "";
+	return f->path[side] ? 0 : -1;
+}
 
-		if (!all)
-			return -1;
-		c->all = all;
-		c->capall = n;
-	}
-	f->all_index = c->nall;
-	c->all[c->nall++] = f;
-	c->live++;
-	return 0;
+static void free_record(struct flow_record *r)
+{
+	for (int side = 0; side < 2; side++)
+		if (r->flow.path[side] && r->flow.path[side][0])
+			free((void *)r->flow.path[side]);
+	free(r->flow.opened_meta);
+	free(r);
 }
 
 /* The side with a bound address and an unnamed peer is the server (an accepted socket carries
  * its listener's address); otherwise the first sender is the client. */
-static struct uc_flow *create(struct uc_conversations *c, const struct uc_message *m)
+static struct flow_record *create(struct uc_conversations *c, const struct uc_message *m)
 {
-	struct uc_flow *f = calloc(1, sizeof(*f));
+	struct flow_record *r = calloc(1, sizeof(*r));
+	struct uc_flow *f;
 	/* connect() and socketpair() name the client: the side that made the connection */
 	bool sender_serves = m->event != UC_MSG_CONNECT && m->own_path[0] && !m->peer_path[0];
 	int me = sender_serves ? UC_S2C : UC_C2S, other = 1 - me;
 	char who[2][48];
 
-	if (!f || remember(c, f) < 0) {
-		free(f);
+	if (!r)
+		return NULL;
+	f = &r->flow;
+	if (set_path(f, me, m->own_path) < 0 || set_path(f, other, m->peer_path) < 0) {
+		free_record(r);
 		return NULL;
 	}
 	f->index = ++c->flows_made;
@@ -311,68 +455,144 @@ static struct uc_flow *create(struct uc_conversations *c, const struct uc_messag
 	f->tcp = m->sock_type == 1;
 	f->ino[me] = m->own_ino;
 	f->ino[other] = m->peer_ino;
-	snprintf(f->path[me], sizeof(f->path[me]), "%s", m->own_path);
-	snprintf(f->path[other], sizeof(f->path[other]), "%s", m->peer_path);
 	side_name(c, who[me], sizeof(who[me]), m, true);
 	side_name(c, who[other], sizeof(who[other]), m, false);
-	f->ends[UC_C2S] = client_endpoint(c, me == UC_C2S ? m->pid : m->peer_pid, who[UC_C2S]);
-	f->ends[UC_S2C].ip = server_address(c, f->path[UC_S2C], who[UC_S2C]);
+	f->ends[UC_C2S] = client_endpoint(c, r, me == UC_C2S ? m->pid : m->peer_pid, who[UC_C2S]);
+	f->ends[UC_S2C].ip = server_address(c, r, f->path[UC_S2C], who[UC_S2C]);
 	guess_protocol(c, f, m);
 	f->next_seq[UC_C2S] = 0x10000000u;
 	f->next_seq[UC_S2C] = 0x20000000u;
 	f->read_seq[UC_C2S] = f->next_seq[UC_C2S] + 1; /* past the SYN */
 	f->read_seq[UC_S2C] = f->next_seq[UC_S2C] + 1;
-	return f;
+	list_push_front(&c->recency, &r->recency);
+	c->live++;
+	return r;
 }
 
-static char *key_for_inode(struct uc_conversations *c, uint64_t ino, struct uc_flow *f)
+static char *key_for_inode(struct uc_conversations *c, uint64_t ino, struct flow_record *r)
 {
 	char key[32];
 
 	snprintf(key, sizeof(key), "i:%llu", (unsigned long long)ino);
-	return insert(c, key, f);
+	return insert(c, key, r);
 }
 
-static struct uc_flow *find_connection(struct uc_conversations *c, const struct uc_message *m,
-				       int *dir, bool *created)
+static struct flow_record *find_connection(struct uc_conversations *c,
+					   const struct uc_message *m, int *dir, bool *created)
 {
 	char key[32];
-	struct uc_flow *f;
+	struct flow_record *r;
 
 	snprintf(key, sizeof(key), "i:%llu", (unsigned long long)m->own_ino);
-	f = lookup(c, key);
-	if (!f && m->peer_ino) {
+	r = lookup(c, key);
+	if (!r && m->peer_ino) {
 		snprintf(key, sizeof(key), "i:%llu", (unsigned long long)m->peer_ino);
-		f = lookup(c, key);
-		if (f) {
-			int side = f->ino[UC_C2S] == m->peer_ino ? UC_S2C : UC_C2S;
+		r = lookup(c, key);
+		if (r) {
+			int side = r->flow.ino[UC_C2S] == m->peer_ino ? UC_S2C : UC_C2S;
 
-			if (f->ino[side] == 0) {
-				f->ino[side] = m->own_ino;
-				f->keys[side] = key_for_inode(c, m->own_ino, f);
+			if (r->flow.ino[side] == 0) {
+				r->flow.ino[side] = m->own_ino;
+				r->keys[side] = key_for_inode(c, m->own_ino, r);
 			}
 		}
 	}
-	if (!f && (m->event == UC_MSG_DATA || m->event == UC_MSG_LOST || m->event == UC_MSG_UNSEEN ||
+	if (!r && (m->event == UC_MSG_DATA || m->event == UC_MSG_LOST || m->event == UC_MSG_UNSEEN ||
 		   m->event == UC_MSG_CONNECT)) {
-		f = create(c, m);
-		if (!f)
+		r = create(c, m);
+		if (!r)
 			return NULL;
 		for (int side = 0; side < 2; side++)
-			if (f->ino[side])
-				f->keys[side] = key_for_inode(c, f->ino[side], f);
+			if (r->flow.ino[side])
+				r->keys[side] = key_for_inode(c, r->flow.ino[side], r);
 		*created = true;
 	}
-	if (f)
-		*dir = f->ino[UC_C2S] == m->own_ino ? UC_C2S : UC_S2C;
-	return f;
+	if (r)
+		*dir = r->flow.ino[UC_C2S] == m->own_ino ? UC_C2S : UC_S2C;
+	return r;
 }
 
-static struct uc_flow *find_datagram_flow(struct uc_conversations *c, const struct uc_message *m,
-					  int *dir, bool *created)
+/* Puts a new datagram flow on the list of the socket at each end, when that end is known. */
+static void join_sockets(struct uc_conversations *c, struct flow_record *r)
+{
+	char key[UC_NAME_LEN + 32];
+
+	for (int side = 0; side < 2; side++) {
+		struct dgram_socket *s;
+
+		if (!r->flow.path[side][0] && !r->flow.ino[side])
+			continue;
+		key[0] = 'e';
+		key[1] = ':';
+		endpoint_id(key + 2, sizeof(key) - 2, r->flow.path[side], r->flow.ino[side]);
+		s = lookup(c, key);
+		if (!s && (s = calloc(1, sizeof(*s)))) {
+			list_init(&s->flows);
+			if (!(s->key = insert(c, key, s))) {
+				free(s);
+				s = NULL;
+			}
+		}
+		if (!s)
+			continue; /* no memory: this end's close will not find the flow */
+		r->on_socket[side] = (struct socket_link){ .socket = s, .flow = r, .side = side };
+		list_push_front(&s->flows, &r->on_socket[side].link);
+	}
+}
+
+static void leave_sockets(struct uc_conversations *c, struct flow_record *r)
+{
+	for (int side = 0; side < 2; side++) {
+		struct dgram_socket *s = r->on_socket[side].socket;
+
+		if (!s)
+			continue;
+		list_remove(&r->on_socket[side].link);
+		r->on_socket[side].socket = NULL;
+		if (list_empty(&s->flows)) {
+			erase(c, s->key, s);
+			free(s);
+		}
+	}
+}
+
+/* The socket of a close, by the ids its flows may know it by: its address if bound, and its
+ * inode (a socket bound after it first sent is known by both). */
+static struct dgram_socket *closing_socket(struct uc_conversations *c, const struct uc_message *m)
+{
+	char key[UC_NAME_LEN + 32];
+	struct dgram_socket *s = NULL;
+
+	if (m->own_path[0]) {
+		snprintf(key, sizeof(key), "e:p:%s", m->own_path);
+		s = lookup(c, key);
+	}
+	if (!s && m->own_ino) {
+		snprintf(key, sizeof(key), "e:i:%llu", (unsigned long long)m->own_ino);
+		s = lookup(c, key);
+	}
+	return s;
+}
+
+/* Some flow of the socket m closes, and the direction of that socket's side. */
+static struct flow_record *flow_of_closing_socket(struct uc_conversations *c,
+						  const struct uc_message *m, int *dir)
+{
+	struct dgram_socket *s = closing_socket(c, m);
+	struct socket_link *first;
+
+	if (!s)
+		return NULL;
+	first = element_of(s->flows.next, struct socket_link, link);
+	*dir = first->side;
+	return first->flow;
+}
+
+static struct flow_record *find_datagram_flow(struct uc_conversations *c,
+					      const struct uc_message *m, int *dir, bool *created)
 {
 	char own[UC_NAME_LEN + 24], peer[UC_NAME_LEN + 24], key[2 * sizeof(own) + 4];
-	struct uc_flow *f;
+	struct flow_record *r;
 
 	endpoint_id(own, sizeof(own), m->own_path, m->own_ino);
 	endpoint_id(peer, sizeof(peer), m->peer_path, m->peer_ino);
@@ -380,40 +600,70 @@ static struct uc_flow *find_datagram_flow(struct uc_conversations *c, const stru
 		snprintf(key, sizeof(key), "d:%s|%s", own, peer);
 	else
 		snprintf(key, sizeof(key), "d:%s|%s", peer, own);
-	f = lookup(c, key);
-	if (!f) {
+	r = lookup(c, key);
+	if (!r && m->event == UC_MSG_CLOSE)
+		return flow_of_closing_socket(c, m, dir); /* an unconnected socket: no peer */
+	if (!r) {
 		if ((m->event != UC_MSG_DATA && m->event != UC_MSG_LOST && m->event != UC_MSG_UNSEEN) ||
-		    !(f = create(c, m)))
+		    !(r = create(c, m)))
 			return NULL;
-		f->keys[0] = insert(c, key, f);
+		r->keys[0] = insert(c, key, r);
+		join_sockets(c, r);
 		*created = true;
 	}
-	*dir = (m->own_path[0] ? strcmp(f->path[UC_C2S], m->own_path) == 0
-			       : f->ino[UC_C2S] == m->own_ino) ? UC_C2S : UC_S2C;
-	return f;
+	*dir = (m->own_path[0] ? strcmp(r->flow.path[UC_C2S], m->own_path) == 0
+			       : r->flow.ino[UC_C2S] == m->own_ino) ? UC_C2S : UC_S2C;
+	return r;
 }
 
 struct uc_flow *uc_conversations_find(struct uc_conversations *c, const struct uc_message *m,
 				      int *dir, bool *created)
 {
+	struct flow_record *r;
+
 	*created = false;
 	if (connection_oriented(m->sock_type))
-		return find_connection(c, m, dir, created);
-	return find_datagram_flow(c, m, dir, created);
+		r = find_connection(c, m, dir, created);
+	else
+		r = find_datagram_flow(c, m, dir, created);
+	if (!r)
+		return NULL;
+	list_remove(&r->recency);
+	list_push_front(&c->recency, &r->recency);
+	/* Ends never seen (a process that exits closes nothing by syscall) would pile up. */
+	if (*created && c->live > UC_MAX_FLOWS)
+		uc_conversations_retire(c, &element_of(c->recency.prev, struct flow_record,
+						       recency)->flow);
+	return &r->flow;
 }
 
 void uc_conversations_retire(struct uc_conversations *c, struct uc_flow *f)
 {
+	struct flow_record *r = record_of(f);
+
 	for (int i = 0; i < 2; i++)
-		if (f->keys[i])
-			erase(c, f->keys[i]);
+		if (r->keys[i])
+			erase(c, r->keys[i], r);
+	leave_sockets(c, r);
 	if (c->on_retire)
 		c->on_retire(f, c->on_retire_ctx);
-	free(f->opened_meta);
-	c->all[f->all_index] = c->all[--c->nall];
-	c->all[f->all_index]->all_index = f->all_index;
+	for (int i = 0; i < 2; i++)
+		if (r->holder[i])
+			release(c, r->holder[i]);
+	list_remove(&r->recency);
 	c->live--;
-	free(f);
+	free_record(r);
+}
+
+void uc_conversations_close_socket(struct uc_conversations *c, struct uc_flow *f,
+				   const struct uc_message *m)
+{
+	struct flow_record *r;
+	int dir;
+
+	uc_conversations_retire(c, f);
+	while ((r = flow_of_closing_socket(c, m, &dir)) != NULL)
+		uc_conversations_retire(c, &r->flow);
 }
 
 size_t uc_conversations_live(const struct uc_conversations *c)
@@ -421,32 +671,37 @@ size_t uc_conversations_live(const struct uc_conversations *c)
 	return c->live;
 }
 
+size_t uc_conversations_table_size(const struct uc_conversations *c)
+{
+	return c->nentries;
+}
+
 void uc_conversations_each(struct uc_conversations *c, void (*fn)(struct uc_flow *, void *),
 			   void *ctx)
 {
-	for (size_t i = 0; i < c->nall; i++)
-		fn(c->all[i], ctx);
+	for (struct link *l = c->recency.next, *next; l != &c->recency; l = next) {
+		next = l->next;
+		fn(&element_of(l, struct flow_record, recency)->flow, ctx);
+	}
 }
 
 void uc_conversations_free(struct uc_conversations *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->nbuckets; i++)
+	while (!list_empty(&c->recency))
+		uc_conversations_retire(c, &element_of(c->recency.next, struct flow_record,
+						       recency)->flow);
+	while (!list_empty(&c->idle_processes.head))
+		forget_oldest_idle(c, &c->idle_processes);
+	while (!list_empty(&c->idle_paths.head))
+		forget_oldest_idle(c, &c->idle_paths);
+	for (size_t i = 0; i < c->nbuckets; i++) /* none left unless a step ran out of memory */
 		for (struct entry *e = c->buckets[i], *next; e; e = next) {
 			next = e->next;
-			if (strncmp(e->key, "cli:", 4) == 0 || strncmp(e->key, "comm:", 5) == 0)
-				free(e->value);
 			free(e->key);
 			free(e);
 		}
-	for (size_t i = 0; i < c->nall; i++) {
-		if (c->on_retire)
-			c->on_retire(c->all[i], c->on_retire_ctx);
-		free(c->all[i]->opened_meta);
-		free(c->all[i]);
-	}
-	free(c->all);
 	free(c->buckets);
 	free(c);
 }

@@ -26,13 +26,11 @@ struct uc_flow {
 	void *sink_state;       /* a sink's own per-flow state, freed by its retire hook */
 	struct synth_endpoint ends[2]; /* [UC_C2S] client, [UC_S2C] server */
 	uint64_t ino[2];               /* socket inode of client and server, 0 if unknown */
-	char path[2][UC_NAME_LEN];     /* address each side is bound to, "" if unnamed */
+	const char *path[2];           /* address each side is bound to, "" if unnamed */
 	uint32_t next_seq[2];          /* TCP: next sequence number each way */
 	uint32_t read_seq[2];          /* TCP: how far the receiving side has read, each way */
 	bool handshake_done;
-	bool fin[2];
-	char *keys[2];                 /* the table keys that lead here */
-	size_t all_index;              /* place in the list of live flows */
+	bool fin[2];                   /* each way: FIN written (TCP), or that end finished */
 };
 
 struct uc_conversations;
@@ -55,7 +53,10 @@ void uc_conversations_on_retire(struct uc_conversations *c, void (*fn)(struct uc
 void uc_conversations_decode_as(struct uc_conversations *c, const struct uc_decode_as *rules,
 				size_t n);
 /* The flow of a message and the direction its bytes go (*dir). Data and loss reports create
- * the flow on first sight; other events return NULL for a connection never seen (or no memory). */
+ * the flow on first sight; other events return NULL for a connection never seen (or no memory).
+ * The close of a datagram socket returns one of the flows it took part in (see
+ * uc_conversations_close_socket). Past UC_MAX_FLOWS live flows, making one retires the least
+ * recently used: a flow whose end was never seen (its process exited without close()). */
 struct uc_flow *uc_conversations_find(struct uc_conversations *c, const struct uc_message *m,
 				      int *dir, bool *created);
 /* Settles a flow's protocol (and server port) from the first bytes it carries, when neither
@@ -63,8 +64,14 @@ struct uc_flow *uc_conversations_find(struct uc_conversations *c, const struct u
 void uc_conversations_learn(struct uc_flow *f, const struct uc_message *m);
 /* Forgets a finished flow (both sides closed); its 4-tuple is never given out again. */
 void uc_conversations_retire(struct uc_conversations *c, struct uc_flow *f);
+/* m closed a datagram socket: f, the flow its close was found in, and every other flow that
+ * socket took part in are retired (it can neither send nor receive again). */
+void uc_conversations_close_socket(struct uc_conversations *c, struct uc_flow *f,
+				   const struct uc_message *m);
 size_t uc_conversations_live(const struct uc_conversations *c);
-/* Calls fn for every live flow (for end-of-capture statistics or names). */
+/* Entries of the lookup table: flow keys, datagram sockets, processes and paths (for tests). */
+size_t uc_conversations_table_size(const struct uc_conversations *c);
+/* Calls fn for every live flow, most recently used first (fn may retire the flow it is given). */
 void uc_conversations_each(struct uc_conversations *c, void (*fn)(struct uc_flow *, void *),
 			   void *ctx);
 void uc_conversations_free(struct uc_conversations *c);
@@ -75,5 +82,12 @@ void uc_conversations_free(struct uc_conversations *c);
 #define UC_CLIENT_PORT_FIRST 60002 /* no Wireshark dissector claims 60002-65535 */
 #define UC_CLIENT_PORTS 5534
 #define UC_SERVER_PORT_DEFAULT 9   /* claimed by no dissector: payload shows as data */
+
+/* Memory bounds. A process or path keeps its address while flows use it; once idle, it is
+ * forgotten after UC_IDLE_ADDRESSES other processes (or paths) became idle, and gets a fresh
+ * address if it comes back: an address is never handed to another process or path (until all
+ * 65534 of its net were used), so the name records already written stay true. */
+#define UC_MAX_FLOWS 16384
+#define UC_IDLE_ADDRESSES 4096
 
 #endif

@@ -12,11 +12,17 @@
 
 #define SASL_TEXT 2048
 
+/* One direction's SASL lines not yet shown in a comment. Held only from a line to the message
+ * after it: a connection's SASL exchange is over after its first messages. */
+struct sasl_text {
+	char shown[SASL_TEXT];    /* " | "-separated */
+	uint8_t wire[SASL_TEXT];  /* the same lines as they were sent, for the raw fallback */
+	size_t wire_len;
+};
+
 struct uc_dbus_flow {
 	struct uc_dbus_split *split[2];
-	char sasl[2][SASL_TEXT];    /* lines not yet shown in a comment, " | "-separated */
-	uint8_t wire[2][SASL_TEXT]; /* the same lines as they were sent, for the raw fallback */
-	size_t wire_len[2];
+	struct sasl_text *sasl[2]; /* NULL when no line is waiting */
 };
 
 /* What a callback of the splitter needs: the flow, the output, and the first error. */
@@ -48,32 +54,44 @@ void uc_dbus_flow_free(struct uc_dbus_flow *d)
 		return;
 	uc_dbus_split_free(d->split[0]);
 	uc_dbus_split_free(d->split[1]);
+	free(d->sasl[0]);
+	free(d->sasl[1]);
 	free(d);
 }
 
 static void on_sasl_line(void *ctx, const char *line, size_t len)
 {
 	struct feed *f = ctx;
-	char *text = f->d->sasl[f->out->dir];
-	size_t used = strlen(text);
+	struct sasl_text **sasl = &f->d->sasl[f->out->dir];
+	size_t used, n = len == 1 && line[0] == '\0' ? 1 : len + 2;
 
-	uint8_t *wire = f->d->wire[f->out->dir];
-	size_t *wire_len = &f->d->wire_len[f->out->dir], n = len == 1 && line[0] == '\0' ? 1 : len + 2;
-
-	if (*wire_len + n <= SASL_TEXT) {
-		memcpy(wire + *wire_len, line, len);
-		memcpy(wire + *wire_len + len, "\r\n", n - len);
-		*wire_len += n;
+	if (!*sasl && !(*sasl = calloc(1, sizeof(**sasl)))) {
+		if (!f->error)
+			f->error = ENOMEM;
+		return;
 	}
-	snprintf(text + used, SASL_TEXT - used, "%s%s", used ? " | " : "",
+	if ((*sasl)->wire_len + n <= SASL_TEXT) {
+		memcpy((*sasl)->wire + (*sasl)->wire_len, line, len);
+		memcpy((*sasl)->wire + (*sasl)->wire_len + len, "\r\n", n - len);
+		(*sasl)->wire_len += n;
+	}
+	used = strlen((*sasl)->shown);
+	snprintf((*sasl)->shown + used, SASL_TEXT - used, "%s%s", used ? " | " : "",
 		 len == 1 && line[0] == '\0' ? "\\0" : line);
+}
+
+static void forget_sasl(struct uc_dbus_flow *d, int dir)
+{
+	free(d->sasl[dir]);
+	d->sasl[dir] = NULL;
 }
 
 static void on_message(void *ctx, const uint8_t *msg, size_t len)
 {
 	struct feed *f = ctx;
 	const struct uc_dbus_out *out = f->out;
-	char comment[4096], *sasl = f->d->sasl[out->dir];
+	const char *sasl = f->d->sasl[out->dir] ? f->d->sasl[out->dir]->shown : "";
+	char comment[4096];
 	uint32_t kept = len > PCAPNG_MAX_RECORD ? PCAPNG_MAX_RECORD : (uint32_t)len;
 	struct pcapng_packet p = {
 		.interface_id = out->iface, .ts_ns = out->ts_ns, .data = msg, .data_len = kept,
@@ -86,8 +104,7 @@ static void on_message(void *ctx, const uint8_t *msg, size_t len)
 		 kept < len ? "; message longer than a pcapng record: cut at 256 KiB" : "");
 	if (pcapng_write_packet(out->w, &p) < 0 && !f->error)
 		f->error = errno;
-	sasl[0] = '\0';
-	f->d->wire_len[out->dir] = 0;
+	forget_sasl(f->d, out->dir);
 	f->dropcount = 0;
 }
 
@@ -133,13 +150,13 @@ int uc_dbus_flow_write(struct uc_dbus_flow *d, const struct uc_dbus_out *out, co
 int uc_dbus_flow_finish(struct uc_dbus_flow *d, const struct uc_dbus_out *out)
 {
 	struct feed f = { .d = d, .out = out };
-	size_t *wire_len = &d->wire_len[out->dir];
+	const struct sasl_text *sasl;
 
 	uc_dbus_split_flush(d->split[out->dir], &ops, &f);
-	if (*wire_len && out->raw(out->raw_ctx, d->wire[out->dir], *wire_len) < 0)
+	sasl = d->sasl[out->dir];
+	if (sasl && sasl->wire_len && out->raw(out->raw_ctx, sasl->wire, sasl->wire_len) < 0)
 		f.error = errno;
-	*wire_len = 0;
-	d->sasl[out->dir][0] = '\0';
+	forget_sasl(d, out->dir);
 	if (f.error) {
 		errno = f.error;
 		return -1;

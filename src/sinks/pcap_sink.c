@@ -283,11 +283,16 @@ static int connection_event(struct uc_pcap_sink *s, struct uc_flow *f, int dir,
 		return -1;
 	if (f->tcp)
 		return tcp_finish(s, f, dir, n);
-	if (m->event == UC_MSG_CLOSE) {
-		f->fin[dir] = true;
-		if (f->fin[1 - dir] || f->sock_type != 5 /* SOCK_SEQPACKET */)
-			uc_conversations_retire(s->conv, f);
+	if (f->sock_type != 5 /* SOCK_SEQPACKET */) {
+		/* a closed datagram socket takes part in no flow again, whoever it sent to */
+		if (m->event == UC_MSG_CLOSE)
+			uc_conversations_close_socket(s->conv, f, m);
+		return 0;
 	}
+	/* A seqpacket connection ends like a stream: each way by close, shutdown or end-of-file. */
+	f->fin[dir] = true;
+	if (f->fin[1 - dir])
+		uc_conversations_retire(s->conv, f);
 	return 0;
 }
 

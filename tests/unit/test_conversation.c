@@ -331,6 +331,177 @@ static void test_client_ports_roll_over_to_next_address(void **state)
 	assert_int_equal(f->ends[UC_C2S].port, UC_CLIENT_PORT_FIRST);
 }
 
+static struct uc_message event(struct uc_message m, enum uc_message_event ev)
+{
+	m.event = ev;
+	m.len = m.caplen = m.stored = 0;
+	m.data = NULL;
+	return m;
+}
+
+static void count_retired(struct uc_flow *f, void *ctx)
+{
+	(void)f;
+	++*(size_t *)ctx;
+}
+
+/* A datagram socketpair: the first close ends the flow, the second finds nothing left. */
+static void test_datagram_flow_closed_is_freed(void **state)
+{
+	struct uc_conversations *c = *state;
+	struct uc_message a = msg(DGRAM, 5000, "", 5001, ""), b = msg(DGRAM, 5001, "", 5000, "");
+	struct uc_message close_a = event(a, UC_MSG_CLOSE), close_b = event(b, UC_MSG_CLOSE);
+	struct uc_flow *f = find(c, &a, UC_C2S, true);
+	size_t retired = 0;
+	int dir;
+	bool created;
+
+	uc_conversations_on_retire(c, count_retired, &retired);
+	assert_ptr_equal(find(c, &b, UC_S2C, false), f);
+	uc_conversations_close_socket(c, find(c, &close_a, UC_C2S, false), &close_a);
+	assert_int_equal(retired, 1);
+	assert_int_equal(uc_conversations_live(c), 0);
+	assert_null(uc_conversations_find(c, &close_b, &dir, &created));
+	assert_int_equal(uc_conversations_table_size(c), 1); /* the process keeps its name */
+}
+
+/* An unconnected sender's close names no peer: its flows are found by its socket. A server's
+ * close ends the flows of all its clients. */
+static void test_datagram_socket_close_retires_all_its_flows(void **state)
+{
+	struct uc_conversations *c = *state;
+	struct uc_message to_log = msg(DGRAM, 5100, "", 0, "/dev/log");
+	struct uc_message close_sender = event(msg(DGRAM, 5100, "", 0, ""), UC_MSG_CLOSE);
+	struct uc_message close_server = event(msg(DGRAM, 5199, "/dev/log", 0, ""), UC_MSG_CLOSE);
+	size_t retired = 0;
+
+	uc_conversations_on_retire(c, count_retired, &retired);
+	find(c, &to_log, UC_C2S, true);
+	uc_conversations_close_socket(c, find(c, &close_sender, UC_C2S, false), &close_sender);
+	assert_int_equal(uc_conversations_live(c), 0);
+	for (uint64_t i = 0; i < 10; i++) {
+		struct uc_message m = msg(DGRAM, 5200 + i, "", 0, "/dev/log");
+
+		find(c, &m, UC_C2S, true);
+	}
+	uc_conversations_close_socket(c, find(c, &close_server, UC_S2C, false), &close_server);
+	assert_int_equal(retired, 11);
+	assert_int_equal(uc_conversations_live(c), 0);
+}
+
+/* A socket that sent unbound and bound later is still found by its inode when it closes. */
+static void test_datagram_socket_bound_after_sending(void **state)
+{
+	struct uc_conversations *c = *state;
+	struct uc_message early = msg(DGRAM, 5300, "", 0, "/run/srv");
+	struct uc_message close_bound = event(msg(DGRAM, 5300, "/tmp/late", 0, ""), UC_MSG_CLOSE);
+
+	find(c, &early, UC_C2S, true);
+	uc_conversations_close_socket(c, find(c, &close_bound, UC_C2S, false), &close_bound);
+	assert_int_equal(uc_conversations_live(c), 0);
+}
+
+/* 10 000 connections by 10 000 processes to 1000 paths, datagram senders and socketpairs, each
+ * finished as the sinks finish them: nothing is left but a bounded number of idle names. */
+static void test_churn_leaves_table_small(void **state)
+{
+	struct uc_conversations *c = *state;
+	char path[32];
+
+	for (uint32_t i = 0; i < 10000; i++) {
+		uint64_t ino = 100000 + 4 * (uint64_t)i;
+		struct uc_message conn, reply, dgram, pair;
+
+		snprintf(path, sizeof(path), "/run/churn%u.sock", i / 10);
+		conn = msg(STREAM, ino, "", ino + 1, path);
+		conn.pid = 1000 + i;
+		reply = msg(STREAM, ino + 1, path, ino, "");
+		dgram = msg(DGRAM, ino + 2, "", 0, path);
+		pair = msg(DGRAM, ino + 3, "", ino + 2, ""); /* the sender's close ends this too */
+		find(c, &conn, UC_C2S, true);
+		uc_conversations_retire(c, find(c, &reply, UC_S2C, false));
+		find(c, &dgram, UC_C2S, true);
+		find(c, &pair, UC_C2S, true);
+		dgram = event(dgram, UC_MSG_CLOSE);
+		uc_conversations_close_socket(c, find(c, &dgram, UC_C2S, false), &dgram);
+	}
+	assert_int_equal(uc_conversations_live(c), 0);
+	assert_true(uc_conversations_table_size(c) <= 2 * UC_IDLE_ADDRESSES); /* processes, paths */
+}
+
+static uint32_t client_ip(struct uc_conversations *c, uint32_t pid, uint64_t ino)
+{
+	struct uc_message m = msg(STREAM, ino, "", ino + 1, "/run/a.sock");
+	struct uc_flow *f;
+	uint32_t ip;
+
+	m.pid = pid;
+	f = find(c, &m, UC_C2S, true);
+	ip = f->ends[UC_C2S].ip;
+	uc_conversations_retire(c, f);
+	return ip;
+}
+
+static void record_address(uint32_t ip, const char *name, void *ctx)
+{
+	(void)name;
+	*(uint32_t *)ctx = ip;
+}
+
+/* An idle process keeps its address until many others went idle after it; then it gets a new
+ * one, named again, and its old address goes to nobody else. */
+static void test_idle_process_address_kept_then_renewed(void **state)
+{
+	struct uc_conversations *c = *state;
+	uint32_t first = client_ip(c, 7, 10), named = 0, renewed;
+
+	assert_int_equal(client_ip(c, 7, 20), first);
+	for (uint32_t pid = 100; pid < 100 + UC_IDLE_ADDRESSES; pid++)
+		assert_int_not_equal(client_ip(c, pid, 1000 + 2 * (uint64_t)pid), first);
+	uc_conversations_on_address(c, record_address, &named);
+	renewed = client_ip(c, 7, 30);
+	assert_int_not_equal(renewed, first);
+	assert_int_equal(named, renewed);
+}
+
+/* Many short-lived processes going idle do not cost a server path its address. */
+static void test_server_path_outlives_idle_processes(void **state)
+{
+	struct uc_conversations *c = *state;
+	struct uc_message to_b = msg(STREAM, 10, "", 11, "/run/b.sock");
+	struct uc_flow *f = find(c, &to_b, UC_C2S, true);
+	uint32_t b_ip = f->ends[UC_S2C].ip;
+
+	uc_conversations_retire(c, f);
+	for (uint32_t pid = 100; pid < 100 + 2 * UC_IDLE_ADDRESSES; pid++)
+		client_ip(c, pid, 1000 + 2 * (uint64_t)pid);
+	to_b.own_ino = 20;
+	to_b.peer_ino = 21;
+	assert_int_equal(find(c, &to_b, UC_C2S, true)->ends[UC_S2C].ip, b_ip);
+}
+
+/* Flows whose ends are never seen are bounded: the least recently used goes first. */
+static void test_flow_limit_retires_least_recently_used(void **state)
+{
+	struct uc_conversations *c = *state;
+	struct uc_message first = msg(STREAM, 10, "", 11, ""), second = msg(STREAM, 12, "", 13, "");
+	struct uc_message over = msg(STREAM, 8, "", 9, "");
+	size_t retired = 0;
+
+	uc_conversations_on_retire(c, count_retired, &retired);
+	for (uint64_t i = 0; i < UC_MAX_FLOWS; i++) {
+		struct uc_message m = msg(STREAM, 10 + 2 * i, "", 11 + 2 * i, "");
+
+		find(c, &m, UC_C2S, true);
+	}
+	find(c, &first, UC_C2S, false); /* used again: now the second is the oldest */
+	find(c, &over, UC_C2S, true);
+	assert_int_equal(uc_conversations_live(c), UC_MAX_FLOWS);
+	assert_int_equal(retired, 1);
+	find(c, &first, UC_C2S, false);
+	find(c, &second, UC_C2S, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +522,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_each_visits_live_flows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_flows_created_and_retired, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_ports_roll_over_to_next_address, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_datagram_flow_closed_is_freed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_datagram_socket_close_retires_all_its_flows, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_datagram_socket_bound_after_sending, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_churn_leaves_table_small, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_process_address_kept_then_renewed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_server_path_outlives_idle_processes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_flow_limit_retires_least_recently_used, setup,
 						teardown),
 	};
 

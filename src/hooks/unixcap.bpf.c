@@ -193,29 +193,33 @@ static __always_inline __u64 ring_flags(void)
 									  : BPF_RB_NO_WAKEUP;
 }
 
+/* task is the current task as a BTF pointer: its fd table is read with plain loads. */
 static __always_inline struct file *fd_file(struct task_struct *task, __u32 fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct fdtable *fdt = task->files ? task->files->fdt : NULL;
 	struct file **fds;
 	struct file *file = NULL;
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!fdt || fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	fds = fdt->fd;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
 }
 
-/* The AF_UNIX sock behind fd, or NULL. */
-static __always_inline struct sock *unix_sock_of(struct file *file, __u16 *type)
+/* The AF_UNIX sock behind fd and its sockfs inode number, or NULL. Each field is read once:
+ * this runs for every I/O syscall of the machine on a socket. */
+static __always_inline struct sock *unix_sock_of(struct file *file, __u16 *type, __u64 *ino)
 {
+	struct inode *inode;
 	struct socket *sock;
 	struct sock *sk;
 	__u16 mode;
 
 	if (!file)
 		return NULL;
-	mode = BPF_CORE_READ(file, f_inode, i_mode);
+	inode = BPF_CORE_READ(file, f_inode);
+	mode = BPF_CORE_READ(inode, i_mode);
 	if ((mode & S_IFMT) != S_IFSOCK)
 		return NULL;
 	sock = BPF_CORE_READ(file, private_data);
@@ -223,6 +227,7 @@ static __always_inline struct sock *unix_sock_of(struct file *file, __u16 *type)
 	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
 		return NULL;
 	*type = BPF_CORE_READ(sock, type);
+	*ino = BPF_CORE_READ(inode, i_ino);
 	return sk;
 }
 
@@ -352,10 +357,10 @@ static __always_inline int note_socketpair(struct pt_regs *regs, struct pending 
 {
 	if (p->args[0] != AF_UNIX)
 		return 0;
-	p->sock_type = BPF_CORE_READ(regs, si) & 0xf; /* without SOCK_NONBLOCK/SOCK_CLOEXEC */
+	p->sock_type = regs->si & 0xf; /* without SOCK_NONBLOCK/SOCK_CLOEXEC */
 	if (!type_matches(p->sock_type))
 		return 0;
-	p->args[3] = BPF_CORE_READ(regs, r10);
+	p->args[3] = regs->r10;
 	p->nr = id;
 	bpf_map_update_elem(&pending_by_tid, (__u32 *)&pid_tgid, p, BPF_ANY);
 	return 0;
@@ -423,10 +428,11 @@ static __always_inline int note_self_socket(struct task_struct *task, struct pt_
 	__u16 type;
 	__u8 one = 1;
 	struct sock *sk;
+	__u64 ino;
 
 	if (!is_send(id))
 		return 0;
-	sk = unix_sock_of(fd_file(task, (__u32)BPF_CORE_READ(regs, di)), &type);
+	sk = unix_sock_of(fd_file(task, (__u32)regs->di), &type, &ino);
 	if (sk)
 		bpf_map_update_elem(&self_socks, (__u64 *)&sk, &one, BPF_ANY);
 	return 0;
@@ -442,6 +448,8 @@ static __always_inline bool known_not_to_match(__u64 own_ino, __u16 type)
 	return verdict && *verdict == 2;
 }
 
+/* Runs on every syscall of the machine: syscalls of no interest leave at the first test, and
+ * arguments, task and fd table are read with plain loads through their BTF types. */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
@@ -453,31 +461,29 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 
 	if (!is_send(id) && !is_recv(id) && !is_lifecycle(id) && id != NR_recvmmsg)
 		return 0;
-	task = (struct task_struct *)bpf_get_current_task();
+	task = bpf_get_current_task_btf();
 	if ((pid_tgid >> 32) == self_tgid)
 		return note_self_socket(task, regs, id); /* our output may go to a unix socket */
-	if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+	if (task->thread_info.status & TS_COMPAT)
 		return 0; /* 32-bit syscall numbers differ */
-	p.args[0] = BPF_CORE_READ(regs, di);
+	p.args[0] = regs->di;
 	if (id == NR_socketpair)
 		return note_socketpair(regs, &p, id, pid_tgid);
 	file = fd_file(task, (__u32)p.args[0]);
-	sk = unix_sock_of(file, &p.sock_type);
-	if (!sk || !type_matches(p.sock_type) || !process_matches(sk, pid_tgid >> 32) ||
-	    !cgroup_matches() || !inode_matches(BPF_CORE_READ(file, f_inode, i_ino), sk))
+	sk = unix_sock_of(file, &p.sock_type, &p.own_ino);
+	if (!sk || known_not_to_match(p.own_ino, p.sock_type) || !type_matches(p.sock_type) ||
+	    !process_matches(sk, pid_tgid >> 32) || !cgroup_matches() ||
+	    !inode_matches(p.own_ino, sk))
 		return 0;
 	if (id == NR_close && !is_last_reference(file))
 		return 0;
-	if (known_not_to_match(BPF_CORE_READ(file, f_inode, i_ino), p.sock_type))
-		return 0;
-	p.args[1] = BPF_CORE_READ(regs, si);
-	p.args[2] = BPF_CORE_READ(regs, dx);
-	p.args[3] = BPF_CORE_READ(regs, r10);
-	p.args[4] = BPF_CORE_READ(regs, r8);
-	p.args[5] = BPF_CORE_READ(regs, r9);
+	p.args[1] = regs->si;
+	p.args[2] = regs->dx;
+	p.args[3] = regs->r10;
+	p.args[4] = regs->r8;
+	p.args[5] = regs->r9;
 	p.nr = id;
 	p.sk = (__u64)sk;
-	p.own_ino = BPF_CORE_READ(file, f_inode, i_ino);
 	if (id == NR_close) {
 		p.peer_ino = sk_inode(unix_peer(sk));
 		remember_close_names(sk, (__u32)pid_tgid);
@@ -991,7 +997,7 @@ static long describe_fd(__u64 i, struct fd_walk *w)
 	if (bpf_probe_read_user(&fd, sizeof(fd), (void *)(w->ufds + i * sizeof(int))))
 		return 1;
 	info->fd = fd;
-	file = fd_file((struct task_struct *)bpf_get_current_task(), (__u32)fd);
+	file = fd_file(bpf_get_current_task_btf(), (__u32)fd);
 	if (file)
 		describe_file(file, info);
 	return 0;
@@ -1117,13 +1123,12 @@ static long one_mmsg(__u64 i, struct mmsg_walk *w)
 /* The socket behind a descriptor the syscall just returned (accept) becomes the event's own. */
 static __always_inline bool adopt_socket(struct pending *p, __u32 fd)
 {
-	struct file *file = fd_file((struct task_struct *)bpf_get_current_task(), fd);
-	struct sock *sk = unix_sock_of(file, &p->sock_type);
+	struct sock *sk = unix_sock_of(fd_file(bpf_get_current_task_btf(), fd), &p->sock_type,
+				       &p->own_ino);
 
 	if (!sk)
 		return false;
 	p->sk = (__u64)sk;
-	p->own_ino = BPF_CORE_READ(file, f_inode, i_ino);
 	return true;
 }
 
@@ -1148,16 +1153,16 @@ int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
 	__u32 tid = (__u32)pid_tgid;
 	struct pending p = {}, *decoding;
 
-	if (ret <= 0 || (pid_tgid >> 32) == self_tgid ||
-	    BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+	if (ret <= 0 || sk->__sk_common.skc_family != AF_UNIX || (pid_tgid >> 32) == self_tgid)
 		return 0;
 	decoding = bpf_map_lookup_elem(&pending_by_tid, &tid);
 	if (decoding && is_send(decoding->nr) && decoding->sk == (__u64)sk)
 		return 0;
-	p.sock_type = BPF_CORE_READ(sk, sk_type);
+	p.sock_type = sk->sk_type;
 	p.own_ino = sk_inode(sk);
-	if (!type_matches(p.sock_type) || !process_matches(sk, pid_tgid >> 32) ||
-	    !cgroup_matches() || !inode_matches(p.own_ino, sk))
+	if (known_not_to_match(p.own_ino, p.sock_type) || !type_matches(p.sock_type) ||
+	    !process_matches(sk, pid_tgid >> 32) || !cgroup_matches() ||
+	    !inode_matches(p.own_ino, sk))
 		return 0;
 	p.sk = (__u64)sk;
 	emit_event(&p, UC_EV_UNSEEN, pid_tgid, (__u32)ret);
@@ -1169,8 +1174,11 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
+	__u32 nr = (__u32)regs->orig_ax;
 	struct pending *found, p;
 
+	if (!is_send(nr) && !is_recv(nr) && !is_lifecycle(nr) && nr != NR_recvmmsg)
+		return 0; /* nothing was stashed: no map lookup for the syscalls of no interest */
 	found = bpf_map_lookup_elem(&pending_by_tid, &tid);
 	if (!found)
 		return 0;
@@ -1178,7 +1186,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	bpf_map_delete_elem(&pending_by_tid, &tid);
 	if (p.nr == NR_close && ret != 0)
 		bpf_map_delete_elem(&closing, &tid);
-	if (p.nr != BPF_CORE_READ(regs, orig_ax))
+	if (p.nr != nr)
 		return 0; /* a stale entry: this thread's earlier sys_exit was skipped */
 	if ((p.nr == NR_sendmmsg || p.nr == NR_recvmmsg) && ret > 0) {
 		struct mmsg_walk w = { .p = p, .pid_tgid = pid_tgid, .n = (__u32)ret,

@@ -75,12 +75,22 @@ $(BUILD)/tools/ucmiss: tests/tools/ucmiss.c
 
 tests: unixcap $(UNIT_BINS) $(TOOLS)
 
+# Benchmarks (bench/run.sh): the traffic generators, and the floor: empty syscall hooks.
 $(BUILD)/pump: bench/pump.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $< -o $@
 
+$(BUILD)/floor.bpf.o: bench/floor.bpf.c $(BUILD)/vmlinux.h
+	$(CLANG) $(BPFCFLAGS) -c $< -o $@
+
+$(BUILD)/floor.skel.h: $(BUILD)/floor.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/floor: bench/floor.c $(BUILD)/floor.skel.h
+	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
 bench: deps
-	$(MAKE) unixcap $(BUILD)/pump
+	$(MAKE) unixcap $(BUILD)/pump $(BUILD)/floor
 	./bench/run.sh
 
 deps:

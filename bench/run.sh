@@ -1,56 +1,175 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Throughput of a unix-socket pump uncaptured and captured, interleaved A B A B … in one run
-# (these machines are shared and noisy: only ratios within a run mean something), plus strace
-# with payload dumping on the same pump. Prints medians and ratios; needs root.
+# Unix-socket traffic (build/pump) uncaptured and captured, interleaved A B A B … in one run (these
+# machines are shared and noisy: only ratios within a run mean something): medians, ratio, messages
+# lost. Captures are written with -w to a file on disk. Also: the floor (empty syscall hooks,
+# build/floor), strace dumping every written byte on the same pump, and unixcap's peak RSS while
+# 10 000 connections are opened and closed. Needs root. Exits non-zero when unixcap, floor or a
+# pump fails. PAIRS (default 5) pairs per configuration; BENCH_DIR: where captures are written.
 set -u
 cd "$(dirname "$0")/.."
 PAIRS=${PAIRS:-5}
-OUT=${BENCH_DIR:-/var/tmp/unixcap-bench}
-mkdir -p "$OUT"
+[[ $PAIRS =~ ^[1-9][0-9]*$ ]] || { echo "bench: PAIRS must be a whole number of 1 or more" >&2; exit 1; }
 PUMP=build/pump
-[ -x ./unixcap ] && [ -x "$PUMP" ] || { echo "bench: run 'make bench'" >&2; exit 1; }
+FLOOR=build/floor
+[ -x ./unixcap ] && [ -x "$PUMP" ] && [ -x "$FLOOR" ] || { echo "bench: run 'make bench'" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 1; }
+if [ -n "${BENCH_DIR:-}" ]; then OUT=$BENCH_DIR; mkdir -p "$OUT"; else OUT=$(mktemp -d /var/tmp/unixcap-bench.XXXXXX); fi
+FSTYPE=$(df --output=fstype "$OUT" | tail -n 1)
+case $FSTYPE in
+tmpfs|ramfs) echo "bench: $OUT is in memory ($FSTYPE): captures must go to disk" >&2; exit 1 ;;
+esac
+
+TRACER=""   # pid of the unixcap or floor we started, stopped on any exit
+cleanup() {
+    [ -n "$TRACER" ] && kill -INT "$TRACER" 2>/dev/null && wait "$TRACER" 2>/dev/null
+    rm -f "$OUT/bench.pcapng" "$OUT"/*.sock "$OUT"/*.err
+    [ -n "${BENCH_DIR:-}" ] || rmdir "$OUT" 2>/dev/null
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+die() { echo "bench: $*" >&2; exit 1; }
 
 median() { sort -n | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+ratio() { echo "scale=4; $1 / $2" | bc -l; }
 
-# captured ARGS... -- PUMP ARGS...: one pump run under unixcap writing to disk.
+# Programs someone else attached to the syscall tracepoints (another unixcap, …) make every
+# syscall pay the floor and may capture our pump: "uncaptured" is then neither. Counted before
+# each uncaptured run, when none of ours is attached.
+FOREIGN_RUNS=0 BASE_RUNS=0
+uncaptured() {
+    BASE_RUNS=$((BASE_RUNS + 1))
+    [ "$(bpftool link list 2>/dev/null | grep -c "tp 'sys_enter'")" = 0 ] || FOREIGN_RUNS=$((FOREIGN_RUNS + 1))
+    pump "$@"
+}
+
+# pump ARGS...: RATE = what one pump run printed; any failure ends the benchmark.
+pump() {
+    RATE=$("$PUMP" "$@" 2>"$OUT/pump.err") && [ -n "$RATE" ] ||
+        die "pump $* failed: $(tr '\n' ' ' <"$OUT/pump.err")"
+}
+
+# start_tracer LOG CMD...: starts CMD in the background, waits until it says it is listening.
+start_tracer() {
+    local log=$1 i; shift
+    rm -f "$log" # not the last run's "listening"
+    "$@" 2>"$log" &
+    TRACER=$!
+    for i in $(seq 600); do
+        grep -q listening "$log" 2>/dev/null && return 0
+        kill -0 "$TRACER" 2>/dev/null || { wait "$TRACER"; TRACER=""; die "$* did not start: $(tr '\n' ' ' <"$log")"; }
+        sleep 0.05
+    done
+    die "$* did not start within 30 s: $(tr '\n' ' ' <"$log")"
+}
+
+stop_tracer() {
+    local rc
+    kill -INT "$TRACER"; wait "$TRACER"; rc=$?; TRACER=""
+    [ "$rc" = 0 ] || die "$1 exited with status $rc: $(tr '\n' ' ' <"$2")"
+}
+
+# captured UNIXCAP-ARGS... -- PUMP-ARGS...: one pump run under unixcap writing pcapng to disk;
+# sets RATE, CAPT and LOST (messages) and HWM (unixcap's peak RSS in KiB, read before SIGINT).
 captured() {
-    local args=() rate
+    local args=() counts
     while [ "$1" != -- ]; do args+=("$1"); shift; done; shift
     rm -f "$OUT/bench.pcapng"
-    ./unixcap "${args[@]}" -w "$OUT/bench.pcapng" 2>"$OUT/unixcap.err" &
-    local uc=$!
-    until grep -q listening "$OUT/unixcap.err" 2>/dev/null; do sleep 0.05; done
-    rate=$("$PUMP" "$@")
-    kill -INT $uc; wait $uc
-    lost=$(sed -n 's/^[0-9]* messages captured, \([0-9]*\) lost$/\1/p' "$OUT/unixcap.err")
-    echo "$rate $lost"
+    start_tracer "$OUT/unixcap.err" ./unixcap "${args[@]}" -w "$OUT/bench.pcapng"
+    pump "$@"
+    HWM=$(awk '/^VmHWM:/ {print $2}' "/proc/$TRACER/status")
+    ANON=$(awk '/^RssAnon:/ {print $2}' "/proc/$TRACER/status")
+    stop_tracer unixcap "$OUT/unixcap.err"
+    counts=$(sed -n 's/^\([0-9]*\) messages captured, \([0-9]*\) lost$/\1 \2/p' "$OUT/unixcap.err")
+    [ -n "$counts" ] || die "unixcap printed no final count: $(tr '\n' ' ' <"$OUT/unixcap.err")"
+    [ -s "$OUT/bench.pcapng" ] || die "unixcap wrote no $OUT/bench.pcapng"
+    read -r CAPT LOST <<<"$counts"
 }
 
-# bench NAME TOTAL WRITE [UNIXCAP ARGS...]
+# floored PUMP-ARGS...: one pump run with the empty syscall hooks attached.
+floored() {
+    start_tracer "$OUT/floor.err" "$FLOOR"
+    pump "$@"
+    stop_tracer floor "$OUT/floor.err"
+}
+
+# line NAME UNIT BASE-MEDIAN OTHER-LABEL OTHER-MEDIAN [EXTRA]
+line() {
+    local r; r=$(ratio "$5" "$3")
+    printf '%-46s uncaptured %8.1f %-6s %-8s %8.1f %-6s ratio %s%s\n' "$1" "$3" "$2" "$4" "$5" "$2" \
+        "$(awk -v r="$r" 'BEGIN {printf(r < 0.1 ? "%.3f" : "%.2f", r)}')" "${6:-}"
+}
+
+# bench NAME UNIT "PUMP-ARGS" [UNIXCAP-ARGS...]: PAIRS pairs uncaptured / captured.
+# Sets MEDIAN_CAP (captured median) and PEAK_HWM, PEAK_ANON (KiB).
 bench() {
-    local name=$1 total=$2 write=$3; shift 3
-    local base=() cap=() lost=0 r l
+    local name=$1 unit=$2 pargs=($3) base=() cap=() lost=0 capt=0 mb
+    shift 3
+    PEAK_HWM=0 PEAK_ANON=0
     for _ in $(seq "$PAIRS"); do
-        base+=("$("$PUMP" stream "$total" "$write" "$OUT/pump.sock")")
-        read -r r l < <(captured "$@" -- stream "$total" "$write" "$OUT/pump.sock")
-        cap+=("$r"); lost=$((lost + l))
+        uncaptured "${pargs[@]}"; base+=("$RATE")
+        captured "$@" -- "${pargs[@]}"; cap+=("$RATE")
+        lost=$((lost + LOST)) capt=$((capt + CAPT))
+        [ "$HWM" -gt "$PEAK_HWM" ] && PEAK_HWM=$HWM
+        [ "$ANON" -gt "$PEAK_ANON" ] && PEAK_ANON=$ANON
     done
-    local mb mc
-    mb=$(printf '%s\n' "${base[@]}" | median) mc=$(printf '%s\n' "${cap[@]}" | median)
-    printf '%-44s uncaptured %8.1f MB/s  captured %8.1f MB/s  ratio %.2f  lost msgs %d\n' \
-        "$name" "$mb" "$mc" "$(echo "$mc / $mb" | bc -l)" "$lost"
+    mb=$(printf '%s\n' "${base[@]}" | median) MEDIAN_CAP=$(printf '%s\n' "${cap[@]}" | median)
+    line "$name" "$unit" "$mb" captured "$MEDIAN_CAP" "  lost msgs $lost of $((capt + lost))"
 }
 
-echo "# $(date -u +%F) $(uname -r), $(nproc) CPUs, $PAIRS interleaved pairs, medians"
-bench "stream 64 KiB writes, full payload" 1000000000 65536
-bench "stream 512 B writes, full payload" 50000000 512
-bench "stream 512 B writes, -s 64" 50000000 512 -s 64
-bench "stream 64 KiB writes, other --path (filtered)" 1000000000 65536 --path /nonexistent.sock
+# floor NAME "PUMP-ARGS": PAIRS pairs uncaptured / empty hooks attached.
+floor() {
+    local pargs=($2) base=() fl=()
+    for _ in $(seq "$PAIRS"); do
+        uncaptured "${pargs[@]}"; base+=("$RATE")
+        floored "${pargs[@]}"; fl+=("$RATE")
+    done
+    line "$1" MB/s "$(printf '%s\n' "${base[@]}" | median)" floor "$(printf '%s\n' "${fl[@]}" | median)"
+}
 
-# strace dumping every written byte, on the same pump (smaller: it is ~100x slower).
-base=$("$PUMP" stream 20000000 65536 "$OUT/pump.sock")
-st=$(strace -f -qq -e trace=write -e write=all -o /dev/null "$PUMP" stream 20000000 65536 "$OUT/pump.sock")
-printf '%-44s uncaptured %8.1f MB/s  strace   %8.1f MB/s  ratio %.3f\n' \
-    "stream 64 KiB writes, strace -e write=all" "$base" "$st" "$(echo "$st / $base" | bc -l)"
-rm -f "$OUT/bench.pcapng"
+# strace_vs NAME "PUMP-ARGS" UNIXCAP-MEDIAN: PAIRS pairs uncaptured / strace dumping every write.
+strace_vs() {
+    local pargs=($2) base=() st=() ms
+    for _ in $(seq "$PAIRS"); do
+        uncaptured "${pargs[@]}"; base+=("$RATE")
+        RATE=$(strace -f -qq -e trace=write -e write=all -o /dev/null "$PUMP" "${pargs[@]}" \
+            2>"$OUT/pump.err") && [ -n "$RATE" ] || die "strace pump failed: $(tr '\n' ' ' <"$OUT/pump.err")"
+        st+=("$RATE")
+    done
+    ms=$(printf '%s\n' "${st[@]}" | median)
+    line "$1" MB/s "$(printf '%s\n' "${base[@]}" | median)" strace "$ms" \
+        "  unixcap full payload = $(printf '%.0f' "$(ratio "$3" "$ms")")× strace"
+}
+
+# rss NAME RING-MIB: the peak RSS of the last bench against ring size + 32 MiB.
+rss() {
+    local limit=$(( $2 * 1024 + 32 * 1024 ))
+    printf '%-46s peak RSS (VmHWM) %6.1f MiB  limit ring %d + 32 = %d MiB  %s  (anon %.1f MiB)\n' \
+        "$1" "$(ratio "$PEAK_HWM" 1024)" "$2" "$(( limit / 1024 ))" \
+        "$([ "$PEAK_HWM" -le "$limit" ] && echo within || echo OVER)" "$(ratio "$PEAK_ANON" 1024)"
+}
+
+S=$OUT/pump.sock
+RING_KIB=$(./unixcap --help | sed -n 's/.*ring buffer size in KiB (default \([0-9]*\)).*/\1/p')
+[ -n "$RING_KIB" ] || die "unixcap --help names no default ring size"
+echo "# $(date -u '+%F %H:%M UTC') $(./unixcap --version), kernel $(uname -r), $(nproc) CPUs, $PAIRS interleaved pairs, medians; captures to $OUT ($FSTYPE)"
+bench "stream 64 KiB writes, full payload" MB/s "stream 3000000000 65536 $S"
+CAP64=$MEDIAN_CAP
+bench "stream 512 B writes, full payload" MB/s "stream 150000000 512 $S"
+CAP512=$MEDIAN_CAP
+bench "stream 512 B writes, -s 64" MB/s "stream 150000000 512 $S" -s 64
+bench "dgram 1 KiB, full payload" MB/s "dgram 150000000 1024 $S"
+bench "64 connections, 16 KiB writes, full payload" MB/s "conns 64 3000000000 16384 $S"
+bench "stream 64 KiB writes, excluded by --path" MB/s "stream 3000000000 65536 $S" --path /nonexistent.sock
+bench "stream 512 B writes, excluded by --path" MB/s "stream 150000000 512 $S" --path /nonexistent.sock
+floor "stream 64 KiB writes, floor (empty hooks)" "stream 3000000000 65536 $S"
+floor "stream 512 B writes, floor (empty hooks)" "stream 150000000 512 $S"
+strace_vs "stream 64 KiB writes, strace -e write=all" "stream 100000000 65536 $S" "$CAP64"
+strace_vs "stream 512 B writes, strace -e write=all" "stream 4000000 512 $S" "$CAP512"
+bench "churn 10000 conns (100 B each way), default -B" conn/s "churn 10000 100 $S"
+rss "churn 10000 conns, default ring" $((RING_KIB / 1024))
+bench "churn 10000 conns (100 B each way), -B 4096" conn/s "churn 10000 100 $S" -B 4096
+rss "churn 10000 conns, -B 4096" 4
+[ "$FOREIGN_RUNS" = 0 ] ||
+    echo "# WARNING: other BPF programs were on sys_enter during $FOREIGN_RUNS of $BASE_RUNS uncaptured runs" \
+         "(bpftool link list): those baselines already paid the floor or were captured by someone else"

@@ -26,10 +26,20 @@ struct uc_pcap_sink {
 /* What one packet of a message says besides its bytes. */
 struct packet_note {
 	const struct uc_message *m;
-	char meta[UC_COMMENT_LEN];
-	char note[256];     /* a sentence for people: parts, losses, first sight */
 	uint64_t dropcount; /* messages lost just before this packet */
+	char note[256];     /* a sentence for people: parts, losses, first sight */
+	/* the metadata, with room for "; " and the note to be joined to it as one comment */
+	char meta[UC_COMMENT_LEN + 2 + 256];
 };
+
+/* Not "= { .m = m }": that clears 2.5 KiB for every packet. */
+static void note_init(struct packet_note *n, const struct uc_message *m)
+{
+	n->m = m;
+	n->dropcount = 0;
+	n->note[0] = '\0';
+	n->meta[0] = '\0';
+}
 
 __attribute__((format(printf, 2, 3)))
 static void add_note(struct packet_note *n, const char *fmt, ...)
@@ -110,8 +120,8 @@ static int emit(struct uc_pcap_sink *s, uint64_t ts, int dir, const uint8_t *hea
 		uint32_t head_len, const uint8_t *data, uint32_t kept, uint32_t origlen,
 		struct packet_note *n)
 {
-	const char *comments[2] = { n->meta, n->note };
-	char both[UC_COMMENT_LEN + 260];
+	size_t meta_len = strlen(n->meta), note_len = strlen(n->note);
+	int ret;
 	struct pcapng_packet p = {
 		.interface_id = (uint32_t)s->iface, .ts_ns = ts, .head = head, .head_len = head_len,
 		.data = data, .data_len = kept, .origlen = head_len + origlen,
@@ -119,15 +129,18 @@ static int emit(struct uc_pcap_sink *s, uint64_t ts, int dir, const uint8_t *hea
 		.has_dropcount = n->dropcount > 0, .dropcount = n->dropcount,
 	};
 
-	/* One comment option: tshark 4.0 joins several with commas, which hides the boundary. */
-	if (n->note[0])
-		snprintf(both, sizeof(both), "%s; %s", comments[0], comments[1]);
-	else
-		snprintf(both, sizeof(both), "%s", comments[0]);
-	p.comment = both;
+	/* One comment option: tshark 4.0 joins several with commas, which hides the boundary.
+	 * The note is joined in place and taken off again: the metadata serves every segment. */
+	if (note_len) {
+		memcpy(n->meta + meta_len, "; ", 2);
+		memcpy(n->meta + meta_len + 2, n->note, note_len + 1);
+	}
+	p.comment = n->meta;
+	ret = pcapng_write_packet(s->w, &p);
+	n->meta[meta_len] = '\0';
 	n->dropcount = 0;
 	n->note[0] = '\0';
-	return pcapng_write_packet(s->w, &p);
+	return ret;
 }
 
 static int tcp_packet(struct uc_pcap_sink *s, struct uc_flow *f, uint64_t ts, int dir, uint8_t flags,
@@ -146,17 +159,18 @@ static int tcp_packet(struct uc_pcap_sink *s, struct uc_flow *f, uint64_t ts, in
  * that was seen (its comment names who made it), else where the connection was first seen. */
 static int handshake(struct uc_pcap_sink *s, struct uc_flow *f, struct packet_note *n)
 {
-	struct packet_note syn = { .m = n->m };
+	struct packet_note syn;
 	uint64_t ts = f->opened_meta ? f->opened_ns : n->m->ts_ns;
 	int ret;
 
 	if (f->handshake_done)
 		return 0;
+	note_init(&syn, n->m);
 	if (f->opened_meta) {
-		snprintf(syn.meta, sizeof(syn.meta), "%s", f->opened_meta);
+		snprintf(syn.meta, UC_COMMENT_LEN, "%s", f->opened_meta);
 		add_note(&syn, "connection made here by %s", f->opened_how);
 	} else {
-		memcpy(syn.meta, n->meta, sizeof(syn.meta));
+		memcpy(syn.meta, n->meta, strnlen(n->meta, UC_COMMENT_LEN - 1) + 1);
 		add_note(&syn, "connection already open when first seen (made before the capture "
 			 "started, or its connect() was not seen)");
 	}
@@ -400,14 +414,15 @@ static int dbus_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struc
 
 int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m)
 {
-	struct packet_note n = { .m = m };
+	struct packet_note n;
 	bool created;
 	int dir = UC_C2S, ret = 0;
 	struct uc_flow *f = uc_conversations_find(s->conv, m, &dir, &created);
 
 	if (!f)
 		return m->event == UC_MSG_DATA ? -1 : 0; /* events of connections never seen */
-	uc_comment_format(n.meta, sizeof(n.meta), m);
+	note_init(&n, m);
+	uc_comment_format(n.meta, UC_COMMENT_LEN, m);
 	if (m->event == UC_MSG_LOST || m->event == UC_MSG_UNSEEN)
 		return missing_only(s, f, dir, &n);
 	if (m->event == UC_MSG_CONNECT)

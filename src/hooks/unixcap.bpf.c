@@ -79,12 +79,33 @@ struct pending {
 	__u16 event;
 };
 
+#define NO_SYSCALL 0xffffffffu /* pending.nr once sys_exit has taken it */
+
+/* Task storage, not a hash by tid: one slot per thread, found without hashing or locking, and
+ * freed with the thread (one killed mid-syscall never reaches sys_exit). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH); /* a thread killed mid-syscall never reaches sys_exit */
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct pending);
-} pending_by_tid SEC(".maps");
+} pending_by_task SEC(".maps");
+
+static __always_inline void stash(const struct pending *p)
+{
+	struct pending *slot = bpf_task_storage_get(&pending_by_task, bpf_get_current_task_btf(), 0,
+						    BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (slot)
+		*slot = *p;
+}
+
+/* What this thread's sys_enter stashed, if anything. */
+static __always_inline struct pending *stashed(void)
+{
+	struct pending *slot = bpf_task_storage_get(&pending_by_task, bpf_get_current_task_btf(), 0, 0);
+
+	return slot && slot->nr != NO_SYSCALL ? slot : NULL;
+}
 
 /* Addresses of a socket being closed, read at sys_enter: by sys_exit it may be freed. */
 struct close_names {
@@ -362,7 +383,7 @@ static __always_inline int note_socketpair(struct pt_regs *regs, struct pending 
 		return 0;
 	p->args[3] = regs->r10;
 	p->nr = id;
-	bpf_map_update_elem(&pending_by_tid, (__u32 *)&pid_tgid, p, BPF_ANY);
+	stash(p);
 	return 0;
 }
 
@@ -488,7 +509,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		p.peer_ino = sk_inode(unix_peer(sk));
 		remember_close_names(sk, (__u32)pid_tgid);
 	}
-	bpf_map_update_elem(&pending_by_tid, (__u32 *)&pid_tgid, &p, BPF_ANY);
+	stash(&p);
 	return 0;
 }
 
@@ -1150,12 +1171,11 @@ SEC("tp_btf/sock_send_length")
 int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
 	struct pending p = {}, *decoding;
 
 	if (ret <= 0 || sk->__sk_common.skc_family != AF_UNIX || (pid_tgid >> 32) == self_tgid)
 		return 0;
-	decoding = bpf_map_lookup_elem(&pending_by_tid, &tid);
+	decoding = stashed();
 	if (decoding && is_send(decoding->nr) && decoding->sk == (__u64)sk)
 		return 0;
 	p.sock_type = sk->sk_type;
@@ -1179,11 +1199,11 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 
 	if (!is_send(nr) && !is_recv(nr) && !is_lifecycle(nr) && nr != NR_recvmmsg)
 		return 0; /* nothing was stashed: no map lookup for the syscalls of no interest */
-	found = bpf_map_lookup_elem(&pending_by_tid, &tid);
+	found = stashed();
 	if (!found)
 		return 0;
 	p = *found;
-	bpf_map_delete_elem(&pending_by_tid, &tid);
+	found->nr = NO_SYSCALL;
 	if (p.nr == NR_close && ret != 0)
 		bpf_map_delete_elem(&closing, &tid);
 	if (p.nr != nr)

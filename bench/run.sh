@@ -79,6 +79,9 @@ captured() {
     pump "$@"
     HWM=$(awk '/^VmHWM:/ {print $2}' "/proc/$TRACER/status")
     ANON=$(awk '/^RssAnon:/ {print $2}' "/proc/$TRACER/status")
+    # Pss counts each physical page once: the ring's data pages are mapped twice (so that a
+    # record crossing the end reads contiguously) and VmRSS counts them twice.
+    PSS=$(awk '/^Pss:/ {print $2}' "/proc/$TRACER/smaps_rollup")
     stop_tracer unixcap "$OUT/unixcap.err"
     counts=$(sed -n 's/^\([0-9]*\) messages captured, \([0-9]*\) lost$/\1 \2/p' "$OUT/unixcap.err")
     [ -n "$counts" ] || die "unixcap printed no final count: $(tr '\n' ' ' <"$OUT/unixcap.err")"
@@ -101,17 +104,18 @@ line() {
 }
 
 # bench NAME UNIT "PUMP-ARGS" [UNIXCAP-ARGS...]: PAIRS pairs uncaptured / captured.
-# Sets MEDIAN_CAP (captured median) and PEAK_HWM, PEAK_ANON (KiB).
+# Sets MEDIAN_CAP (captured median) and PEAK_HWM, PEAK_ANON, PEAK_PSS (KiB).
 bench() {
     local name=$1 unit=$2 pargs=($3) base=() cap=() lost=0 capt=0 mb
     shift 3
-    PEAK_HWM=0 PEAK_ANON=0
+    PEAK_HWM=0 PEAK_ANON=0 PEAK_PSS=0
     for _ in $(seq "$PAIRS"); do
         uncaptured "${pargs[@]}"; base+=("$RATE")
         captured "$@" -- "${pargs[@]}"; cap+=("$RATE")
         lost=$((lost + LOST)) capt=$((capt + CAPT))
         [ "$HWM" -gt "$PEAK_HWM" ] && PEAK_HWM=$HWM
         [ "$ANON" -gt "$PEAK_ANON" ] && PEAK_ANON=$ANON
+        [ "$PSS" -gt "$PEAK_PSS" ] && PEAK_PSS=$PSS
     done
     mb=$(printf '%s\n' "${base[@]}" | median) MEDIAN_CAP=$(printf '%s\n' "${cap[@]}" | median)
     line "$name" "$unit" "$mb" captured "$MEDIAN_CAP" "  lost msgs $lost of $((capt + lost))"
@@ -141,12 +145,14 @@ strace_vs() {
         "  unixcap full payload = $(printf '%.0f' "$(ratio "$3" "$ms")")× strace"
 }
 
-# rss NAME RING-MIB: the peak RSS of the last bench against ring size + 32 MiB.
+# rss NAME RING-MIB: the memory of the last bench against ring size + 32 MiB: Pss (each page
+# once) decides; VmHWM counts the ring's pages twice (see captured()).
 rss() {
     local limit=$(( $2 * 1024 + 32 * 1024 ))
-    printf '%-46s peak RSS (VmHWM) %6.1f MiB  limit ring %d + 32 = %d MiB  %s  (anon %.1f MiB)\n' \
-        "$1" "$(ratio "$PEAK_HWM" 1024)" "$2" "$(( limit / 1024 ))" \
-        "$([ "$PEAK_HWM" -le "$limit" ] && echo within || echo OVER)" "$(ratio "$PEAK_ANON" 1024)"
+    printf '%-46s Pss %6.1f MiB  limit ring %d + 32 = %d MiB  %s  (VmHWM %.1f MiB, anon %.1f MiB)\n' \
+        "$1" "$(ratio "$PEAK_PSS" 1024)" "$2" "$(( limit / 1024 ))" \
+        "$([ "$PEAK_PSS" -le "$limit" ] && echo within || echo OVER)" "$(ratio "$PEAK_HWM" 1024)" \
+        "$(ratio "$PEAK_ANON" 1024)"
 }
 
 S=$OUT/pump.sock

@@ -40,9 +40,11 @@ static int finish(struct open_message *o, uc_assembled_fn fn, void *ctx)
 	return fn(&o->head, o->data, o->stored, ctx);
 }
 
-static int start(struct open_message *o, const struct uc_rec_message *head, uc_assembled_fn fn,
-		 void *ctx)
+static int start(struct open_message *o, const struct uc_rec_message *head, size_t size,
+		 uc_assembled_fn fn, void *ctx)
 {
+	size_t inline_len = size - sizeof(*head);
+
 	if (head->event == UC_EV_DATA && head->caplen > o->capacity) {
 		uint8_t *bigger = realloc(o->data, head->caplen);
 
@@ -58,7 +60,14 @@ static int start(struct open_message *o, const struct uc_rec_message *head, uc_a
 		o->ancillary->head.msg_id = 0;
 	if (head->event != UC_EV_DATA || head->caplen == 0)
 		return finish(o, fn, ctx);
-	return 0;
+	if (!inline_len)
+		return 0; /* data records follow */
+	if (inline_len <= UC_INLINE_MAX && inline_len <= head->caplen &&
+	    head->caplen <= o->capacity) {
+		memcpy(o->data, head + 1, inline_len);
+		o->stored = (uint32_t)inline_len;
+	}
+	return finish(o, fn, ctx); /* the whole payload, or the message ends as sent with less */
 }
 
 static int add_data(struct open_message *o, const struct uc_rec_data *d, size_t size,
@@ -118,7 +127,7 @@ int uc_assembler_feed(struct uc_assembler *a, const void *rec, size_t size, uc_a
 			return stop;
 	}
 	if (h->kind == UC_REC_MESSAGE && size >= sizeof(struct uc_rec_message))
-		return start(o, rec, fn, ctx);
+		return start(o, rec, size, fn, ctx);
 	if (h->kind == UC_REC_DATA && size >= offsetof(struct uc_rec_data, data))
 		return add_data(o, rec, size, fn, ctx);
 	if (h->kind == UC_REC_ANCILLARY && size >= sizeof(struct uc_rec_ancillary) && o->open)

@@ -175,11 +175,17 @@ struct {
 	__type(value, struct uc_rec_data);
 } scratch SEC(".maps");
 
+/* A message record is built here, with room for a small payload to travel inside it. */
+struct head_and_payload {
+	struct uc_rec_message m;
+	__u8 data[UC_INLINE_MAX];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct uc_rec_message);
+	__type(value, struct head_and_payload);
 } head_scratch SEC(".maps");
 
 struct {
@@ -828,6 +834,29 @@ static __always_inline void copy_payload(__u64 msg_id, __u32 cpu,
 	}
 }
 
+/* A small message from one buffer goes out inside its message record. False: send it the
+ * usual way (too large, from an iovec, or its memory unreadable: copy_payload reports that). */
+static __always_inline bool emit_inline(struct head_and_payload *hp, __u64 buf, __u32 caplen)
+{
+	struct uc_counters *c = my_counters();
+	__u64 n = caplen;
+
+	if (!buf || !caplen || caplen > UC_INLINE_MAX)
+		return false;
+	asm volatile("if %[n] <= %[max] goto +1; %[n] = %[max]" : [n] "+r"(n) : [max] "i"(UC_INLINE_MAX));
+	if (bpf_probe_read_user(hp->data, n, (void *)buf))
+		return false;
+	if (bpf_ringbuf_output(&ring, hp, sizeof(hp->m) + n, ring_flags())) {
+		note_lost_message(&hp->m, hp->m.len);
+		return true;
+	}
+	if (c) {
+		c->msgs++;
+		c->bytes += n;
+	}
+	return true;
+}
+
 static __always_inline void fill_identity(struct uc_rec_message *m, const struct pending *p,
 					  struct sock *peer, __u64 pid_tgid)
 {
@@ -898,7 +927,8 @@ static __always_inline void emit_event(const struct pending *p, __u16 event, __u
 {
 	struct sock *sk = (struct sock *)p->sk, *peer = NULL;
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0, tid = (__u32)pid_tgid;
-	struct uc_rec_message *m = bpf_map_lookup_elem(&head_scratch, &zero);
+	struct head_and_payload *hp = bpf_map_lookup_elem(&head_scratch, &zero);
+	struct uc_rec_message *m = hp ? &hp->m : NULL;
 	struct close_names *names;
 
 	if (!m)
@@ -1064,13 +1094,15 @@ static __always_inline void emit_message(const struct pending *p, const struct m
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0;
 	__u32 caplen = snaplen && snaplen < len ? snaplen : len;
 	const void *dest = src->dest;
+	struct head_and_payload *hp;
 	struct uc_rec_message *m;
 
 	/* Built aside, so a message the path filter rejects costs no ring space and a message
 	 * the ring has no room for is known to be one the user asked for. */
-	m = bpf_map_lookup_elem(&head_scratch, &zero);
-	if (!m)
+	hp = bpf_map_lookup_elem(&head_scratch, &zero);
+	if (!hp)
 		return;
+	m = &hp->m;
 	__builtin_memset(m, 0, sizeof(*m));
 	fill_identity(m, p, peer, pid_tgid);
 	read_socket_paths(m, sk, dest ? NULL : peer);
@@ -1085,6 +1117,8 @@ static __always_inline void emit_message(const struct pending *p, const struct m
 	m->len = len;
 	m->caplen = caplen;
 	take_earlier_losses(m);
+	if (!src->ctl.ptr && emit_inline(hp, src->buf, caplen))
+		return;
 	if (bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags())) {
 		note_lost_message(m, len);
 		return;

@@ -41,6 +41,10 @@ struct uc_record_head {
 	__u64 msg_id; /* unique per message: (cpu << 48) | per-cpu counter */
 };
 
+/* A small message sent from one buffer carries its payload after the record, up to this many
+ * bytes: one ring record instead of two. Longer records of kind UC_REC_MESSAGE hold it. */
+#define UC_INLINE_MAX 4096
+
 struct uc_rec_message {
 	struct uc_record_head head;
 	__u64 ktime_ns; /* CLOCK_MONOTONIC */

@@ -378,6 +378,39 @@ static void test_buffer_reused_for_bigger_message(void **state)
 	uc_assembler_free(a);
 }
 
+/* A small message whose payload travels inside its message record is delivered whole, at once. */
+static void test_inline_payload(void **state)
+{
+	struct uc_assembler *a = uc_assembler_new(2);
+	struct seen s = { 0 };
+	struct {
+		struct uc_rec_message m;
+		uint8_t data[300];
+	} r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.m.head.kind = UC_REC_MESSAGE;
+	r.m.head.cpu = 1;
+	r.m.head.msg_id = msg_id(1, 7);
+	r.m.event = UC_EV_DATA;
+	r.m.len = r.m.caplen = sizeof(r.data);
+	for (unsigned i = 0; i < sizeof(r.data); i++)
+		r.data[i] = (uint8_t)(i * 7);
+	assert_int_equal(uc_assembler_feed(a, &r, sizeof(r.m) + sizeof(r.data), on_message, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.m[0].stored, sizeof(r.data));
+	assert_memory_equal(s.m[0].data, r.data, sizeof(r.data));
+	/* a record claiming more inline bytes than its caplen keeps none of them */
+	r.m.head.msg_id = msg_id(1, 8);
+	r.m.caplen = r.m.len = 10;
+	assert_int_equal(uc_assembler_feed(a, &r, sizeof(r.m) + sizeof(r.data), on_message, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.m[1].stored, 0);
+	seen_free(&s);
+	uc_assembler_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_empty_slice_ends_message),
 		cmocka_unit_test(test_open_before),
 		cmocka_unit_test(test_buffer_reused_for_bigger_message),
+		cmocka_unit_test(test_inline_payload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

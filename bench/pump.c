@@ -364,11 +364,36 @@ static int churn(int n, size_t size, const char *path)
 	return done == n && ok ? 0 : 1;
 }
 
+/* echo: one thread writes SIZE bytes on a connected stream and reads them back at once, N times.
+ * No other process and no wake-ups take part: the hooks' cost per message shows without the
+ * scheduler's noise. Prints round trips per second. */
+static int echo(int n, size_t size, const char *path)
+{
+	char *buf = calloc(1, size);
+	double t0;
+	int sv[2], done = 0;
+
+	if (!buf || connect_pair(path, SOCK_STREAM, sv) < 0)
+		return fail("setup"), 1;
+	t0 = now();
+	for (; done < n; done++)
+		if (write_all(sv[0], buf, size) < 0 || read_all(sv[1], buf, size) < 0)
+			break;
+	if (done == n)
+		printf("%.0f\n", n / (now() - t0));
+	close(sv[0]);
+	close(sv[1]);
+	free(buf);
+	unlink(path);
+	return done == n ? 0 : 1;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: pump stream|dgram TOTAL_BYTES WRITE_BYTES [PATH]\n"
 			"       pump conns N TOTAL_BYTES WRITE_BYTES PATH\n"
-			"       pump churn N SIZE PATH\n");
+			"       pump churn N SIZE PATH\n"
+			"       pump echo N SIZE PATH\n");
 	return 2;
 }
 
@@ -405,6 +430,13 @@ int main(int argc, char **argv)
 		if (!n || n > 10000000 || !size)
 			return usage();
 		return churn((int)n, size, argv[4]);
+	}
+	if (strcmp(argv[1], "echo") == 0 && argc == 5) {
+		size_t n = number(argv[2]), size = number(argv[3]);
+
+		if (!n || n > 100000000 || !size || size > (1 << 20))
+			return usage();
+		return echo((int)n, size, argv[4]);
 	}
 	return usage();
 }

@@ -123,12 +123,12 @@ bench() {
 
 # floor NAME "PUMP-ARGS": PAIRS pairs uncaptured / empty hooks attached.
 floor() {
-    local pargs=($2) base=() fl=()
+    local unit=$2 pargs=($3) base=() fl=()
     for _ in $(seq "$PAIRS"); do
         uncaptured "${pargs[@]}"; base+=("$RATE")
         floored "${pargs[@]}"; fl+=("$RATE")
     done
-    line "$1" MB/s "$(printf '%s\n' "${base[@]}" | median)" floor "$(printf '%s\n' "${fl[@]}" | median)"
+    line "$1" "$unit" "$(printf '%s\n' "${base[@]}" | median)" floor "$(printf '%s\n' "${fl[@]}" | median)"
 }
 
 # strace_vs NAME "PUMP-ARGS" UNIXCAP-MEDIAN: PAIRS pairs uncaptured / strace dumping every write.
@@ -168,8 +168,12 @@ bench "dgram 1 KiB, full payload" MB/s "dgram 150000000 1024 $S"
 bench "64 connections, 16 KiB writes, full payload" MB/s "conns 64 3000000000 16384 $S"
 bench "stream 64 KiB writes, excluded by --path" MB/s "stream 3000000000 65536 $S" --path /nonexistent.sock
 bench "stream 512 B writes, excluded by --path" MB/s "stream 150000000 512 $S" --path /nonexistent.sock
-floor "stream 64 KiB writes, floor (empty hooks)" "stream 3000000000 65536 $S"
-floor "stream 512 B writes, floor (empty hooks)" "stream 150000000 512 $S"
+floor "stream 64 KiB writes, floor (empty hooks)" MB/s "stream 3000000000 65536 $S"
+floor "stream 512 B writes, floor (empty hooks)" MB/s "stream 150000000 512 $S"
+# One thread writing 512 B and reading it back: the cost per message without the scheduler's noise.
+bench "echo 512 B, full payload" msg/s "echo 300000 512 $S"
+bench "echo 512 B, excluded by --path" msg/s "echo 300000 512 $S" --path /nonexistent.sock
+floor "echo 512 B, floor (empty hooks)" msg/s "echo 300000 512 $S"
 strace_vs "stream 64 KiB writes, strace -e write=all" "stream 100000000 65536 $S" "$CAP64"
 strace_vs "stream 512 B writes, strace -e write=all" "stream 4000000 512 $S" "$CAP512"
 bench "churn 10000 conns (100 B each way), default -B" conn/s "churn 10000 100 $S"

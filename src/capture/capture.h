@@ -92,6 +92,7 @@ struct uc_stats {
 	uint64_t hook_misses; /* times the kernel skipped our hooks (recursion protection) */
 	uint64_t ring_full;   /* kernel: ring reservations that failed */
 	uint64_t unreadable;  /* kernel: user buffers that could not be read */
+	uint64_t taken_ns;    /* wall clock (ns since the epoch) when these figures were read */
 };
 
 /* Returns non-zero to stop delivery (e.g. -c reached). */

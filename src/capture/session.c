@@ -555,6 +555,7 @@ int uc_session_stop(struct uc_session *s, uc_message_fn fn, void *ctx)
 void uc_session_stats(const struct uc_session *s, struct uc_stats *out)
 {
 	*out = s->stats;
+	out->taken_ns = now_ns();
 }
 
 const char *uc_session_hooks(const struct uc_session *s)

@@ -44,14 +44,6 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN); /* a vanished reader shows up as EPIPE and ends the capture */
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
-
 static int on_message(const struct uc_message *m, void *ctx)
 {
 	struct run *r = ctx;
@@ -145,7 +137,7 @@ static int finish(struct run *r, struct uc_session *s)
 	int ret = 0;
 
 	uc_session_stats(s, &st);
-	if (r->pcap && uc_pcap_close(r->pcap, &st, now_ns()) < 0 && !r->write_errno)
+	if (r->pcap && uc_pcap_close(r->pcap, &st, st.taken_ns) < 0 && !r->write_errno)
 		r->write_errno = errno;
 	if (!r->pcap && fflush(stdout) != 0 && !r->write_errno)
 		r->write_errno = errno;

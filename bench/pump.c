@@ -270,22 +270,36 @@ static int drain_conns(int l, int n, size_t total)
 	return 0;
 }
 
-static int conns(int n, size_t total, size_t chunk, const char *path)
+/* A child process serving a stream socket listening at path; -1 if it could not start. */
+static pid_t fork_server(const char *path, int backlog, int (*serve)(int l, int n, size_t size),
+			 int n, size_t size)
 {
-	int l = listener(path, SOCK_STREAM, n), *fd = calloc((size_t)n, sizeof(int)), ok, err = 0;
-	char *buf = calloc(1, chunk);
-	size_t sent = 0;
-	double t0;
+	int l = listener(path, SOCK_STREAM, backlog);
 	pid_t child;
 
 	if (l < 0)
-		return 1;
+		return -1;
 	child = fork();
-	if (child < 0)
-		return fail("fork"), 1;
+	if (child < 0) {
+		close(l);
+		return fail("fork"), -1;
+	}
 	if (child == 0)
-		_exit(drain_conns(l, n, total));
+		_exit(serve(l, n, size));
 	close(l);
+	return child;
+}
+
+static int conns(int n, size_t total, size_t chunk, const char *path)
+{
+	int *fd = calloc((size_t)n, sizeof(int)), ok, err = 0;
+	char *buf = calloc(1, chunk);
+	size_t sent = 0;
+	double t0;
+	pid_t child = fork_server(path, n, drain_conns, n, total);
+
+	if (child < 0)
+		return 1;
 	for (int i = 0; i < n; i++)
 		if ((fd[i] = connect_to(path, SOCK_STREAM)) < 0)
 			return kill(child, SIGTERM), waitpid(child, NULL, 0), 1;
@@ -329,19 +343,13 @@ static int serve_churn(int l, int n, size_t size)
 
 static int churn(int n, size_t size, const char *path)
 {
-	int l = listener(path, SOCK_STREAM, 64), ok, done = 0;
+	int ok, done = 0;
 	char *buf = calloc(1, size);
 	double t0;
-	pid_t child;
+	pid_t child = fork_server(path, 64, serve_churn, n, size);
 
-	if (l < 0)
-		return 1;
-	child = fork();
 	if (child < 0)
-		return fail("fork"), 1;
-	if (child == 0)
-		_exit(serve_churn(l, n, size));
-	close(l);
+		return 1;
 	t0 = now();
 	for (; done < n; done++) {
 		int c = connect_to(path, SOCK_STREAM);

@@ -727,37 +727,50 @@ struct copy_state {
 	__u32 failed;    /* 1: ring full, 2: unreadable user memory */
 };
 
-static __always_inline int emit_chunk(struct copy_state *s, __u32 n)
+/* A whole chunk goes straight into a ring reservation, submitted in the same branch: a kernel
+ * whose verifier does not correlate two tests of the same size would see a reservation leak. */
+static __always_inline int emit_full_chunk(struct copy_state *s)
 {
-	struct uc_rec_data *rec;
-	__u32 zero = 0;
+	struct uc_rec_data *rec = bpf_ringbuf_reserve(&ring, sizeof(*rec), 0);
 
-	if (n == UC_CHUNK) {
-		rec = bpf_ringbuf_reserve(&ring, sizeof(*rec), 0);
-		if (!rec)
-			return 1;
-		if (bpf_probe_read_user(rec->data, UC_CHUNK, (void *)s->base)) {
-			bpf_ringbuf_discard(rec, 0);
-			return 2;
-		}
-	} else {
-		rec = bpf_map_lookup_elem(&scratch, &zero);
-		if (!rec)
-			return 1;
-		if (bpf_probe_read_user(rec->data, n & (UC_CHUNK - 1), (void *)s->base))
-			return 2;
+	if (!rec)
+		return 1;
+	if (bpf_probe_read_user(rec->data, UC_CHUNK, (void *)s->base)) {
+		bpf_ringbuf_discard(rec, 0);
+		return 2;
 	}
 	rec->head.kind = UC_REC_DATA;
 	rec->head.cpu = s->cpu;
 	rec->head.msg_id = s->msg_id;
 	rec->offset = s->offset;
+	rec->len = UC_CHUNK;
+	bpf_ringbuf_submit(rec, ring_flags());
+	return 0;
+}
+
+/* A partial chunk is assembled aside, since ring reservations need a constant size. */
+static __always_inline int emit_partial_chunk(struct copy_state *s, __u32 n)
+{
+	struct uc_rec_data *rec;
+	__u32 zero = 0;
+
+	rec = bpf_map_lookup_elem(&scratch, &zero);
+	if (!rec)
+		return 1;
+	if (bpf_probe_read_user(rec->data, n & (UC_CHUNK - 1), (void *)s->base))
+		return 2;
+	rec->head.kind = UC_REC_DATA;
+	rec->head.cpu = s->cpu;
+	rec->head.msg_id = s->msg_id;
+	rec->offset = s->offset;
 	rec->len = n;
-	if (n == UC_CHUNK) {
-		bpf_ringbuf_submit(rec, ring_flags());
-		return 0;
-	}
 	return bpf_ringbuf_output(&ring, rec, offsetof(struct uc_rec_data, data) + (n & (UC_CHUNK - 1)),
 				  ring_flags()) ? 1 : 0;
+}
+
+static __always_inline int emit_chunk(struct copy_state *s, __u32 n)
+{
+	return n == UC_CHUNK ? emit_full_chunk(s) : emit_partial_chunk(s, n);
 }
 
 static long copy_step(__u64 index, struct copy_state *s)
@@ -922,8 +935,10 @@ static __always_inline void read_source(const struct pending *p, struct uc_rec_m
 }
 
 /* Close, shutdown and end-of-file: connection events without payload, filtered like data. */
-static __always_inline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid,
-				       __u32 len)
+/* Not inlined (here and emit_message): each gets its own stack frame, so the frames of sys_exit
+ * and its bpf_loop callbacks stay within the 512 bytes older verifiers allow for a whole chain. */
+static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid,
+				  __u32 len)
 {
 	struct sock *sk = (struct sock *)p->sk, *peer = NULL;
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0, tid = (__u32)pid_tgid;
@@ -1087,8 +1102,8 @@ static __always_inline void emit_ancillary(__u64 msg_id, __u32 cpu, const struct
 	bpf_ringbuf_output(&ring, a, sizeof(*a), ring_flags());
 }
 
-static __always_inline void emit_message(const struct pending *p, const struct msg_source *src,
-					 __u32 len, __u64 pid_tgid)
+static __noinline void emit_message(const struct pending *p, const struct msg_source *src,
+				    __u32 len, __u64 pid_tgid)
 {
 	struct sock *sk = (struct sock *)p->sk, *peer = unix_peer(sk);
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0;
@@ -1128,7 +1143,7 @@ static __always_inline void emit_message(const struct pending *p, const struct m
 	copy_payload(m->head.msg_id, cpu, caplen, src->buf, src->iov, src->iov_cnt);
 }
 
-static __always_inline void emit_send(const struct pending *p, __u32 len, __u64 pid_tgid)
+static __noinline void emit_send(const struct pending *p, __u32 len, __u64 pid_tgid)
 {
 	struct msg_source src;
 
@@ -1153,7 +1168,7 @@ struct user_mmsghdr {
 };
 
 struct mmsg_walk {
-	struct pending p;
+	const struct pending *p; /* the task-storage slot: a copy would not fit the stack */
 	__u64 pid_tgid;
 	__u32 n;
 	__u32 reading;
@@ -1164,14 +1179,14 @@ static long one_mmsg(__u64 i, struct mmsg_walk *w)
 	struct user_mmsghdr mm;
 	struct msg_source src = {};
 
-	if (i >= w->n || bpf_probe_read_user(&mm, sizeof(mm), (void *)(w->p.args[1] + i * sizeof(mm))))
+	if (i >= w->n || bpf_probe_read_user(&mm, sizeof(mm), (void *)(w->p->args[1] + i * sizeof(mm))))
 		return 1;
 	if (w->reading) {
-		emit_event(&w->p, UC_EV_READ, w->pid_tgid, mm.len);
+		emit_event(w->p, UC_EV_READ, w->pid_tgid, mm.len);
 		return 0;
 	}
 	source_from_msghdr(&mm.hdr, &src);
-	emit_message(&w->p, &src, mm.len, w->pid_tgid);
+	emit_message(w->p, &src, mm.len, w->pid_tgid);
 	return 0;
 }
 
@@ -1223,48 +1238,53 @@ int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
+/* What the syscall did, read from the slot its sys_enter filled — in place: a copy would not
+ * fit the 512 bytes of stack older verifiers allow sys_exit and its callbacks together. */
+static __always_inline void syscall_done(struct pending *p, long ret, __u64 pid_tgid)
+{
+	if ((p->nr == NR_sendmmsg || p->nr == NR_recvmmsg) && ret > 0) {
+		struct mmsg_walk w = { .p = p, .pid_tgid = pid_tgid, .n = (__u32)ret,
+				       .reading = p->nr == NR_recvmmsg };
+
+		bpf_loop(MAX_MMSG, one_mmsg, &w, 0);
+	} else if (is_send(p->nr) && ret > 0)
+		emit_send(p, (__u32)ret, pid_tgid);
+	else if (is_recv(p->nr) && ret > 0 && !reads_our_output(p))
+		emit_event(p, UC_EV_READ, pid_tgid, (__u32)ret);
+	else if (is_recv(p->nr) && ret == 0 && p->sock_type != 2 /* SOCK_DGRAM */ &&
+		 !((p->nr == NR_read || p->nr == NR_recvfrom) && p->args[2] == 0))
+		emit_event(p, UC_EV_EOF, pid_tgid, 0);
+	else if (p->nr == NR_shutdown && ret == 0 &&
+		 (p->args[1] == SHUT_WR || p->args[1] == SHUT_RDWR))
+		emit_event(p, UC_EV_SHUTDOWN, pid_tgid, 0);
+	else if (p->nr == NR_close && ret == 0)
+		emit_event(p, UC_EV_CLOSE, pid_tgid, 0);
+	else if (p->nr == NR_connect && ret == 0 && p->sock_type != 2 /* SOCK_DGRAM */)
+		emit_event(p, UC_EV_CONNECT, pid_tgid, 0);
+	else if ((p->nr == NR_accept || p->nr == NR_accept4) && ret >= 0 &&
+		 adopt_socket(p, (__u32)ret))
+		emit_event(p, UC_EV_ACCEPT, pid_tgid, 0);
+	else if (p->nr == NR_socketpair && ret == 0 && p->sock_type != 2 && adopt_pair(p, pid_tgid))
+		emit_event(p, UC_EV_CONNECT, pid_tgid, 0);
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	__u32 nr = (__u32)regs->orig_ax;
-	struct pending *found, p;
+	struct pending *found;
 
 	if (!is_send(nr) && !is_recv(nr) && !is_lifecycle(nr) && nr != NR_recvmmsg)
 		return 0; /* nothing was stashed: no map lookup for the syscalls of no interest */
 	found = stashed();
 	if (!found)
 		return 0;
-	p = *found;
-	found->nr = NO_SYSCALL;
-	if (p.nr == NR_close && ret != 0)
+	if (found->nr == NR_close && ret != 0)
 		bpf_map_delete_elem(&closing, &tid);
-	if (p.nr != nr)
-		return 0; /* a stale entry: this thread's earlier sys_exit was skipped */
-	if ((p.nr == NR_sendmmsg || p.nr == NR_recvmmsg) && ret > 0) {
-		struct mmsg_walk w = { .p = p, .pid_tgid = pid_tgid, .n = (__u32)ret,
-				       .reading = p.nr == NR_recvmmsg };
-
-		bpf_loop(MAX_MMSG, one_mmsg, &w, 0);
-	} else if (is_send(p.nr) && ret > 0)
-		emit_send(&p, (__u32)ret, pid_tgid);
-	else if (is_recv(p.nr) && ret > 0 && !reads_our_output(&p))
-		emit_event(&p, UC_EV_READ, pid_tgid, (__u32)ret);
-
-	else if (is_recv(p.nr) && ret == 0 && p.sock_type != 2 /* SOCK_DGRAM */ &&
-		 !((p.nr == NR_read || p.nr == NR_recvfrom) && p.args[2] == 0))
-		emit_event(&p, UC_EV_EOF, pid_tgid, 0);
-	else if (p.nr == NR_shutdown && ret == 0 && (p.args[1] == SHUT_WR || p.args[1] == SHUT_RDWR))
-		emit_event(&p, UC_EV_SHUTDOWN, pid_tgid, 0);
-	else if (p.nr == NR_close && ret == 0)
-		emit_event(&p, UC_EV_CLOSE, pid_tgid, 0);
-	else if (p.nr == NR_connect && ret == 0 && p.sock_type != 2 /* SOCK_DGRAM */)
-		emit_event(&p, UC_EV_CONNECT, pid_tgid, 0);
-	else if ((p.nr == NR_accept || p.nr == NR_accept4) && ret >= 0 &&
-		 adopt_socket(&p, (__u32)ret))
-		emit_event(&p, UC_EV_ACCEPT, pid_tgid, 0);
-	else if (p.nr == NR_socketpair && ret == 0 && p.sock_type != 2 && adopt_pair(&p, pid_tgid))
-		emit_event(&p, UC_EV_CONNECT, pid_tgid, 0);
+	if (found->nr == nr) /* else a stale entry: this thread's earlier sys_exit was skipped */
+		syscall_done(found, ret, pid_tgid);
+	found->nr = NO_SYSCALL;
 	return 0;
 }

@@ -93,6 +93,13 @@ bench: deps
 	$(MAKE) unixcap $(BUILD)/pump $(BUILD)/floor
 	./bench/run.sh
 
+# Kernel matrix: the capture tests inside Debian's 6.1 and 6.12 cloud kernels booted under qemu
+# (scripts/kernels/matrix.sh; `make check` runs it too, through tests/integration/test_kernels.sh).
+.PHONY: check-kernels
+check-kernels: deps
+	$(MAKE) unixcap $(BUILD)/tools/ucgen $(BUILD)/tools/ucmiss
+	./scripts/kernels/matrix.sh
+
 deps:
 	./scripts/install-deps.sh
 

@@ -293,6 +293,15 @@ done
 done
 start=$(now)
 pass_all=0 fail_all=0 skip_all=0 nk=0
+TABLE=() # kernel × capability rows, from unixcap -v in each guest
+
+# table_row KERNEL LOGDIR PASSED FAILED: what unixcap said it uses and misses on that kernel.
+table_row() {
+    local hooks narrowing
+    hooks=$(sed -n 's/^unixcap: hooks: \(.*\); ring .*/\1/p' "$2/out/hooks" 2>/dev/null | head -1)
+    narrowing=$(grep -v '^unixcap: hooks:' "$2/out/hooks" 2>/dev/null | sed 's/^unixcap: //' | head -1)
+    TABLE+=("| $1 | ${hooks:-did not load} | ${narrowing:-nothing} | $3 passed, $4 failed |")
+}
 report() { # label passed failed skipped note
     echo "kernel $1: $2 passed, $3 failed, $4 skipped${5:+ ($5)}"
     pass_all=$((pass_all + $2)) fail_all=$((fail_all + $3)) skip_all=$((skip_all + $4))
@@ -337,7 +346,14 @@ else
         p=$(grep -c '^PASS ' "$klog/results.txt") f=$(grep -c '^FAIL ' "$klog/results.txt") s=$(grep -c '^SKIP ' "$klog/results.txt")
         [ $((p + f + s)) = 0 ] && { echo "  FAIL guest: no results ($klog/console.log)"; f=1; }
         report "$upstream" "$p" "$f" "$s" "$(($(now) - t0)) s, qemu $BOOT_ACCEL"
+        table_row "$upstream" "$klog" "$p" "$f"
     done
+fi
+if [ "${#TABLE[@]}" != 0 ]; then
+    echo "kernel × capability (unixcap -v in each guest):"
+    echo "| kernel | hooks in use | what the kernel keeps from the capture | tests |"
+    echo "|---|---|---|---|"
+    printf '%s\n' "${TABLE[@]}"
 fi
 echo "kernels: $nk booted in $(($(now) - start)) s; $pass_all passed, $fail_all failed, $skip_all skipped"
 [ "$fail_all" = 0 ] || exit 1

@@ -69,9 +69,9 @@ $(BUILD)/tools/ucgen: tests/tools/ucgen.c tests/tools/sha256.c tests/tools/sha25
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/tools tests/tools/ucgen.c tests/tools/sha256.c -o $@
 
-$(BUILD)/tools/ucmiss: tests/tools/ucmiss.c
+$(BUILD)/tools/ucmiss: tests/tools/ucmiss.c tests/tools/sha256.c tests/tools/sha256.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $< -o $@
+	$(CC) $(CFLAGS) -Itests/tools tests/tools/ucmiss.c tests/tools/sha256.c -o $@
 
 tests: unixcap $(UNIT_BINS) $(TOOLS)
 

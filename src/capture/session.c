@@ -49,8 +49,10 @@ struct uc_session {
 	int delivered;
 	struct uc_rec_message *held; /* connection events waiting for older messages to finish */
 	size_t nheld, capheld;
-	char hooks[256];
+	char hooks[512];
 	char narrowing[256];
+	enum { SEND_NONE, SEND_FENTRY, SEND_KPROBE } send_hooks; /* on unix_stream_sendmsg */
+	char send_note[128]; /* why unix_stream_sendmsg is not hooked, for -v */
 };
 
 static int verbosity;
@@ -217,6 +219,59 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 	return 0;
 }
 
+/* fentry needs the function in the kernel's BTF and a kernel that attaches BPF trampolines:
+ * some refuse them (EPERM, ENOTSUPP) while they run tp_btf programs. An empty program attached
+ * for a moment says which. */
+static int trampoline_error(const struct uc_session *s, const char *func)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int id = btf__find_by_name_kind(s->vmlinux, func, BTF_KIND_FUNC), prog, link;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY);
+
+	if (id < 0)
+		return -ENOENT;
+	opts.attach_btf_id = (__u32)id;
+	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "uc_probe", "Dual BSD/GPL", insns, 2, &opts);
+	if (prog < 0)
+		return prog;
+	link = bpf_raw_tracepoint_open(NULL, prog);
+	close(prog);
+	if (link < 0)
+		return link;
+	close(link);
+	return 0;
+}
+
+/* unix_stream_sendmsg sees the bytes of sends the syscall hooks do not decode (sendfile,
+ * splice, io_uring): fentry/fexit where trampolines attach, else kprobes, else nothing. */
+static void choose_send_hooks(struct uc_session *s)
+{
+	struct unixcap_bpf *k = s->skel;
+	int err = trampoline_error(s, "unix_stream_sendmsg");
+	bool kprobes = access("/sys/bus/event_source/devices/kprobe/type", R_OK) == 0;
+
+	if (!err)
+		s->send_hooks = SEND_FENTRY;
+	else if (err != -ENOENT && kprobes)
+		s->send_hooks = SEND_KPROBE;
+	if (err)
+		snprintf(s->send_note, sizeof(s->send_note), "unix_stream_sendmsg not hooked: %s",
+			 err == -ENOENT ? "not in this kernel's BTF"
+			 : kprobes ? "BPF trampolines refused, kprobes used"
+				   : "this kernel refuses BPF trampolines and has no kprobes");
+	bpf_program__set_autoload(k->progs.on_unix_send, s->send_hooks == SEND_FENTRY);
+	bpf_program__set_autoload(k->progs.on_unix_sent, s->send_hooks == SEND_FENTRY);
+	bpf_program__set_autoload(k->progs.kp_unix_send, s->send_hooks == SEND_KPROBE);
+	bpf_program__set_autoload(k->progs.kp_unix_sent, s->send_hooks == SEND_KPROBE);
+	bpf_program__set_autoattach(k->progs.on_unix_send, false);
+	bpf_program__set_autoattach(k->progs.on_unix_sent, false);
+	bpf_program__set_autoattach(k->progs.kp_unix_send, false);
+	bpf_program__set_autoattach(k->progs.kp_unix_sent, false);
+}
+
 /* Optional hooks: a kernel without them narrows what is noticed; it never stops a capture. */
 static void choose_hooks(struct uc_session *s)
 {
@@ -225,6 +280,35 @@ static void choose_hooks(struct uc_session *s)
 		snprintf(s->narrowing, sizeof(s->narrowing),
 			 "this kernel has no sock_send_length tracepoint (Linux 6.3+): data sent by "
 			 "sendfile, splice or io_uring goes unnoticed");
+	}
+	choose_send_hooks(s);
+}
+
+/* The send hooks attach last, each pair whole or not at all: a failure narrows what is seen. */
+static void attach_send_hooks(struct uc_session *s)
+{
+	struct unixcap_bpf *k = s->skel;
+	struct bpf_program *in = s->send_hooks == SEND_FENTRY ? k->progs.on_unix_send : k->progs.kp_unix_send;
+	struct bpf_program *out = s->send_hooks == SEND_FENTRY ? k->progs.on_unix_sent : k->progs.kp_unix_sent;
+	struct bpf_link *enter, *leave;
+
+	if (s->send_hooks == SEND_NONE)
+		return;
+	leave = bpf_program__attach(out); /* the exit first: an entry alone would only stash */
+	enter = leave ? bpf_program__attach(in) : NULL;
+	if (!enter) {
+		snprintf(s->send_note, sizeof(s->send_note), "unix_stream_sendmsg not hooked: "
+			 "attaching failed (%s)", strerror(errno));
+		bpf_link__destroy(leave);
+		s->send_hooks = SEND_NONE;
+		return;
+	}
+	if (s->send_hooks == SEND_FENTRY) {
+		k->links.on_unix_send = enter;
+		k->links.on_unix_sent = leave;
+	} else {
+		k->links.kp_unix_send = enter;
+		k->links.kp_unix_sent = leave;
 	}
 }
 
@@ -246,6 +330,24 @@ static int set_cgroup_filter(struct uc_session *s, char *err, size_t errlen)
 }
 
 static int on_record(void *ctx, void *data, size_t size);
+
+/* The -v line: every hook in use, and why unix_stream_sendmsg is not when it is not. */
+static void describe_hooks(struct uc_session *s)
+{
+	const char *send = s->send_hooks == SEND_FENTRY ? ", fentry+fexit/unix_stream_sendmsg "
+							  "(payload of sendfile, splice, io_uring)"
+			   : s->send_hooks == SEND_KPROBE ? ", kprobe+kretprobe/unix_stream_sendmsg "
+							    "(payload of sendfile, splice, io_uring)"
+							  : "";
+
+	snprintf(s->hooks, sizeof(s->hooks),
+		 "hooks: tp_btf/sys_enter + tp_btf/sys_exit (write, writev, sendto, sendmsg, pwritev2 "
+		 "payload; connect, accept, socketpair, close, shutdown, end-of-file)%s%s; ring %u KiB"
+		 "%s%s",
+		 send, s->narrowing[0] ? "" : ", tp_btf/sock_send_length (sends no hook decodes)",
+		 bpf_map__max_entries(s->skel->maps.ring) / 1024, s->send_note[0] ? "; " : "",
+		 s->send_note);
+}
 
 struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size_t errlen)
 {
@@ -286,6 +388,7 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 		     strerror(-ret));
 		goto failed;
 	}
+	attach_send_hooks(s);
 	s->assembler = uc_assembler_new((unsigned)libbpf_num_possible_cpus());
 	s->cgroups = uc_cgroups_new();
 	s->ring = ring_buffer__new(bpf_map__fd(s->skel->maps.ring), on_record, s, NULL);
@@ -294,11 +397,7 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 		goto failed;
 	}
 	s->wall_offset_ns = wall_offset();
-	snprintf(s->hooks, sizeof(s->hooks),
-		 "hooks: tp_btf/sys_enter + tp_btf/sys_exit (write, writev, sendto, sendmsg, pwritev2 "
-		 "payload; connect, accept, socketpair, close, shutdown, end-of-file)%s; ring %u KiB",
-		 s->narrowing[0] ? "" : ", tp_btf/sock_send_length (sends no syscall hook decodes)",
-		 bpf_map__max_entries(s->skel->maps.ring) / 1024);
+	describe_hooks(s);
 	return s;
 failed:
 	uc_session_close(s);

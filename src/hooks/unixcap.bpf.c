@@ -667,12 +667,24 @@ struct control {
 	__u64 len;
 };
 
+/* What an iov/kvec/bvec array and the memory it points to are: the syscall hooks see the
+ * user's own iovec array; unix_stream_sendmsg sees the kernel's iov_iter. */
+enum seg_kind {
+	SEG_USER_IOV = 0, /* user array of user buffers (a syscall's iovec) */
+	SEG_KERNEL_IOV,   /* kernel copy of a user iovec array (ITER_IOVEC) */
+	SEG_KVEC,         /* kernel array of kernel buffers (ITER_KVEC) */
+	SEG_BVEC,         /* kernel array of pages (ITER_BVEC: splice, sendfile, vmsplice) */
+	SEG_NONE,
+};
+
 /* Where the payload of a send lives: one buffer or an iovec array; its destination and
  * control messages when it has them. */
 struct msg_source {
 	__u64 buf;
 	__u64 iov;
+	__u64 skip;     /* bytes of the first segment already consumed (iov_iter.iov_offset) */
 	__u32 iov_cnt;
+	__u32 kind;     /* enum seg_kind of iov */
 	int dest_len;
 	const void *dest;
 	struct control ctl;
@@ -725,7 +737,78 @@ struct copy_state {
 	__u32 left;      /* bytes still to copy */
 	__u32 cpu;
 	__u32 failed;    /* 1: ring full, 2: unreadable user memory */
+	__u32 kind;      /* enum seg_kind */
+	__u64 skip;      /* of the first segment */
 };
+
+/* The kernel address of a page (page_address() on x86_64's direct map): vmemmap_base and
+ * page_offset_base move with KASLR; both are kallsyms data symbols (CONFIG_KALLSYMS_ALL).
+ * Weak: where they are missing, pages cannot be read and their bytes are reported unseen. */
+extern const void vmemmap_base __ksym __weak;
+extern const void page_offset_base __ksym __weak;
+#define PAGE_SHIFT 12
+
+static __always_inline bool page_math_known(void)
+{
+	return &vmemmap_base && &page_offset_base;
+}
+
+static __always_inline __u64 page_kaddr(struct page *page)
+{
+	__u64 vmemmap = 0, direct = 0, size = bpf_core_type_size(struct page);
+
+	if (!page_math_known() || !size ||
+	    bpf_probe_read_kernel(&vmemmap, sizeof(vmemmap), &vmemmap_base) ||
+	    bpf_probe_read_kernel(&direct, sizeof(direct), &page_offset_base))
+		return 0;
+	return direct + (((__u64)page - vmemmap) / size << PAGE_SHIFT);
+}
+
+/* The next segment of an array: user or kernel iovec, kvec, or bio_vec (a page range). */
+static __always_inline int next_segment(struct copy_state *s)
+{
+	struct bio_vec bv;
+	struct iovec v;
+	long err;
+
+	if (!s->iov || s->iov_next >= s->iov_cnt)
+		return 2;
+	if (s->kind == SEG_BVEC) {
+		if (bpf_probe_read_kernel(&bv, sizeof(bv), (struct bio_vec *)s->iov + s->iov_next))
+			return 2;
+		v.iov_base = (void *)page_kaddr(bv.bv_page);
+		if (!v.iov_base)
+			return 2;
+		v.iov_base += bv.bv_offset;
+		v.iov_len = bv.bv_len;
+	} else {
+		err = s->kind == SEG_USER_IOV
+			      ? bpf_probe_read_user(&v, sizeof(v), (struct iovec *)s->iov + s->iov_next)
+			      : bpf_probe_read_kernel(&v, sizeof(v), (struct iovec *)s->iov + s->iov_next);
+		if (err)
+			return 2;
+	}
+	s->base = (__u64)v.iov_base;
+	s->seg_left = v.iov_len;
+	s->iov_next++;
+	/* the iov_iter's offset into its first segment (tested on skip, not on the index: a
+	 * test on the index would make the verifier walk every iteration apart) */
+	if (s->skip) {
+		__u64 n = s->skip < s->seg_left ? s->skip : s->seg_left;
+
+		s->base += n;
+		s->seg_left -= n;
+		s->skip = 0;
+	}
+	return 0;
+}
+
+static __always_inline long read_data(const struct copy_state *s, void *dst, __u32 n)
+{
+	if (s->kind == SEG_KVEC || s->kind == SEG_BVEC)
+		return bpf_probe_read_kernel(dst, n, (void *)s->base);
+	return bpf_probe_read_user(dst, n, (void *)s->base);
+}
 
 /* A whole chunk goes straight into a ring reservation, submitted in the same branch: a kernel
  * whose verifier does not correlate two tests of the same size would see a reservation leak. */
@@ -735,7 +818,7 @@ static __always_inline int emit_full_chunk(struct copy_state *s)
 
 	if (!rec)
 		return 1;
-	if (bpf_probe_read_user(rec->data, UC_CHUNK, (void *)s->base)) {
+	if (read_data(s, rec->data, UC_CHUNK)) {
 		bpf_ringbuf_discard(rec, 0);
 		return 2;
 	}
@@ -757,7 +840,7 @@ static __always_inline int emit_partial_chunk(struct copy_state *s, __u32 n)
 	rec = bpf_map_lookup_elem(&scratch, &zero);
 	if (!rec)
 		return 1;
-	if (bpf_probe_read_user(rec->data, n & (UC_CHUNK - 1), (void *)s->base))
+	if (read_data(s, rec->data, n & (UC_CHUNK - 1)))
 		return 2;
 	rec->head.kind = UC_REC_DATA;
 	rec->head.cpu = s->cpu;
@@ -775,21 +858,13 @@ static __always_inline int emit_chunk(struct copy_state *s, __u32 n)
 
 static long copy_step(__u64 index, struct copy_state *s)
 {
-	struct iovec v;
 	__u32 n;
 
 	if (!s->left)
 		return 1;
 	if (!s->seg_left) {
-		if (!s->iov || s->iov_next >= s->iov_cnt ||
-		    bpf_probe_read_user(&v, sizeof(v), (struct iovec *)s->iov + s->iov_next)) {
-			s->failed = 2;
-			return 1;
-		}
-		s->iov_next++;
-		s->base = (__u64)v.iov_base;
-		s->seg_left = v.iov_len;
-		return 0;
+		s->failed = next_segment(s);
+		return s->failed ? 1 : 0;
 	}
 	n = s->left < UC_CHUNK ? s->left : UC_CHUNK;
 	if (n > s->seg_left)
@@ -820,15 +895,16 @@ static __always_inline void mark_short_end(const struct copy_state *s)
 	bpf_ringbuf_submit(end, ring_flags());
 }
 
-static __always_inline void copy_payload(__u64 msg_id, __u32 cpu,
-					 __u32 caplen, __u64 buf, __u64 iov, __u32 iov_cnt)
+static __always_inline void copy_payload(__u64 msg_id, __u32 cpu, __u32 caplen,
+					 const struct msg_source *src)
 {
 	struct copy_state s = {
-		.msg_id = msg_id, .iov = iov, .iov_cnt = iov_cnt, .left = caplen, .cpu = cpu,
-		.base = buf, .seg_left = buf ? caplen : 0,
+		.msg_id = msg_id, .iov = src->iov, .iov_cnt = src->iov_cnt, .left = caplen,
+		.cpu = cpu, .base = src->buf, .seg_left = src->buf ? caplen : 0, .kind = src->kind,
+		.skip = src->skip,
 	};
 	struct uc_counters *c = my_counters();
-	__u32 loops = caplen / UC_CHUNK + 2 * iov_cnt + 2;
+	__u32 loops = caplen / UC_CHUNK + 2 * s.iov_cnt + 2;
 
 	bpf_loop(loops < MAX_LOOPS ? loops : MAX_LOOPS, copy_step, &s, 0);
 	if (s.left)
@@ -1140,7 +1216,7 @@ static __noinline void emit_message(const struct pending *p, const struct msg_so
 	}
 	if (src->ctl.ptr && src->ctl.len >= sizeof(struct cmsg_head))
 		emit_ancillary(m->head.msg_id, cpu, &src->ctl);
-	copy_payload(m->head.msg_id, cpu, caplen, src->buf, src->iov, src->iov_cnt);
+	copy_payload(m->head.msg_id, cpu, caplen, src);
 }
 
 static __noinline void emit_send(const struct pending *p, __u32 len, __u64 pid_tgid)
@@ -1213,27 +1289,162 @@ static __always_inline bool adopt_pair(struct pending *p, __u64 pid_tgid)
 	       inode_matches(p->own_ino, (struct sock *)p->sk);
 }
 
+/* A send of a unix socket that no syscall hook of ours is decoding on this thread: sendfile,
+ * splice or io_uring. Fills p (socket, inode, type) when it passes the filters. */
+static __always_inline bool undecoded_send(struct sock *sk, __u64 pid_tgid, struct pending *p)
+{
+	struct pending *decoding;
+
+	if ((pid_tgid >> 32) == self_tgid)
+		return false;
+	decoding = stashed();
+	if (decoding && is_send(decoding->nr) && decoding->sk == (__u64)sk)
+		return false;
+	p->sock_type = BPF_CORE_READ(sk, sk_type);
+	p->own_ino = sk_inode(sk);
+	if (known_not_to_match(p->own_ino, p->sock_type) || !type_matches(p->sock_type) ||
+	    !process_matches(sk, pid_tgid >> 32) || !cgroup_matches() ||
+	    !inode_matches(p->own_ino, sk))
+		return false;
+	p->sk = (__u64)sk;
+	return true;
+}
+
+/* What unix_stream_sendmsg's iov_iter held at entry (at return it has been consumed), and
+ * which send its exit hook decoded, so that sock_send_length does not report it unseen. */
+struct iter_snap {
+	struct pending p;
+	struct msg_source src;
+	__u64 decoded_sk;
+	__u32 decoded_len;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct iter_snap);
+} iter_by_task SEC(".maps");
+
+/* Kernels before 6.3 name the iovec array iov. */
+struct iov_iter___old {
+	const struct iovec *iov;
+} __attribute__((preserve_access_index));
+
+/* The iov_iter's segments as a msg_source; false for kinds that are not copied (ITER_XARRAY,
+ * ITER_FOLIOQ, ...). The enum's values differ between kernels: CO-RE gives this kernel's. */
+static __always_inline bool source_from_iter(struct iov_iter *it, struct msg_source *src)
+{
+	__u8 type = BPF_CORE_READ(it, iter_type);
+
+	src->skip = BPF_CORE_READ(it, iov_offset);
+	src->iov_cnt = BPF_CORE_READ(it, nr_segs) > UIO_MAXIOV ? UIO_MAXIOV : BPF_CORE_READ(it, nr_segs);
+	if (bpf_core_enum_value_exists(enum iter_type, ITER_UBUF) &&
+	    type == bpf_core_enum_value(enum iter_type, ITER_UBUF)) {
+		src->buf = (__u64)BPF_CORE_READ(it, ubuf) + src->skip;
+		src->kind = SEG_USER_IOV;
+	} else if (type == bpf_core_enum_value(enum iter_type, ITER_IOVEC)) {
+		src->iov = bpf_core_field_exists(it->__iov) ? (__u64)BPF_CORE_READ(it, __iov)
+			   : (__u64)BPF_CORE_READ((struct iov_iter___old *)it, iov);
+		src->kind = SEG_KERNEL_IOV;
+	} else if (type == bpf_core_enum_value(enum iter_type, ITER_KVEC)) {
+		src->iov = (__u64)BPF_CORE_READ(it, kvec);
+		src->kind = SEG_KVEC;
+	} else if (type == bpf_core_enum_value(enum iter_type, ITER_BVEC) && page_math_known()) {
+		src->iov = (__u64)BPF_CORE_READ(it, bvec);
+		src->kind = SEG_BVEC;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* Entry of unix_stream_sendmsg: remember where an undecoded send's bytes are. */
+static __always_inline int snap_send(struct sock *sk, struct msghdr *msg)
+{
+	struct iter_snap *snap = bpf_task_storage_get(&iter_by_task, bpf_get_current_task_btf(), 0,
+						      BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!snap)
+		return 0;
+	__builtin_memset(snap, 0, sizeof(*snap));
+	snap->src.kind = SEG_NONE;
+	if (!undecoded_send(sk, bpf_get_current_pid_tgid(), &snap->p) ||
+	    !source_from_iter(&msg->msg_iter, &snap->src))
+		snap->src.kind = SEG_NONE;
+	return 0;
+}
+
+/* Return of unix_stream_sendmsg: its first ret bytes went; they become a message record and
+ * data slices like a write()'s, named by the syscall the thread is in. */
+static __always_inline int emit_snapped(long ret)
+{
+	struct iter_snap *snap = bpf_task_storage_get(&iter_by_task, bpf_get_current_task_btf(), 0, 0);
+	struct pending p;
+	struct msg_source src;
+
+	if (!snap || snap->src.kind == SEG_NONE)
+		return 0;
+	p = snap->p;
+	src = snap->src;
+	snap->src.kind = SEG_NONE;
+	if (ret <= 0)
+		return 0;
+	p.nr = current_syscall();
+	emit_message(&p, &src, (__u32)ret, bpf_get_current_pid_tgid());
+	snap->decoded_sk = p.sk;
+	snap->decoded_len = (__u32)ret;
+	return 0;
+}
+
+SEC("fentry/unix_stream_sendmsg")
+int BPF_PROG(on_unix_send, struct socket *sock, struct msghdr *msg, size_t len)
+{
+	return snap_send(BPF_CORE_READ(sock, sk), msg);
+}
+
+SEC("fexit/unix_stream_sendmsg")
+int BPF_PROG(on_unix_sent, struct socket *sock, struct msghdr *msg, size_t len, int ret)
+{
+	return emit_snapped(ret);
+}
+
+/* The same with kprobes, for kernels that refuse BPF trampolines but have kprobes. */
+SEC("kprobe/unix_stream_sendmsg")
+int BPF_KPROBE(kp_unix_send, struct socket *sock, struct msghdr *msg)
+{
+	return snap_send(BPF_CORE_READ(sock, sk), msg);
+}
+
+SEC("kretprobe/unix_stream_sendmsg")
+int BPF_KRETPROBE(kp_unix_sent, int ret)
+{
+	return emit_snapped(ret);
+}
+
+/* True once for the send unix_stream_sendmsg's exit hook has just decoded. */
+static __always_inline bool just_decoded(struct sock *sk, int ret)
+{
+	struct iter_snap *snap = bpf_task_storage_get(&iter_by_task, bpf_get_current_task_btf(), 0, 0);
+
+	if (!snap || snap->decoded_sk != (__u64)sk || snap->decoded_len != (__u32)ret)
+		return false;
+	snap->decoded_sk = 0;
+	return true;
+}
+
 /* Every socket send passes __sock_sendmsg, which fires sock_send_length (Linux 6.3 and later).
- * A send of a unix socket that no syscall hook of ours is decoding on this thread
- * went by sendfile, splice or io_uring: say how many bytes went unseen, and where. */
+ * A send of a unix socket that no hook of ours decoded went by sendfile, splice or io_uring:
+ * say how many bytes went unseen, and where. */
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct pending p = {}, *decoding;
+	struct pending p = {};
 
-	if (ret <= 0 || sk->__sk_common.skc_family != AF_UNIX || (pid_tgid >> 32) == self_tgid)
+	if (ret <= 0 || sk->__sk_common.skc_family != AF_UNIX || just_decoded(sk, ret) ||
+	    !undecoded_send(sk, pid_tgid, &p))
 		return 0;
-	decoding = stashed();
-	if (decoding && is_send(decoding->nr) && decoding->sk == (__u64)sk)
-		return 0;
-	p.sock_type = sk->sk_type;
-	p.own_ino = sk_inode(sk);
-	if (known_not_to_match(p.own_ino, p.sock_type) || !type_matches(p.sock_type) ||
-	    !process_matches(sk, pid_tgid >> 32) || !cgroup_matches() ||
-	    !inode_matches(p.own_ino, sk))
-		return 0;
-	p.sk = (__u64)sk;
 	emit_event(&p, UC_EV_UNSEEN, pid_tgid, (__u32)ret);
 	return 0;
 }

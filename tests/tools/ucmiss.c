@@ -5,14 +5,17 @@
  *
  * Usage: ucmiss --method sendfile|splice|vmsplice|io_uring|sendmmsg
  *               --type stream|dgram|seqpacket --size N [--count K] [--uring-async]
- *               [--manifest FILE]
+ *               [--recv read|splice] [--manifest FILE] [--hashes FILE]
  *
  * The process makes a socketpair and forks a reader that drains the other end and checks every
  * byte. The writer (the process started) sends "BEFORE" with write(), then K messages of N
  * bytes with the chosen method, then "AFTER" with write(), and closes its end. Once the reader
  * has verified everything the manifest says `method M bytes TOTAL messages K pid PID`
  * (TOTAL = K * N, the markers not included; PID the writer). sendfile, splice and vmsplice
- * need a stream. Exit status: 0 sent and verified, 1 runtime failure or mismatch (one line on
+ * need a stream. With --recv splice the stream reader drains its socket with splice() into a
+ * pipe (no receive syscall sees those bytes either) and reads the pipe. --hashes writes what
+ * the writer's direction carried, markers included, as check_capture.py reads it:
+ * `stream c2s BYTES SHA256` and `stream s2c 0 SHA256-OF-NOTHING`. Exit status: 0 sent and verified, 1 runtime failure or mismatch (one line on
  * stderr), 2 bad options, 3 the kernel does not support the method ("unsupported: why").
  */
 #ifndef _GNU_SOURCE
@@ -40,6 +43,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sha256.h"
+
 #define MAX_SIZE (64UL * 1024 * 1024)   /* per message */
 #define MAX_TOTAL (1024UL * 1024 * 1024) /* all messages together */
 #define MAX_COUNT 100000
@@ -65,7 +70,9 @@ struct opts {
 	size_t size;
 	size_t count;
 	bool uring_async; /* io_uring: IOSQE_ASYNC, so an io-wq worker thread does the send */
+	bool recv_splice; /* the stream reader drains with splice() into a pipe */
 	const char *manifest;
+	const char *hashes;
 };
 
 /* The rings of one io_uring instance, mapped from its fd. */
@@ -139,7 +146,9 @@ static void usage(void)
 	     "  --size N              bytes per message, 1..64M (k=1024, M=1048576)\n"
 	     "  --count K             messages, 1..100000 (default 1); K * N at most 1 GiB\n"
 	     "  --uring-async         io_uring: IOSQE_ASYNC (an io-wq worker thread sends)\n"
+	     "  --recv read|splice    how the stream reader drains (default read)\n"
 	     "  --manifest FILE       write 'method M bytes TOTAL messages K pid PID'\n"
+	     "  --hashes FILE         write 'stream c2s N SHA256' of the writer's direction\n"
 	     "\"BEFORE\" and \"AFTER\" are sent with write() before and after the K messages.\n"
 	     "Exit status: 0 verified, 1 failure or mismatch, 2 bad options, 3 unsupported here.");
 }
@@ -188,6 +197,8 @@ static void validate(const struct opts *o)
 		usage_error("--method %s needs --type stream", method_names[o->method]);
 	if (o->uring_async && o->method != M_IO_URING)
 		usage_error("--uring-async needs --method io_uring");
+	if (o->recv_splice && o->type != SOCK_STREAM)
+		usage_error("--recv splice needs --type stream");
 }
 
 static void parse_args(struct opts *o, int argc, char **argv)
@@ -199,6 +210,8 @@ static void parse_args(struct opts *o, int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "uring-async", no_argument, NULL, 'a' },
 		{ "manifest", required_argument, NULL, 'm' },
+		{ "recv", required_argument, NULL, 'r' },
+		{ "hashes", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -221,6 +234,12 @@ static void parse_args(struct opts *o, int argc, char **argv)
 		case 'c': o->count = parse_num(optarg, "--count", MAX_COUNT); break;
 		case 'a': o->uring_async = true; break;
 		case 'm': o->manifest = optarg; break;
+		case 'H': o->hashes = optarg; break;
+		case 'r':
+			if (strcmp(optarg, "splice") != 0 && strcmp(optarg, "read") != 0)
+				usage_error("bad --recv '%s'", optarg);
+			o->recv_splice = optarg[0] == 's';
+			break;
 		case 'h': usage(); exit(0);
 		default: usage_error("bad option or missing argument: '%s'", argv[optind - 1]);
 		}
@@ -276,9 +295,33 @@ static void compare(const uint8_t *got, const uint8_t *want, size_t len, size_t 
 			die("byte %zu differs: got 0x%02x, want 0x%02x", base + i, got[i], want[i]);
 }
 
-/* A stream: everything up to end-of-file must be the markers around the payload. */
-static void read_stream(int fd, const uint8_t *payload, size_t total)
+/* read(), or splice() from the socket into a pipe and read() of the pipe: then no receive
+ * syscall on the socket sees the bytes. */
+static ssize_t drain(int fd, uint8_t *buf, size_t len, const int *pfd)
 {
+	ssize_t n;
+
+	if (!pfd)
+		return read(fd, buf, len);
+	n = splice(fd, NULL, pfd[1], NULL, len, SPLICE_F_MOVE);
+	if (n < 0 && (errno == EINVAL || errno == ENOSYS))
+		unsupported("splice out of a unix socket: %s", strerror(errno));
+	if (n <= 0)
+		return n;
+	for (ssize_t done = 0; done < n;) {
+		ssize_t m = read(pfd[0], buf + done, (size_t)(n - done));
+
+		if (m <= 0)
+			die("read of the splice pipe: %s", m < 0 ? strerror(errno) : "end-of-file");
+		done += m;
+	}
+	return n;
+}
+
+/* A stream: everything up to end-of-file must be the markers around the payload. */
+static void read_stream(int fd, const uint8_t *payload, size_t total, bool by_splice)
+{
+	int pfd[2], *pipe_fds = by_splice ? pfd : NULL;
 	size_t mb = strlen(MARK_BEFORE), ma = strlen(MARK_AFTER), want_len = mb + total + ma;
 	uint8_t *want = xmalloc(want_len), *got = xmalloc(want_len + 1);
 	size_t have = 0;
@@ -287,7 +330,9 @@ static void read_stream(int fd, const uint8_t *payload, size_t total)
 	memcpy(want, MARK_BEFORE, mb);
 	memcpy(want + mb, payload, total);
 	memcpy(want + mb + total, MARK_AFTER, ma);
-	while ((n = read(fd, got + have, want_len + 1 - have)) > 0) {
+	if (by_splice && pipe2(pfd, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	while ((n = drain(fd, got + have, want_len + 1 - have, pipe_fds)) > 0) {
 		have += (size_t)n;
 		if (have > want_len)
 			die("more than the %zu bytes sent arrived", want_len);
@@ -333,7 +378,7 @@ static void __attribute__((noreturn)) reader_main(int fd, const uint8_t *payload
 	prctl(PR_SET_PDEATHSIG, SIGKILL); /* a writer that died must not leave us blocked */
 	set_timeouts(fd);
 	if (o->type == SOCK_STREAM)
-		read_stream(fd, payload, o->size * o->count);
+		read_stream(fd, payload, o->size * o->count, o->recv_splice);
 	else
 		read_records(fd, payload, o);
 	exit(0);
@@ -690,6 +735,36 @@ static void write_manifest(const struct opts *o)
 		die("%s: %s", o->manifest, strerror(errno));
 }
 
+static void put_hash(FILE *f, const char *dir, const void *a, size_t alen, const void *b,
+		     size_t blen, const void *c, size_t clen)
+{
+	struct sha256_ctx ctx;
+	uint8_t digest[SHA256_DIGEST_LEN];
+	char hex[65];
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, a, alen);
+	sha256_update(&ctx, b, blen);
+	sha256_update(&ctx, c, clen);
+	sha256_final(&ctx, digest);
+	sha256_hex(digest, hex);
+	fprintf(f, "stream %s %zu %s\n", dir, alen + blen + clen, hex);
+}
+
+/* What the writer's direction carried, hashed as check_capture.py compares it with a capture. */
+static void write_hashes(const struct opts *o, const uint8_t *payload)
+{
+	FILE *f = fopen(o->hashes, "w");
+
+	if (!f)
+		die("%s: %s", o->hashes, strerror(errno));
+	put_hash(f, "c2s", MARK_BEFORE, strlen(MARK_BEFORE), payload, o->size * o->count,
+		 MARK_AFTER, strlen(MARK_AFTER));
+	put_hash(f, "s2c", "", 0, "", 0, "", 0);
+	if (fclose(f) != 0)
+		die("%s: %s", o->hashes, strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -723,6 +798,8 @@ int main(int argc, char **argv)
 		uring_close(&ring);
 	if (o.manifest)
 		write_manifest(&o);
+	if (o.hashes && o.type == SOCK_STREAM)
+		write_hashes(&o, payload);
 	free(payload);
 	return 0;
 }

@@ -207,4 +207,26 @@ else
     fail "sendfile: accounted or announced" "unixcap did not start: $START_ERR"
 fi
 
+# ---- 5. sendfile drained by splice: invisible to the syscall layer on both sides; byte-exact where
+# unixcap hooks unix_stream_sendmsg (its hashes are checked on the host), else accounted as above --
+if start_uc splice -v --comm ucmiss-x -w "$OUT/splice.pcapng"; then
+    timeout 120 "$W/ucmiss-x" --method sendfile --recv splice --type stream --size 100000 --count 3 \
+        --manifest "$OUT/splice.manifest" --hashes "$OUT/splice.hashes" >"$OUT/splice.gen" 2>&1
+    gen_rc=$?
+    if ! stop_uc splice; then fail "sendfile drained by splice" "$STOP_ERR"
+    elif [ "$gen_rc" != 0 ]; then fail "sendfile drained by splice" "ucmiss: $(oneline <"$OUT/splice.gen")"
+    elif grep -q 'data sent by sendfile.* goes unnoticed' "$OUT/splice.err"; then
+        pass "sendfile drained by splice: unixcap says this kernel keeps it from the capture"
+    elif grep -q '/unix_stream_sendmsg' "$OUT/splice.err"; then
+        pass "sendfile drained by splice: captured through unix_stream_sendmsg ($(byte_summary splice))"
+        touch "$OUT/splice.hooked" # the host compares the hashes
+    elif grep -q 'sock_send_length (sends' "$OUT/splice.err"; then
+        pass "sendfile drained by splice: shown as unseen gaps ($(byte_summary splice))"
+    else
+        fail "sendfile drained by splice" "neither hooked, nor a gap, nor a warning: $(oneline <"$OUT/splice.err")"
+    fi
+else
+    fail "sendfile drained by splice" "unixcap did not start: $START_ERR"
+fi
+
 finish

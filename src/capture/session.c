@@ -51,6 +51,8 @@ struct uc_session {
 	size_t nheld, capheld;
 	char hooks[512];
 	char narrowing[256];
+	bool has_send_length; /* the sock_send_length tracepoint (Linux 6.3+) */
+	bool splice_by_sendpage; /* spliced pages reach unix sockets by unix_stream_sendpage (< 6.5) */
 	enum { SEND_NONE, SEND_FENTRY, SEND_KPROBE } send_hooks; /* on unix_stream_sendmsg */
 	char send_note[128]; /* why unix_stream_sendmsg is not hooked, for -v */
 };
@@ -275,13 +277,26 @@ static void choose_send_hooks(struct uc_session *s)
 /* Optional hooks: a kernel without them narrows what is noticed; it never stops a capture. */
 static void choose_hooks(struct uc_session *s)
 {
-	if (!kernel_has(s, "btf_trace_sock_send_length")) {
+	s->has_send_length = kernel_has(s, "btf_trace_sock_send_length");
+	s->splice_by_sendpage =
+		btf__find_by_name_kind(s->vmlinux, "unix_stream_sendpage", BTF_KIND_FUNC) >= 0;
+	if (!s->has_send_length)
 		bpf_program__set_autoload(s->skel->progs.on_sock_send_length, false);
+	choose_send_hooks(s);
+}
+
+/* What goes unnoticed with the hooks that are attached, said once on stderr. Kernels before 6.5
+ * pass spliced pages through unix_stream_sendpage, which the send hooks do not see. */
+static void describe_narrowing(struct uc_session *s)
+{
+	const char *what = s->send_hooks == SEND_NONE ? "sendfile, splice or io_uring"
+			   : s->splice_by_sendpage ? "sendfile or splice (unix_stream_sendpage is not hooked)"
+						   : NULL;
+
+	if (what && !s->has_send_length)
 		snprintf(s->narrowing, sizeof(s->narrowing),
 			 "this kernel has no sock_send_length tracepoint (Linux 6.3+): data sent by "
-			 "sendfile, splice or io_uring goes unnoticed");
-	}
-	choose_send_hooks(s);
+			 "%s goes unnoticed", what);
 }
 
 /* The send hooks attach last, each pair whole or not at all: a failure narrows what is seen. */
@@ -344,7 +359,7 @@ static void describe_hooks(struct uc_session *s)
 		 "hooks: tp_btf/sys_enter + tp_btf/sys_exit (write, writev, sendto, sendmsg, pwritev2 "
 		 "payload; connect, accept, socketpair, close, shutdown, end-of-file)%s%s; ring %u KiB"
 		 "%s%s",
-		 send, s->narrowing[0] ? "" : ", tp_btf/sock_send_length (sends no hook decodes)",
+		 send, s->has_send_length ? ", tp_btf/sock_send_length (sends no hook decodes)" : "",
 		 bpf_map__max_entries(s->skel->maps.ring) / 1024, s->send_note[0] ? "; " : "",
 		 s->send_note);
 }
@@ -389,6 +404,7 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 		goto failed;
 	}
 	attach_send_hooks(s);
+	describe_narrowing(s);
 	s->assembler = uc_assembler_new((unsigned)libbpf_num_possible_cpus());
 	s->cgroups = uc_cgroups_new();
 	s->ring = ring_buffer__new(bpf_map__fd(s->skel->maps.ring), on_record, s, NULL);

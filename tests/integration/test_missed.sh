@@ -154,7 +154,7 @@ run_case() {
         return
     fi
     "$WORK/ucmiss-x" --method "$method" --type "$type" --size "$size" --count "$count" "$@" \
-        --manifest "$WORK/$tag.manifest" >"$WORK/$tag.gen" 2>&1
+        --manifest "$WORK/$tag.manifest" --hashes "$WORK/$tag.hashes" >"$WORK/$tag.gen" 2>&1
     rc=$?
     stop_both "$tag" || { fail "$name" "$STOP_ERR"; return; }
     cp "$WORK/$tag.gen" "$WORK/$tag.pcapng" "$LOG_DIR/" 2>/dev/null
@@ -214,12 +214,24 @@ run_case() {
     else
         fail "$name: text dump UNSEEN lines" "$t (pcapng: $unseen_sum unseen bytes, want $total in all)"
     fi
+    # (f) where unix_stream_sendmsg is hooked, a stream's bytes are all there: sha256 of the
+    # writer's direction as tshark exports it == what ucmiss sent, markers included
+    if [ "$type" = stream ] && grep -q '/unix_stream_sendmsg (payload' "$WORK/$tag.pcap.err"; then
+        if [ "$unseen_n" = 0 ] && python3 "$ROOT/tests/tools/check_capture.py" --no-pair-check \
+            "$WORK/$tag.hashes" "$WORK/$tag.pcapng" >"$WORK/$tag.check" 2>&1; then
+            pass "$name: captured byte-exact through unix_stream_sendmsg (sha256 as sent)"
+        else
+            fail "$name: captured byte-exact through unix_stream_sendmsg" \
+                "$unseen_n unseen events; $(grep -m2 FAIL "$WORK/$tag.check" | tr '\n' ' ')"
+        fi
+    fi
 }
 
 # method type size count: streams cross the 64 KiB pipe and splice chunks; 70000-byte
 # datagrams are larger than one UDP packet can hold.
 run_case sendfile stream 100000 3
 run_case splice stream 100000 3
+run_case sendfile stream 100000 3 --recv splice # neither end makes a send or receive syscall
 run_case vmsplice stream 100000 3
 run_case io_uring stream 100000 3
 run_case io_uring dgram 70000 3

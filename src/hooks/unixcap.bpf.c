@@ -812,6 +812,16 @@ static __always_inline long read_data(const struct copy_state *s, void *dst, __u
 
 /* A whole chunk goes straight into a ring reservation, submitted in the same branch: a kernel
  * whose verifier does not correlate two tests of the same size would see a reservation leak. */
+static __always_inline void label_chunk(struct uc_rec_data *rec, const struct copy_state *s,
+					__u32 n)
+{
+	rec->head.kind = UC_REC_DATA;
+	rec->head.cpu = s->cpu;
+	rec->head.msg_id = s->msg_id;
+	rec->offset = s->offset;
+	rec->len = n;
+}
+
 static __always_inline int emit_full_chunk(struct copy_state *s)
 {
 	struct uc_rec_data *rec = bpf_ringbuf_reserve(&ring, sizeof(*rec), 0);
@@ -822,11 +832,7 @@ static __always_inline int emit_full_chunk(struct copy_state *s)
 		bpf_ringbuf_discard(rec, 0);
 		return 2;
 	}
-	rec->head.kind = UC_REC_DATA;
-	rec->head.cpu = s->cpu;
-	rec->head.msg_id = s->msg_id;
-	rec->offset = s->offset;
-	rec->len = UC_CHUNK;
+	label_chunk(rec, s, UC_CHUNK);
 	bpf_ringbuf_submit(rec, ring_flags());
 	return 0;
 }
@@ -842,11 +848,7 @@ static __always_inline int emit_partial_chunk(struct copy_state *s, __u32 n)
 		return 1;
 	if (read_data(s, rec->data, n & (UC_CHUNK - 1)))
 		return 2;
-	rec->head.kind = UC_REC_DATA;
-	rec->head.cpu = s->cpu;
-	rec->head.msg_id = s->msg_id;
-	rec->offset = s->offset;
-	rec->len = n;
+	label_chunk(rec, s, n);
 	return bpf_ringbuf_output(&ring, rec, offsetof(struct uc_rec_data, data) + (n & (UC_CHUNK - 1)),
 				  ring_flags()) ? 1 : 0;
 }

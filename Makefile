@@ -65,13 +65,16 @@ $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tools/ucgen: tests/tools/ucgen.c tests/tools/sha256.c tests/tools/sha256.h
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/tools tests/tools/ucgen.c tests/tools/sha256.c -o $@
+# What the generators share: sha256, name lookup, socket buffer sizing.
+TOOL_LIB := tests/tools/sha256.c tests/tools/sha256.h tests/tools/toolkit.c tests/tools/toolkit.h
 
-$(BUILD)/tools/ucmiss: tests/tools/ucmiss.c tests/tools/sha256.c tests/tools/sha256.h
+$(BUILD)/tools/ucgen: tests/tools/ucgen.c $(TOOL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/tools tests/tools/ucmiss.c tests/tools/sha256.c -o $@
+	$(CC) $(CFLAGS) -Itests/tools tests/tools/ucgen.c $(filter %.c,$(TOOL_LIB)) -o $@
+
+$(BUILD)/tools/ucmiss: tests/tools/ucmiss.c $(TOOL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/tools tests/tools/ucmiss.c $(filter %.c,$(TOOL_LIB)) -o $@
 
 tests: unixcap $(UNIT_BINS) $(TOOLS)
 

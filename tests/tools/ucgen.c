@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "sha256.h"
+#include "toolkit.h"
 
 #define MAX_MESSAGE (1024UL * 1024 * 1024) /* sizes above 1 GiB are surely typos */
 #define MAX_IOV 1024                       /* IOV_MAX on Linux */
@@ -48,7 +49,6 @@
 #define WAIT_FILE_POLL_MS 10
 /* Room above the largest datagram in SO_SNDBUF: the kernel refuses a datagram longer than
  * sk_sndbuf - 32 and charges the skb's overhead (truesize) against the buffer too. */
-#define SNDBUF_SLACK (64 * 1024)
 
 enum addr_kind { ADDR_PAIR, ADDR_PATH, ADDR_ABSTRACT };
 enum send_op { SEND_WRITE, SEND_WRITEV, SEND_SEND, SEND_SENDTO, SEND_SENDMSG, SEND_PWRITEV2 };
@@ -173,10 +173,11 @@ static void usage(void)
 
 static int lookup(const char *const names[], const char *what, const char *arg)
 {
-	for (int i = 0; names[i]; i++)
-		if (strcmp(names[i], arg) == 0)
-			return i;
-	usage_error("bad %s '%s'", what, arg);
+	int i = tool_find_name(names, arg);
+
+	if (i < 0)
+		usage_error("bad %s '%s'", what, arg);
+	return i;
 }
 
 static size_t parse_size(const char *s, const char *end)
@@ -779,29 +780,6 @@ static void exchange(struct side *s)
 
 /* ---- socket setup ----------------------------------------------------------------------- */
 
-/* Datagrams must fit SO_SNDBUF - 32. Raise the buffers only when the default is too small,
- * so ordinary runs keep the kernel's defaults; as root SO_SNDBUFFORCE passes wmem_max. */
-static void size_buffers(int fd, size_t maxlen)
-{
-	static const int opt[2][2] = { { SO_SNDBUF, SO_SNDBUFFORCE }, { SO_RCVBUF, SO_RCVBUFFORCE } };
-	size_t want = maxlen + SNDBUF_SLACK;
-	int v = want > INT_MAX / 2 ? INT_MAX / 2 : (int)want;
-
-	for (int k = 0; k < 2; k++) {
-		int cur = 0;
-		socklen_t len = sizeof(cur);
-
-		getsockopt(fd, SOL_SOCKET, opt[k][0], &cur, &len);
-		if ((size_t)cur >= want)
-			continue;
-		/* The kernel doubles the value it is given (for its own bookkeeping). */
-		setsockopt(fd, SOL_SOCKET, opt[k][0], &v, sizeof(v));
-		getsockopt(fd, SOL_SOCKET, opt[k][0], &cur, &len);
-		if ((size_t)cur < want)
-			setsockopt(fd, SOL_SOCKET, opt[k][1], &v, sizeof(v)); /* may fail: not root */
-	}
-}
-
 static void set_timeouts(int fd)
 {
 	struct timeval tv = { .tv_sec = IO_TIMEOUT_S };
@@ -814,7 +792,7 @@ static void finish_setup(struct side *s)
 {
 	set_timeouts(s->fd);
 	if (s->o->type != SOCK_STREAM)
-		size_buffers(s->fd, max_size(s->o));
+		tool_size_buffers(s->fd, max_size(s->o));
 }
 
 /* Binds fd to the server's or client's address, first removing a stale socket file. */

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "sha256.h"
+#include "toolkit.h"
 
 #define MAX_SIZE (64UL * 1024 * 1024)   /* per message */
 #define MAX_TOTAL (1024UL * 1024 * 1024) /* all messages together */
@@ -51,7 +52,6 @@
 #define IO_TIMEOUT_S 30                  /* backstop so a lost peer cannot hang a test */
 #define PIPE_SIZE (1024 * 1024)          /* wanted; the kernel may grant less */
 #define URING_ENTRIES 8
-#define SNDBUF_SLACK (64 * 1024)         /* room above the largest datagram in SO_SNDBUF */
 #define EXIT_UNSUPPORTED 3
 
 static const char MARK_BEFORE[] = "BEFORE";
@@ -157,10 +157,11 @@ static void usage(void)
 
 static int lookup(const char *const names[], const char *what, const char *arg)
 {
-	for (int i = 0; names[i]; i++)
-		if (strcmp(names[i], arg) == 0)
-			return i;
-	usage_error("bad %s '%s'", what, arg);
+	int i = tool_find_name(names, arg);
+
+	if (i < 0)
+		usage_error("bad %s '%s'", what, arg);
+	return i;
 }
 
 static size_t parse_num(const char *arg, const char *what, size_t max)
@@ -674,29 +675,6 @@ static void send_io_uring(struct uring *r, int sock, const uint8_t *payload,
 
 /* ---- writer ----------------------------------------------------------------------------- */
 
-/* Datagrams must fit SO_SNDBUF - 32: raise both buffers when the default is too small. */
-static void size_buffers(int fd, size_t maxlen)
-{
-	static const int opt[2][2] = { { SO_SNDBUF, SO_SNDBUFFORCE },
-				       { SO_RCVBUF, SO_RCVBUFFORCE } };
-	size_t want = maxlen + SNDBUF_SLACK;
-	int v = want > INT_MAX / 2 ? INT_MAX / 2 : (int)want;
-
-	for (int k = 0; k < 2; k++) {
-		int cur = 0;
-		socklen_t len = sizeof(cur);
-
-		getsockopt(fd, SOL_SOCKET, opt[k][0], &cur, &len);
-		if ((size_t)cur >= want)
-			continue;
-		setsockopt(fd, SOL_SOCKET, opt[k][0], &v, sizeof(v));
-		getsockopt(fd, SOL_SOCKET, opt[k][0], &cur, &len);
-		if ((size_t)cur < want)
-			/* may fail when not root */
-			setsockopt(fd, SOL_SOCKET, opt[k][1], &v, sizeof(v));
-	}
-}
-
 static void send_all(int sock, const uint8_t *payload, const struct opts *o, struct uring *r)
 {
 	write_marker(sock, MARK_BEFORE);
@@ -780,7 +758,7 @@ int main(int argc, char **argv)
 	if (socketpair(AF_UNIX, o.type | SOCK_CLOEXEC, 0, pair) < 0)
 		die("socketpair: %s", strerror(errno));
 	if (o.type != SOCK_STREAM)
-		size_buffers(pair[0], o.size);
+		tool_size_buffers(pair[0], o.size);
 	fflush(NULL);
 	g_reader = fork();
 	if (g_reader < 0)

@@ -2,8 +2,10 @@
 /* The key=value metadata line each packet of a capture carries as its comment. */
 #include "sinks/comment.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Formatted by hand, not with printf: this runs for every packet, and vsnprintf was two
@@ -144,4 +146,254 @@ size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m)
 		put_key_uint(&o, " lost_before_bytes=", m->lost_before_bytes);
 	}
 	return o.used;
+}
+
+enum uc_message_event uc_event_parse(const char *name)
+{
+	for (int e = UC_MSG_DATA; e <= UC_MSG_READ; e++)
+		if (strcmp(name, uc_event_name((enum uc_message_event)e)) == 0)
+			return (enum uc_message_event)e;
+	return 0;
+}
+
+/* ---- parsing, for -r ---- */
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Undoes put_value's %XX escaping into out (NUL-terminated; a value too long is an error). */
+static int unescape(const char *v, size_t n, char *out, size_t outlen)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)v[i];
+
+		if (c == '%') {
+			int hi = i + 2 < n ? hex_digit(v[i + 1]) : -1;
+			int lo = i + 2 < n ? hex_digit(v[i + 2]) : -1;
+
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			c = hi << 4 | lo;
+			i += 2;
+		}
+		if (used + 1 >= outlen)
+			return -1;
+		out[used++] = (char)c;
+	}
+	out[used] = '\0';
+	return 0;
+}
+
+static int parse_u64(const char *v, size_t n, uint64_t max, uint64_t *out)
+{
+	uint64_t x = 0;
+
+	if (n == 0 || n > 20)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9' || x > (UINT64_MAX - (uint64_t)(v[i] - '0')) / 10)
+			return -1;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (x > max)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+static int parse_u32(const char *v, size_t n, uint32_t *out)
+{
+	uint64_t x;
+
+	if (parse_u64(v, n, UINT32_MAX, &x) < 0)
+		return -1;
+	*out = (uint32_t)x;
+	return 0;
+}
+
+/* "1700000000.000000042" */
+static int parse_ts(const char *v, size_t n, uint64_t *ts_ns)
+{
+	const char *dot = memchr(v, '.', n);
+	uint64_t sec, ns;
+
+	if (!dot || v + n - dot != 10 || parse_u64(v, (size_t)(dot - v), UINT64_MAX / 1000000000ULL - 1, &sec) < 0 ||
+	    parse_u64(dot + 1, 9, 999999999ULL, &ns) < 0)
+		return -1;
+	*ts_ns = sec * 1000000000ULL + ns;
+	return 0;
+}
+
+/* "a,b,c": up to three numbers separated by commas. */
+static int parse_triple(const char *v, size_t n, uint32_t out[3])
+{
+	for (int k = 0; k < 3; k++) {
+		const char *comma = k < 2 ? memchr(v, ',', n) : v + n;
+		size_t len;
+
+		if (!comma)
+			return -1;
+		len = (size_t)(comma - v);
+		if (parse_u32(v, len, &out[k]) < 0)
+			return -1;
+		v += len + 1;
+		n -= len + (k < 2 ? 1 : 0);
+	}
+	return 0;
+}
+
+/* "fd=3,socket,5123,/run/x.sock" once unescaped: the description may hold commas itself. */
+static int parse_fd(const char *v, size_t n, struct uc_message *m)
+{
+	char text[UC_COMMENT_LEN], *field[3], *save = NULL;
+	struct uc_passed_fd *fd;
+	uint64_t ino;
+	int num;
+	char *what;
+
+	if (m->nfds_described >= UC_MAX_PASSED_FDS || unescape(v, n, text, sizeof(text)) < 0)
+		return -1;
+	fd = &m->fds[m->nfds_described];
+	for (int k = 0; k < 3; k++)
+		if (!(field[k] = strtok_r(k ? NULL : text, ",", &save)))
+			return -1;
+	what = strtok_r(NULL, "", &save);
+	num = atoi(field[0]);
+	if (parse_u64(field[2], strlen(field[2]), UINT64_MAX, &ino) < 0 || strlen(field[1]) >= sizeof(fd->kind))
+		return -1;
+	fd->fd = num;
+	fd->ino = ino;
+	snprintf(fd->kind, sizeof(fd->kind), "%s", field[1]);
+	snprintf(fd->what, sizeof(fd->what), "%s", what ? what : "");
+	m->nfds_described++;
+	return 0;
+}
+
+enum field_kind { F_U32, F_U64, F_STR, F_SPECIAL };
+
+struct field {
+	const char *key;
+	enum field_kind kind;
+	size_t offset, size; /* in struct uc_message */
+};
+
+#define FIELD(k, kind, member) { k, kind, offsetof(struct uc_message, member), \
+				 sizeof(((struct uc_message *)0)->member) }
+
+static const struct field fields[] = {
+	FIELD("pid", F_U32, pid), FIELD("tid", F_U32, tid), FIELD("uid", F_U32, uid),
+	FIELD("peer_pid", F_U32, peer_pid), FIELD("peer_uid", F_U32, peer_uid),
+	FIELD("peer_gid", F_U32, peer_gid), FIELD("len", F_U32, len),
+	FIELD("caplen", F_U32, caplen), FIELD("stored", F_U32, stored),
+	FIELD("lost_before_msgs", F_U32, lost_before_msgs),
+	FIELD("own_ino", F_U64, own_ino), FIELD("peer_ino", F_U64, peer_ino),
+	FIELD("lost_before_bytes", F_U64, lost_before_bytes),
+	FIELD("comm", F_STR, comm), FIELD("own", F_STR, own_path),
+	FIELD("peer", F_STR, peer_path), { "cgroup", F_SPECIAL, 0, 0 },
+	{ "ts", F_SPECIAL, 0, 0 }, { "type", F_SPECIAL, 0, 0 }, { "event", F_SPECIAL, 0, 0 },
+	{ "syscall", F_SPECIAL, 0, 0 }, { "peek", F_SPECIAL, 0, 0 }, { "scm_rights", F_SPECIAL, 0, 0 },
+	{ "fd", F_SPECIAL, 0, 0 }, { "scm_creds", F_SPECIAL, 0, 0 },
+};
+
+/* The keys that are not a plain number or string. */
+static int parse_special(const char *key, const char *v, size_t n, struct uc_message *m)
+{
+	char word[16];
+	uint32_t x, triple[3];
+
+	if (strcmp(key, "ts") == 0)
+		return parse_ts(v, n, &m->ts_ns);
+	if (strcmp(key, "fd") == 0)
+		return parse_fd(v, n, m);
+	if (strcmp(key, "cgroup") == 0) { /* the file keeps the path, not the id: 1 says "present" */
+		m->cgroup_id = 1;
+		if (n == 1 && v[0] == '?')
+			return 0;
+		return unescape(v, n, m->cgroup, sizeof(m->cgroup));
+	}
+	if (strcmp(key, "scm_creds") == 0) {
+		if (parse_triple(v, n, triple) < 0)
+			return -1;
+		m->has_creds = true;
+		m->cred_pid = triple[0], m->cred_uid = triple[1], m->cred_gid = triple[2];
+		return 0;
+	}
+	if (strcmp(key, "type") == 0 || strcmp(key, "event") == 0) {
+		if (unescape(v, n, word, sizeof(word)) < 0)
+			return -1;
+		if (key[0] == 't')
+			return (m->sock_type = (uint16_t)uc_sock_type_parse(word)) ? 0 : -1;
+		return (m->event = uc_event_parse(word)) ? 0 : -1;
+	}
+	if (parse_u32(v, n, &x) < 0)
+		return -1;
+	if (strcmp(key, "syscall") == 0)
+		m->syscall = (uint16_t)x;
+	else if (strcmp(key, "peek") == 0)
+		m->peek = x != 0;
+	else
+		m->nfds = x; /* scm_rights */
+	return 0;
+}
+
+static int parse_pair(const char *key, size_t klen, const char *v, size_t n, struct uc_message *m)
+{
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const struct field *f = &fields[i];
+		uint8_t *dst = (uint8_t *)m + f->offset;
+		uint64_t x;
+
+		if (strlen(f->key) != klen || memcmp(f->key, key, klen) != 0)
+			continue;
+		switch (f->kind) {
+		case F_U32:
+			return parse_u32(v, n, (uint32_t *)dst);
+		case F_U64:
+			if (parse_u64(v, n, UINT64_MAX, &x) < 0)
+				return -1;
+			memcpy(dst, &x, sizeof(x));
+			return 0;
+		case F_STR:
+			return unescape(v, n, (char *)dst, f->size);
+		case F_SPECIAL:
+			return parse_special(f->key, v, n, m);
+		}
+	}
+	return 0; /* a key from a later version */
+}
+
+int uc_comment_parse(const char *text, struct uc_message *m)
+{
+	static const char prefix[] = "unixcap ";
+	const char *p = text, *end = strstr(text, "; ");
+	bool seen_ts = false, seen_event = false, seen_type = false;
+
+	memset(m, 0, sizeof(*m));
+	if (strncmp(text, prefix, sizeof(prefix) - 1) != 0)
+		return -1;
+	if (!end)
+		end = text + strlen(text);
+	p += sizeof(prefix) - 1;
+	while (p < end) {
+		const char *space = memchr(p, ' ', (size_t)(end - p)), *stop = space ? space : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+
+		if (!eq || parse_pair(p, (size_t)(eq - p), eq + 1, (size_t)(stop - eq - 1), m) < 0)
+			return -1;
+		seen_ts |= eq - p == 2 && memcmp(p, "ts", 2) == 0;
+		seen_event |= eq - p == 5 && memcmp(p, "event", 5) == 0;
+		seen_type |= eq - p == 4 && memcmp(p, "type", 4) == 0;
+		p = stop + (space ? 1 : 0);
+	}
+	return seen_ts && seen_event && seen_type ? 0 : -1;
 }

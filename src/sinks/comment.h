@@ -8,12 +8,23 @@
 #include "capture/capture.h"
 
 #define UC_COMMENT_LEN 2048
+/* A message no packet shows (accept, connect, a datagram's read, ...) has its comment in a
+ * pcapng Custom Block under this enterprise number: 32473, IANA's number for documentation and
+ * examples (RFC 5612), since unixcap has none of its own. */
+#define UC_COMMENT_PEN 32473u
 
 /* Writes "unixcap ts=... pid=... comm=... type=... event=... own=... own_ino=... peer=...
  * peer_ino=... len=... caplen=... stored=..." (format in the README); values are
  * %-escaped so that they never hold a space. Returns the length written. */
 size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m);
+/* The inverse, for -r: fills m (zeroed first) from a comment's metadata, which ends at "; "
+ * (the note that may follow) or at the end of text. Keys it does not know are skipped, so
+ * files from later versions still read. m->data is left NULL. Returns 0, or -1 when text is
+ * not a unixcap comment or a value is malformed. */
+int uc_comment_parse(const char *text, struct uc_message *m);
 /* Event name as in comments and the text dump: "data", "close", "shutdown", "eof", "lost". */
 const char *uc_event_name(enum uc_message_event e);
+/* Parses an event name; 0 when unknown. */
+enum uc_message_event uc_event_parse(const char *name);
 
 #endif

@@ -21,6 +21,7 @@ struct uc_pcap_sink {
 	int iface;
 	int dbus_iface; /* LINKTYPE_DBUS: one packet per D-Bus message */
 	uint16_t ip_id;
+	uint64_t emitted; /* packets written on iface: tells which messages no packet shows */
 };
 
 /* What one packet of a message says besides its bytes. */
@@ -137,6 +138,7 @@ static int emit(struct uc_pcap_sink *s, uint64_t ts, int dir, const uint8_t *hea
 	}
 	p.comment = n->meta;
 	ret = pcapng_write_packet(s->w, &p);
+	s->emitted++;
 	n->meta[meta_len] = '\0';
 	n->dropcount = 0;
 	n->note[0] = '\0';
@@ -412,36 +414,67 @@ static int dbus_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struc
 	return f->sink_state ? uc_dbus_flow_finish(f->sink_state, &out) : 0;
 }
 
+static int write_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, bool created,
+			 struct packet_note *n)
+{
+	const struct uc_message *m = n->m;
+	int ret = 0;
+
+	if (m->event == UC_MSG_LOST || m->event == UC_MSG_UNSEEN)
+		return missing_only(s, f, dir, n);
+	if (m->event == UC_MSG_CONNECT)
+		return connection_made(s, f, created, n);
+	if (m->event == UC_MSG_READ)
+		return reader_ack(s, f, dir, n);
+	if (m->event == UC_MSG_ACCEPT)
+		return 0; /* it only told the conversations which socket is the server's */
+	if (m->event != UC_MSG_DATA)
+		return connection_event(s, f, dir, n);
+	uc_conversations_learn(f, m);
+	if (f->tcp && f->proto == UC_PROTO_DBUS)
+		return dbus_data(s, f, dir, n);
+	if (f->tcp)
+		ret = handshake(s, f, n);
+	note_losses(n, m);
+	if (!ret)
+		ret = f->tcp ? tcp_message(s, f, dir, n) : udp_message(s, f, dir, n);
+	return ret;
+}
+
+/* Every message is in the file, for -r: in the comments of its packets, or, when no packet of
+ * its own shows it (accept, a datagram's read, a close with nothing to finish), in a custom
+ * block. A connect()'s handshake packets are synthetic and may come later, when the first bytes
+ * choose the port: the connect itself is always a custom block, in its place. D-Bus bytes are
+ * written as D-Bus messages, not per send: those sends get no block. */
 int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m)
 {
 	struct packet_note n;
 	bool created;
-	int dir = UC_C2S, ret = 0;
+	int dir = UC_C2S, ret;
+	uint64_t before = s->emitted;
 	struct uc_flow *f = uc_conversations_find(s->conv, m, &dir, &created);
 
-	if (!f)
-		return m->event == UC_MSG_DATA ? -1 : 0; /* events of connections never seen */
 	note_init(&n, m);
 	uc_comment_format(n.meta, UC_COMMENT_LEN, m);
-	if (m->event == UC_MSG_LOST || m->event == UC_MSG_UNSEEN)
-		return missing_only(s, f, dir, &n);
-	if (m->event == UC_MSG_CONNECT)
-		return connection_made(s, f, created, &n);
-	if (m->event == UC_MSG_READ)
-		return reader_ack(s, f, dir, &n);
-	if (m->event == UC_MSG_ACCEPT)
-		return 0; /* it only told the conversations which socket is the server's */
-	if (m->event != UC_MSG_DATA)
-		return connection_event(s, f, dir, &n);
-	uc_conversations_learn(f, m);
-	if (f->tcp && f->proto == UC_PROTO_DBUS)
-		return dbus_data(s, f, dir, &n);
-	if (f->tcp)
-		ret = handshake(s, f, &n);
-	note_losses(&n, m);
-	if (!ret)
-		ret = f->tcp ? tcp_message(s, f, dir, &n) : udp_message(s, f, dir, &n);
+	if (!f && m->event == UC_MSG_DATA)
+		return -1;
+	ret = f ? write_message(s, f, dir, created, &n) : 0;
+	/* f may be retired by an event; a data message leaves it alive */
+	if (ret < 0 || (m->event == UC_MSG_DATA && f->tcp && f->proto == UC_PROTO_DBUS))
+		return ret;
+	if (s->emitted == before || m->event == UC_MSG_CONNECT)
+		ret = pcapng_write_custom(s->w, UC_COMMENT_PEN, n.meta);
 	return ret;
+}
+
+int uc_pcap_flush(struct uc_pcap_sink *s)
+{
+	return pcapng_flush(s->w);
+}
+
+uint64_t uc_pcap_bytes(const struct uc_pcap_sink *s)
+{
+	return pcapng_bytes(s->w);
 }
 
 int uc_pcap_close(struct uc_pcap_sink *s, const struct uc_stats *st, uint64_t ts_ns)

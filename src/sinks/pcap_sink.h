@@ -16,6 +16,10 @@ struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *descripti
 void uc_pcap_decode_as(struct uc_pcap_sink *s, const struct uc_decode_as *rules, size_t n);
 /* Writes the packets of one message or connection event. 0, or -1 with errno. */
 int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m);
+/* Writes out what is buffered. 0, or -1 with errno (the writer's first error). */
+int uc_pcap_flush(struct uc_pcap_sink *s);
+/* Bytes of pcapng written so far, buffered ones included (pcapng_bytes). */
+uint64_t uc_pcap_bytes(const struct uc_pcap_sink *s);
 /* Writes the interface statistics, flushes and frees; the fd stays open. 0 or -1 with errno. */
 int uc_pcap_close(struct uc_pcap_sink *s, const struct uc_stats *st, uint64_t ts_ns);
 

@@ -7,13 +7,16 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #define BT_SHB 0x0A0D0D0Au
 #define BT_IDB 0x00000001u
 #define BT_NRB 0x00000004u
 #define BT_ISB 0x00000005u
 #define BT_EPB 0x00000006u
+#define BT_CB_NOCOPY 0x40000BADu /* custom block that editors drop rather than copy */
 
 #define OPT_ENDOFOPT 0
 #define OPT_COMMENT 1
@@ -41,8 +44,13 @@
 struct pcapng_writer {
 	int fd;
 	bool flush_each;
+	/* regular: a regular file, cut back to its last whole block when a write fails, so that
+	 * readers see every block before the failure and no half block; is_append: O_APPEND */
+	bool regular, is_append;
 	int err;             /* first write errno; sticky because the stream is corrupt after it */
 	uint32_t n_interfaces;
+	uint64_t start;      /* file offset of the Section Header Block (regular files) */
+	uint64_t written;    /* bytes of whole blocks written out since start */
 	size_t used;
 	uint8_t buf[WRITER_BUF_SIZE];
 };
@@ -168,9 +176,11 @@ static int record_error(struct pcapng_writer *w, int err)
 	return fail(w->err);
 }
 
-/* Writes every byte, resuming after short writes and EINTR; iov is consumed in place. */
-static int writev_all(int fd, struct iovec *iov, int n)
+/* Writes every byte, resuming after short writes and EINTR; iov is consumed in place. *done
+ * counts the bytes written, also when it fails part way. */
+static int writev_all(int fd, struct iovec *iov, int n, size_t *done)
 {
+	*done = 0;
 	while (n > 0) {
 		ssize_t r = writev(fd, iov, n); /* n <= BLK_MAX_IOV + 1, far below IOV_MAX */
 
@@ -180,6 +190,7 @@ static int writev_all(int fd, struct iovec *iov, int n)
 			return -1;
 		if (r == 0)
 			return fail(EIO); /* no progress would otherwise loop forever */
+		*done += (size_t)r;
 		while (n > 0 && (size_t)r >= iov->iov_len) {
 			r -= (ssize_t)iov->iov_len;
 			iov++;
@@ -193,23 +204,65 @@ static int writev_all(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
+/* Bytes of whole blocks among the first done bytes of buf[0, used): the buffer holds only
+ * whole blocks, each telling its own length at offset 4. */
+static size_t whole_blocks(const uint8_t *buf, size_t used, size_t done)
+{
+	size_t off = 0;
+
+	while (used - off >= 8) {
+		uint32_t len;
+
+		memcpy(&len, buf + off + 4, sizeof(len));
+		if (len < 12 || len > used - off || len > done - off)
+			break;
+		off += len;
+	}
+	return off;
+}
+
+/* A write of the buffer (used bytes) and maybe a large block after it failed once done bytes
+ * had gone out: on a regular file, cut off the part of a block that did not go out whole (full
+ * disk, EIO, file size limit), so the file ends on a block boundary and readers see every
+ * block before the failure. Whole blocks that went out are kept: a full disk keeps what fits.
+ * (The large block cannot have gone out whole: the write would not have failed.) The fd of a
+ * pipe or a device is left alone: nothing can be taken back from it. */
+static void keep_whole_blocks(struct pcapng_writer *w, size_t used, size_t done)
+{
+	size_t keep = whole_blocks(w->buf, used, done);
+	off_t end;
+
+	w->written += keep;
+	if (!w->regular || done == keep)
+		return;
+	end = (off_t)(w->start + w->written);
+	if (ftruncate(w->fd, end) == 0 && !w->is_append)
+		lseek(w->fd, end, SEEK_SET); /* O_APPEND writes go to the end whatever the offset */
+}
+
 /* One writev for buffered bytes plus an optional block keeps the file order and saves a copy. */
 static int write_out(struct pcapng_writer *w, const struct blk *b)
 {
 	struct iovec iov[BLK_MAX_IOV + 1];
+	size_t used = w->used, done;
 	int n = 0;
 
-	if (w->used) {
+	if (used) {
 		iov[n].iov_base = w->buf;
-		iov[n++].iov_len = w->used;
+		iov[n++].iov_len = used;
 	}
 	if (b) {
 		memcpy(iov + n, b->iov, sizeof(b->iov[0]) * (size_t)b->n_iov);
 		n += b->n_iov;
 	}
 	w->used = 0;
-	if (writev_all(w->fd, iov, n) < 0)
-		return record_error(w, errno);
+	if (writev_all(w->fd, iov, n, &done) < 0) {
+		int err = errno;
+
+		keep_whole_blocks(w, used, done);
+		return record_error(w, err);
+	}
+	w->written += done;
 	return 0;
 }
 
@@ -249,6 +302,26 @@ static int write_shb(struct pcapng_writer *w, const char *hardware, const char *
 	return emit(w, &b);
 }
 
+/* Where the section starts, for cutting back after a failed write: the current offset, or
+ * for O_APPEND the end of the file, where the first write will go. Anything but a seekable
+ * regular file is never cut. */
+static void locate(struct pcapng_writer *w, int fl)
+{
+	struct stat st;
+	off_t pos;
+
+	w->regular = false;
+	w->is_append = (fl & O_APPEND) != 0;
+	w->start = 0;
+	if (fstat(w->fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	pos = w->is_append ? st.st_size : lseek(w->fd, 0, SEEK_CUR);
+	if (pos < 0)
+		return;
+	w->start = (uint64_t)pos;
+	w->regular = true;
+}
+
 struct pcapng_writer *pcapng_open(int fd, bool flush_each, const char *hardware, const char *os,
 				  const char *application)
 {
@@ -268,6 +341,8 @@ struct pcapng_writer *pcapng_open(int fd, bool flush_each, const char *hardware,
 	w->err = 0;
 	w->n_interfaces = 0;
 	w->used = 0;
+	w->written = 0;
+	locate(w, fl);
 	if (write_shb(w, hardware, os, application) < 0) {
 		int err = errno;
 
@@ -410,6 +485,11 @@ int pcapng_flush(struct pcapng_writer *w)
 	return write_out(w, NULL);
 }
 
+uint64_t pcapng_bytes(const struct pcapng_writer *w)
+{
+	return w ? w->written + w->used : 0;
+}
+
 int pcapng_close(struct pcapng_writer *w)
 {
 	int r, err;
@@ -422,4 +502,22 @@ int pcapng_close(struct pcapng_writer *w)
 	if (r < 0)
 		errno = err;
 	return r;
+}
+
+int pcapng_write_custom(struct pcapng_writer *w, uint32_t pen, const char *text)
+{
+	static const uint8_t nul;
+	struct blk b;
+
+	if (!w || !text)
+		return fail(EINVAL);
+	if (w->err)
+		return fail(w->err);
+	blk_begin(&b, BT_CB_NOCOPY);
+	blk_u32(&b, pen);
+	blk_ref(&b, text, utf8_cut(text, MAX_OPT_LEN));
+	blk_copy(&b, &nul, 1);
+	blk_pad(&b);
+	blk_end(&b);
+	return emit(w, &b);
 }

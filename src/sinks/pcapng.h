@@ -48,8 +48,16 @@ int pcapng_write_packet(struct pcapng_writer *w, const struct pcapng_packet *p);
 /* Interface Statistics Block: isb_ifrecv and isb_ifdrop. */
 int pcapng_write_stats(struct pcapng_writer *w, uint32_t interface_id, uint64_t ts_ns,
 		       uint64_t received, uint64_t dropped);
-/* Writes out what is buffered. Returns 0 or -1 with errno (the first error met, ever). */
+/* Custom Block (the kind tools should not copy) holding pen and text with its NUL. */
+int pcapng_write_custom(struct pcapng_writer *w, uint32_t pen, const char *text);
+/* Writes out what is buffered. Returns 0 or -1 with errno (the first error met, ever).
+ * When a write fails or stops short (full disk, EIO, file size limit) and fd is a regular
+ * file, the file is cut back (ftruncate) to the end of the last block that went out whole, so
+ * it stays readable to its last complete block; the error stays sticky. */
 int pcapng_flush(struct pcapng_writer *w);
+/* Bytes handed to the writer since pcapng_open: written out plus buffered (after a failed
+ * write: the whole blocks kept in the file). For rotating a file by size. */
+uint64_t pcapng_bytes(const struct pcapng_writer *w);
 /* Flushes and frees the writer; returns pcapng_flush's result. The fd stays open. NULL is a
  * no-op returning 0, so cleanup paths need not check. */
 int pcapng_close(struct pcapng_writer *w);

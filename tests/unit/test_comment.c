@@ -181,6 +181,53 @@ static void test_event_names(void **state)
 	assert_string_equal(uc_event_name((enum uc_message_event)99), "unknown");
 }
 
+/* -r reads back what was written: every field, escapes, passed fds, credentials. */
+static void test_parse_round_trip(void **state)
+{
+	struct uc_message m = sample(), back;
+	char out[UC_COMMENT_LEN], again[UC_COMMENT_LEN];
+
+	(void)state;
+	snprintf(m.comm, sizeof(m.comm), "a b%%c");
+	snprintf(m.own_path, sizeof(m.own_path), "@abs name");
+	snprintf(m.cgroup, sizeof(m.cgroup), "/system.slice/x.service");
+	m.cgroup_id = 9;
+	m.peer_pid = 7, m.peer_uid = 8, m.peer_gid = 9, m.peek = true;
+	m.nfds = 3, m.nfds_described = 1;
+	m.fds[0] = (struct uc_passed_fd){ .fd = 4, .ino = 77, .kind = "socket" };
+	snprintf(m.fds[0].what, sizeof(m.fds[0].what), "/run/a,b c.sock");
+	m.has_creds = true, m.cred_pid = 1, m.cred_uid = 2, m.cred_gid = 3;
+	m.lost_before_msgs = 2, m.lost_before_bytes = 1234567890123ull;
+	uc_comment_format(out, sizeof(out), &m);
+	strcat(out, "; a note; with ; semicolons");
+	assert_int_equal(uc_comment_parse(out, &back), 0);
+	uc_comment_format(again, sizeof(again), &back);
+	out[strlen(again)] = '\0';
+	assert_string_equal(again, out);
+	assert_string_equal(back.comm, "a b%c");
+	assert_string_equal(back.fds[0].what, "/run/a,b c.sock");
+	assert_int_equal(back.ts_ns, m.ts_ns);
+	assert_null(back.data);
+}
+
+static void test_parse_rejects(void **state)
+{
+	struct uc_message m;
+
+	(void)state;
+	assert_int_equal(uc_comment_parse("tcpdump ts=1.000000000 type=stream event=data", &m), -1);
+	assert_int_equal(uc_comment_parse("unixcap type=stream event=data", &m), -1); /* no ts */
+	assert_int_equal(uc_comment_parse("unixcap ts=1.5 type=stream event=data", &m), -1);
+	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=tcp event=data", &m), -1);
+	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=stream event=data pid=x", &m), -1);
+	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=stream event=data comm=%4", &m), -1);
+	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=stream event=data len=4294967296", &m), -1);
+	assert_int_equal(uc_comment_parse("unixcap ts=99999999999.000000000 type=stream event=data", &m), -1);
+	/* keys from a later version are skipped */
+	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=dgram event=read newkey=5", &m), 0);
+	assert_int_equal(m.event, UC_MSG_READ);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +239,8 @@ int main(void)
 		cmocka_unit_test(test_worst_case_fits),
 		cmocka_unit_test(test_short_buffer_truncates),
 		cmocka_unit_test(test_event_names),
+		cmocka_unit_test(test_parse_round_trip),
+		cmocka_unit_test(test_parse_rejects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -33,6 +35,10 @@ static struct {
 	const void *watch;     /* records whether this pointer is handed to writev as is */
 	bool watch_seen;
 	unsigned calls;
+	size_t limit;          /* >0: a disk that fills after this many bytes: the call that
+				* reaches it writes short, the next fails with limit_errno */
+	int limit_errno;
+	size_t total;          /* bytes written while limit is set */
 } fake;
 
 ssize_t writev(int fd, const struct iovec *iov, int n)
@@ -55,13 +61,29 @@ ssize_t writev(int fd, const struct iovec *iov, int n)
 		errno = EINTR;
 		return -1;
 	}
-	if (!fake.max_bytes || n > 64)
+	if (fake.limit) {
+		if (fake.total >= fake.limit) {
+			errno = fake.limit_errno;
+			return -1;
+		}
+		left = fake.limit - fake.total;
+		if (fake.max_bytes && fake.max_bytes < left)
+			left = fake.max_bytes;
+	} else if (!fake.max_bytes || n > 64) {
 		return syscall(SYS_writev, fd, iov, n);
+	}
 	for (i = 0; i < n && left; i++, m++) {
 		cut[m] = iov[i];
 		if (cut[m].iov_len > left)
 			cut[m].iov_len = left;
 		left -= cut[m].iov_len;
+	}
+	if (fake.limit) {
+		ssize_t r = syscall(SYS_writev, fd, cut, m);
+
+		if (r > 0)
+			fake.total += (size_t)r;
+		return r;
 	}
 	return syscall(SYS_writev, fd, cut, m);
 }
@@ -800,6 +822,263 @@ static void test_no_progress_write_is_an_error(void **state)
 	close(fd);
 }
 
+/* ---- a write that fails half way: the file is cut back to its last whole block ---- */
+
+static uint8_t fault_payload[250000];
+static const uint32_t fault_sizes[] = { 10, 700, 4000, 20000, 3, 70000, 1500, 16000, 17000,
+					250000, 64, 9000 };
+#define FAULT_PACKETS 60
+#define FAULT_MAX_BLOCKS (FAULT_PACKETS + 4)
+
+/* Writes packets of every path (copied into the buffer, handed to writev uncopied) and
+ * flushes. Returns 0 when everything went out, else the errno of the first failure. */
+static int write_fault_sequence(struct pcapng_writer *w)
+{
+	for (int i = 0; i < FAULT_PACKETS; i++) {
+		uint32_t len = fault_sizes[i % (sizeof(fault_sizes) / sizeof(fault_sizes[0]))];
+		struct pcapng_packet p = { .ts_ns = (uint64_t)i, .data = fault_payload,
+					   .data_len = len, .origlen = len,
+					   .comment = i % 3 ? NULL : "third" };
+
+		memset(fault_payload, i, len); /* the writer keeps no reference after the call */
+		if (pcapng_write_packet(w, &p) < 0)
+			return errno;
+	}
+	return pcapng_flush(w) < 0 ? errno : 0;
+}
+
+/* The same sequence without faults; returns the file (caller frees), its length, and the
+ * offsets where its blocks end. */
+static uint8_t *fault_reference(bool flush_each, size_t *n, size_t *ends, size_t *n_ends)
+{
+	struct block b[FAULT_MAX_BLOCKS];
+	int fd = new_fd();
+	struct pcapng_writer *w = open_with_iface(fd, flush_each);
+	uint8_t *buf;
+	size_t off = 0;
+
+	assert_int_equal(write_fault_sequence(w), 0);
+	assert_int_equal(pcapng_close(w), 0);
+	buf = slurp(fd, n);
+	*n_ends = parse_blocks(buf, *n, b, FAULT_MAX_BLOCKS);
+	for (size_t i = 0; i < *n_ends; i++)
+		ends[i] = off += b[i].len;
+	close(fd);
+	return buf;
+}
+
+/* The end of the last whole block at or below limit. */
+static size_t boundary_below(const size_t *ends, size_t n_ends, size_t limit)
+{
+	size_t best = 0;
+
+	for (size_t i = 0; i < n_ends && ends[i] <= limit; i++)
+		best = ends[i];
+	return best;
+}
+
+/* Checks that the file holds skip bytes of its own, then exactly the reference's first keep
+ * bytes, whole blocks only. */
+static void assert_cut_at(int fd, size_t skip, const uint8_t *ref, size_t keep)
+{
+	struct block b[FAULT_MAX_BLOCKS];
+	size_t n;
+	uint8_t *got = slurp(fd, &n);
+
+	assert_int_equal(n, skip + keep);
+	if (keep)
+		parse_blocks(got + skip, keep, b, FAULT_MAX_BLOCKS);
+	assert_memory_equal(got + skip, ref, keep);
+	free(got);
+}
+
+/* A disk that fills at every interesting offset: inside the first block, on a block edge,
+ * inside the buffer, inside a large block written around the buffer. Buffered and -U, with
+ * and without short writes on the way. */
+static void test_failed_write_cuts_back_to_whole_blocks(void **state)
+{
+	static const size_t limits[] = { 1, 27, 28, 29, 60, 61, 100, 5000, 70000, 262144, 262145,
+					 300001, 500000, 1000000 };
+	size_t ends[FAULT_MAX_BLOCKS], n_ends, ref_n;
+
+	for (int mode = 0; mode < 3; mode++) {
+		bool flush_each = mode == 1;
+		uint8_t *ref;
+
+		reset_fake(state);
+		ref = fault_reference(flush_each, &ref_n, ends, &n_ends);
+		for (size_t k = 0; k < sizeof(limits) / sizeof(limits[0]); k++) {
+			size_t keep = boundary_below(ends, n_ends, limits[k]);
+			int fd = new_fd(), err;
+			struct pcapng_writer *w;
+
+			reset_fake(state);
+			fake.limit = limits[k];
+			fake.limit_errno = ENOSPC;
+			fake.max_bytes = mode == 2 ? 4093 : 0; /* and short writes before the end */
+			errno = 0;
+			w = pcapng_open(fd, flush_each, NULL, NULL, NULL);
+			if (!w) { /* -U writes the section header at once */
+				assert_int_equal(errno, ENOSPC);
+				assert_int_equal(keep, 0);
+				assert_cut_at(fd, 0, ref, 0);
+				close(fd);
+				continue;
+			}
+			err = pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL) < 0
+				      ? errno : write_fault_sequence(w);
+			assert_int_equal(err, ENOSPC);
+			assert_true(pcapng_bytes(w) == keep); /* what the file holds now */
+			errno = 0;
+			assert_int_equal(pcapng_close(w), -1);
+			assert_int_equal(errno, ENOSPC); /* still the first error */
+			assert_cut_at(fd, 0, ref, keep);
+			close(fd);
+		}
+		free(ref);
+	}
+}
+
+/* A file with bytes before the section, written at its offset or O_APPEND at its end: only
+ * the writer's own tail is cut. */
+static void test_cut_back_respects_start_offset(void **state)
+{
+	size_t ends[FAULT_MAX_BLOCKS], n_ends, ref_n, keep;
+	uint8_t *ref = fault_reference(false, &ref_n, ends, &n_ends);
+	char junk[100];
+
+	memset(junk, 'j', sizeof(junk));
+	keep = boundary_below(ends, n_ends, 300001);
+	for (int append = 0; append < 2; append++) {
+		int fd = new_fd();
+		struct pcapng_writer *w;
+
+		reset_fake(state);
+		assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+		if (append) { /* the offset says 0, the writes go to the end */
+			assert_int_equal(fcntl(fd, F_SETFL, O_APPEND), 0);
+			assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+		}
+		fake.limit = 300001;
+		fake.limit_errno = EIO;
+		w = open_with_iface(fd, false);
+		assert_int_equal(write_fault_sequence(w), EIO);
+		assert_int_equal(pcapng_close(w), -1);
+		assert_int_equal(errno, EIO);
+		assert_cut_at(fd, sizeof(junk), ref, keep);
+		{
+			uint8_t *got;
+			size_t n;
+
+			got = slurp(fd, &n);
+			assert_memory_equal(got, junk, sizeof(junk));
+			free(got);
+		}
+		close(fd);
+	}
+	free(ref);
+}
+
+/* The real thing: RLIMIT_FSIZE with SIGXFSZ ignored makes the kernel write short up to the
+ * limit and then fail with EFBIG. In a child, so the limit cannot hit the test's own logs. */
+static void test_file_size_limit_keeps_whole_blocks(void **state)
+{
+	static const size_t limits[] = { 100000, 263000, 777777 };
+	size_t ends[FAULT_MAX_BLOCKS], n_ends, ref_n;
+
+	for (int flush_each = 0; flush_each < 2; flush_each++) {
+		uint8_t *ref;
+
+		reset_fake(state);
+		ref = fault_reference(flush_each, &ref_n, ends, &n_ends);
+		for (size_t k = 0; k < sizeof(limits) / sizeof(limits[0]); k++) {
+			char path[] = "/tmp/test_pcapng_fsize_XXXXXX";
+			int fd = mkstemp(path), status;
+			pid_t pid;
+
+			assert_true(fd >= 0);
+			unlink(path);
+			pid = fork();
+			assert_true(pid >= 0);
+			if (pid == 0) {
+				struct rlimit rl;
+				struct pcapng_writer *w;
+				int err, r;
+
+				signal(SIGXFSZ, SIG_IGN);
+				if (getrlimit(RLIMIT_FSIZE, &rl) < 0)
+					_exit(20);
+				rl.rlim_cur = limits[k];
+				if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+					_exit(21);
+				w = pcapng_open(fd, flush_each, NULL, NULL, NULL);
+				if (!w || pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL) < 0)
+					_exit(22);
+				err = write_fault_sequence(w);
+				r = pcapng_close(w);
+				_exit(err == EFBIG && r < 0 && errno == EFBIG ? 0 : 23);
+			}
+			assert_int_equal(waitpid(pid, &status, 0), pid);
+			assert_true(WIFEXITED(status));
+			assert_int_equal(WEXITSTATUS(status), 0);
+			assert_true(file_size(fd) <= limits[k]);
+			assert_true(file_size(fd) + 250000 + 64 > limits[k]); /* no more than a block lost */
+			assert_cut_at(fd, 0, ref, boundary_below(ends, n_ends, limits[k]));
+			close(fd);
+		}
+		free(ref);
+	}
+}
+
+/* A pipe cannot be cut back: the writer just reports the error, sticky. */
+static void test_pipe_error_is_reported(void **state)
+{
+	struct pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	struct pcapng_writer *w;
+	int fds[2];
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	close(fds[0]);
+	w = open_with_iface(fds[1], false);
+	assert_int_equal(pcapng_write_packet(w, &p), 0); /* buffered */
+	errno = 0;
+	assert_int_equal(pcapng_flush(w), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_int_equal(pcapng_write_packet(w, &p), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_int_equal(pcapng_close(w), -1);
+	assert_int_equal(errno, EPIPE);
+	close(fds[1]);
+	signal(SIGPIPE, old);
+}
+
+static void test_bytes_counts_buffered_and_written(void **state)
+{
+	static uint8_t big[70000];
+	struct pcapng_packet small = { .data = "abcd", .data_len = 4, .origlen = 4 };
+	struct pcapng_packet large = { .data = big, .data_len = sizeof(big), .origlen = sizeof(big) };
+	int fd = new_fd();
+	struct pcapng_writer *w = pcapng_open(fd, false, NULL, NULL, NULL);
+
+	(void)state;
+	assert_true(pcapng_bytes(NULL) == 0);
+	assert_true(pcapng_bytes(w) == 28);
+	assert_int_equal(file_size(fd), 0);
+	assert_int_equal(pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL), 0);
+	assert_int_equal(pcapng_write_packet(w, &small), 0);
+	assert_true(pcapng_bytes(w) == 28 + 32 + 36);
+	assert_int_equal(pcapng_write_packet(w, &large), 0); /* written out with the buffer */
+	assert_true(pcapng_bytes(w) == 28 + 32 + 36 + 32 + sizeof(big));
+	assert_int_equal(file_size(fd), pcapng_bytes(w));
+	assert_int_equal(pcapng_write_packet(w, &small), 0);
+	assert_int_equal(pcapng_flush(w), 0);
+	assert_int_equal(file_size(fd), pcapng_bytes(w));
+	assert_int_equal(pcapng_close(w), 0);
+	close(fd);
+}
+
 /* ---- tshark round trip ---- */
 
 /* Minimal IPv4 + TCP/UDP headers; checksums stay 0 because tshark does not verify them by
@@ -960,6 +1239,11 @@ int main(void)
 		cmocka_unit_test_setup(test_first_error_is_kept, reset_fake),
 		cmocka_unit_test_setup(test_device_full, reset_fake),
 		cmocka_unit_test_setup(test_no_progress_write_is_an_error, reset_fake),
+		cmocka_unit_test_setup(test_failed_write_cuts_back_to_whole_blocks, reset_fake),
+		cmocka_unit_test_setup(test_cut_back_respects_start_offset, reset_fake),
+		cmocka_unit_test_setup(test_file_size_limit_keeps_whole_blocks, reset_fake),
+		cmocka_unit_test_setup(test_pipe_error_is_reported, reset_fake),
+		cmocka_unit_test_setup(test_bytes_counts_buffered_and_written, reset_fake),
 		cmocka_unit_test_setup(test_tshark_reads_capture, reset_fake),
 	};
 

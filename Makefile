@@ -119,23 +119,29 @@ clean:
 	rm -rf $(BUILD) unixcap
 
 # ---- make install / uninstall / install-caps ----
-# The binary, its README (the extcap help page), and an entry in the global extcap folder of the
-# installed Wireshark, so that Wireshark lists "AF_UNIX sockets (unixcap)" as an interface.
+# The binary, its README (the extcap help page), the man page unixcap(8), the bash completion,
+# and an entry in the global extcap folder of the installed Wireshark, so that Wireshark lists
+# "AF_UNIX sockets (unixcap)" as an interface.
 # EXTCAP_DIR defaults to what `tshark -G folders` calls "Extcap path" (4.0) or "Global Extcap
 # path" (4.2 and later); without tshark and without EXTCAP_DIR no extcap entry is installed.
 # DESTDIR is honoured everywhere; the entry links to $(BINDIR)/unixcap, where it will be run.
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 DOCDIR     ?= $(PREFIX)/share/doc/unixcap
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CAPS_GROUP ?= unixcap
 EXTCAP_DIR ?= $(shell tshark -G folders 2>/dev/null | \
 		sed -En 's/^(Global )?Extcap path:[[:space:]]*//p' | head -n 1)
 
 .PHONY: install uninstall install-caps
 install: unixcap
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 unixcap $(DESTDIR)$(BINDIR)/unixcap
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 doc/unixcap.8 $(DESTDIR)$(MANDIR)/man8/unixcap.8
+	install -m 0644 doc/unixcap.bash-completion $(DESTDIR)$(BASHCOMPDIR)/unixcap
 	@dir='$(EXTCAP_DIR)'; \
 	if [ -z "$$dir" ]; then \
 		echo "install: no Wireshark found (tshark -G folders): no extcap entry installed;" \
@@ -146,7 +152,8 @@ install: unixcap
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/unixcap $(DESTDIR)$(DOCDIR)/README.md
+	rm -f $(DESTDIR)$(BINDIR)/unixcap $(DESTDIR)$(DOCDIR)/README.md \
+		$(DESTDIR)$(MANDIR)/man8/unixcap.8 $(DESTDIR)$(BASHCOMPDIR)/unixcap
 	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	@dir='$(EXTCAP_DIR)'; \
 	if [ -n "$$dir" ]; then echo "rm -f $(DESTDIR)$$dir/unixcap"; rm -f "$(DESTDIR)$$dir/unixcap"; fi

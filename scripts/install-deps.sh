@@ -5,6 +5,8 @@ set -eu
 PACKAGES="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcmocka-dev
 tshark wireshark-common socat python3 curl coreutils procps util-linux strace bc libcap2-bin passwd
 xvfb x11-utils python3-h2 dbus dbus-bin"
+# The manual page (tests/integration/test_docs.sh lints it with groff and mandoc, renders it with man).
+PACKAGES="$PACKAGES groff-base man-db mandoc"
 # The kernel matrix (make check-kernels): qemu boots Debian's cloud kernels with a busybox initramfs.
 PACKAGES="$PACKAGES qemu-system-x86 busybox-static cpio xz-utils debian-archive-keyring"
 missing=""

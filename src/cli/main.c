@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* unixcap: parse options, open the output, capture until told to stop, summarise. */
+/* unixcap: parse options, open the output, capture (or read a file back) until told to stop, summarise. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,16 +11,16 @@
 #include "capture/capture.h"
 #include "cli/extcap.h"
 #include "cli/options.h"
-#include "sinks/pcap_sink.h"
-#include "sinks/text.h"
+#include "cli/output.h"
+#include "cli/privileges.h"
+#include "cli/progress.h"
+#include "readback/replay.h"
 
 struct run {
 	struct uc_cli cli;
-	struct uc_pcap_sink *pcap;     /* -w */
-	struct uc_text_options text;   /* otherwise */
-	int out_fd;
+	struct uc_output out;
+	struct uc_progress progress;
 	uint64_t delivered;
-	int write_errno;               /* first output error */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -47,11 +46,8 @@ static void install_signals(void)
 static int on_message(const struct uc_message *m, void *ctx)
 {
 	struct run *r = ctx;
-	int ret;
 
-	ret = r->pcap ? uc_pcap_write(r->pcap, m) : uc_text_write(stdout, &r->text, m);
-	if (ret < 0 && !r->write_errno) {
-		r->write_errno = errno ? errno : EIO;
+	if (uc_output_write(&r->out, m) != 0) { /* an error, or the last -W file is done */
 		stop_requested = 1;
 		return 1;
 	}
@@ -83,45 +79,36 @@ static void describe_filter(const struct uc_filter *f, char *out, size_t len)
 			used += (size_t)snprintf(out + used, len - used, " --type %s", uc_sock_type_name(t));
 }
 
-/* The output is opened before any hook is attached, so a bad -w costs nothing. */
-static int open_output(struct run *r, const char *filter)
+/* The pcapng interface's description: host and filter. */
+static void describe_capture(const char *filter, char *out, size_t len)
 {
-	char desc[1200], host[256] = "localhost";
+	char host[256] = "localhost";
 
-	r->out_fd = STDOUT_FILENO;
-	if (!r->cli.write_path) {
-		r->text.payload = r->cli.payload;
-		r->text.verbose = r->cli.capture.verbose;
-		r->text.flush_each = r->cli.flush_each || isatty(STDOUT_FILENO);
-		return 0;
-	}
-	if (strcmp(r->cli.write_path, "-") != 0) {
-		r->out_fd = open(r->cli.write_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (r->out_fd < 0) {
-			fprintf(stderr, "unixcap: cannot write '%s': %s\n", r->cli.write_path,
-				strerror(errno));
-			return -1;
-		}
-	}
 	gethostname(host, sizeof(host) - 1);
-	snprintf(desc, sizeof(desc), "AF_UNIX sockets on %s%s%s", host, filter[0] ? ", filter:" : "",
-		 filter);
-	r->pcap = uc_pcap_open(r->out_fd, r->cli.flush_each, desc);
-	if (!r->pcap) {
-		fprintf(stderr, "unixcap: cannot write '%s': %s\n", r->cli.write_path, strerror(errno));
-		return -1;
-	}
-	uc_pcap_decode_as(r->pcap, r->cli.decode_as, r->cli.n_decode_as);
-	return 0;
+	snprintf(out, len, "AF_UNIX sockets on %s%s%s", host, filter[0] ? ", filter:" : "", filter);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static int capture(struct run *r, struct uc_session *s)
 {
+	struct uc_stats st;
+
 	while (!stop_requested) {
 		if (uc_session_poll(s, 50, on_message, r) < 0) {
 			fprintf(stderr, "unixcap: reading the ring buffer failed: %s\n", strerror(errno));
 			return -1;
 		}
+		if (uc_output_tick(&r->out, now_ns()) != 0)
+			stop_requested = 1;
+		uc_session_stats(s, &st);
+		uc_progress_update(&r->progress, &st, st.taken_ns);
 	}
 	if (uc_session_stop(s, on_message, r) < 0) {
 		fprintf(stderr, "unixcap: draining the ring buffer failed: %s\n", strerror(errno));
@@ -134,20 +121,11 @@ static int capture(struct run *r, struct uc_session *s)
 static int finish(struct run *r, struct uc_session *s)
 {
 	struct uc_stats st;
-	int ret = 0;
+	int ret;
 
 	uc_session_stats(s, &st);
-	if (r->pcap && uc_pcap_close(r->pcap, &st, st.taken_ns) < 0 && !r->write_errno)
-		r->write_errno = errno;
-	if (!r->pcap && fflush(stdout) != 0 && !r->write_errno)
-		r->write_errno = errno;
-	if (r->out_fd != STDOUT_FILENO && close(r->out_fd) < 0 && !r->write_errno)
-		r->write_errno = errno;
-	if (r->write_errno && r->write_errno != EPIPE) {
-		fprintf(stderr, "unixcap: writing %s failed: %s\n",
-			r->cli.write_path ? r->cli.write_path : "the text dump", strerror(r->write_errno));
-		ret = -1;
-	}
+	uc_progress_end(&r->progress, &st);
+	ret = uc_output_close(&r->out, &st);
 	if (!r->cli.extcap) /* Wireshark shows an extcap's stderr as an error */
 		fprintf(stderr, "%llu messages captured, %llu lost\n",
 			(unsigned long long)st.messages, (unsigned long long)st.lost_msgs);
@@ -164,6 +142,33 @@ static int finish(struct run *r, struct uc_session *s)
 				"running on that CPU): messages sent then are missing\n",
 			(unsigned long long)st.hook_misses);
 	return ret;
+}
+
+/* -r: the file's messages through the same outputs as a live capture. */
+static int read_back(struct run *r, const char *description)
+{
+	FILE *in = stdin;
+	struct uc_replay_stats st;
+	char err[512];
+	int ret;
+
+	if (strcmp(r->cli.read_path, "-") != 0 && !(in = fopen(r->cli.read_path, "re"))) {
+		fprintf(stderr, "unixcap: cannot read '%s': %s\n", r->cli.read_path, strerror(errno));
+		return 1;
+	}
+	if (uc_output_open(&r->out, &r->cli, description) < 0) {
+		if (in != stdin)
+			fclose(in);
+		return 1;
+	}
+	ret = uc_replay(in, &r->cli.capture.filter, on_message, r, &st, err, sizeof(err));
+	if (ret < 0)
+		fprintf(stderr, "unixcap: %s: %s\n", r->cli.read_path, err);
+	if (in != stdin)
+		fclose(in);
+	if (uc_output_close(&r->out, NULL) < 0)
+		ret = -1;
+	return ret < 0 ? 1 : 0;
 }
 
 /* The command line, or Wireshark's extcap call (src/cli/extcap.c). Returns -1 when there is
@@ -191,7 +196,7 @@ static int parse_command_line(int argc, char **argv, struct uc_cli *cli)
 int main(int argc, char **argv)
 {
 	struct run r = { 0 };
-	char err[512], filter[1024];
+	char err[512], filter[1024], description[1400];
 	struct uc_session *s;
 	int status;
 
@@ -199,14 +204,24 @@ int main(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	describe_filter(&r.cli.capture.filter, filter, sizeof(filter));
+	describe_capture(filter, description, sizeof(description));
 	install_signals();
-	if (open_output(&r, filter) < 0)
+	if (r.cli.read_path)
+		return read_back(&r, description);
+	if (uc_output_open(&r.out, &r.cli, description) < 0) /* before any hook: a bad -w costs nothing */
 		return 1;
+	uc_progress_init(&r.progress, r.cli.extcap || !r.cli.write_path || !strcmp(r.cli.write_path, "-")
+			 ? NULL : stderr, r.out.dump && isatty(STDOUT_FILENO));
 	s = uc_session_open(&r.cli.capture, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "unixcap: %s\n", err);
-		if (r.pcap)
-			uc_pcap_close(r.pcap, NULL, 0);
+		uc_output_close(&r.out, NULL);
+		return 1;
+	}
+	if (r.cli.drop_user && uc_drop_privileges(r.cli.drop_user, err, sizeof(err)) < 0) {
+		fprintf(stderr, "unixcap: %s\n", err);
+		uc_session_close(s);
+		uc_output_close(&r.out, NULL);
 		return 1;
 	}
 	if (r.cli.capture.verbose)

@@ -8,13 +8,14 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SHORT_OPTIONS ":w:Uc:s:B:xXAqvh"
+#define SHORT_OPTIONS ":w:r:Uc:s:B:C:G:W:Z:xXAqvh"
 
 enum { OPT_PATH = 256, OPT_PID, OPT_COMM, OPT_TYPE, OPT_VERSION, OPT_DECODE_AS, OPT_INODE,
-       OPT_CGROUP };
+       OPT_CGROUP, OPT_JSON, OPT_PRINT };
 
 static const struct option long_options[] = {
 	{ "path", required_argument, NULL, OPT_PATH },
@@ -24,6 +25,8 @@ static const struct option long_options[] = {
 	{ "decode-as", required_argument, NULL, OPT_DECODE_AS },
 	{ "inode", required_argument, NULL, OPT_INODE },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "print", no_argument, NULL, OPT_PRINT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -34,6 +37,15 @@ void uc_cli_usage(FILE *out)
 	fputs("usage: unixcap [options]\n"
 	      "Capture the messages that flow over AF_UNIX sockets (needs root).\n\n"
 	      "  -w FILE        write pcapng to FILE ('-' for stdout) instead of the text dump\n"
+	      "  -r FILE        read a pcapng written by unixcap ('-' for stdin) instead of\n"
+	      "                 capturing, and print it as the live dump would\n"
+	      "  --json         one JSON object per message per line instead of the text dump\n"
+	      "  --print        with -w FILE, also print the text dump (or --json) on stdout\n"
+	      "  -C MB          with -w FILE, start a new file after MB million bytes\n"
+	      "  -G SEC         with -w FILE, start a new file every SEC seconds (FILE is a\n"
+	      "                 strftime pattern)\n"
+	      "  -W N           with -C, keep at most N files; with -G alone, stop after N\n"
+	      "  -Z USER        run as USER once the hooks are attached and the output opened\n"
 	      "  -U             write each packet or message out at once (for pipes)\n"
 	      "  -c N           stop after N messages\n"
 	      "  -s N           keep at most N bytes of each message (0: all, the default)\n"
@@ -165,6 +177,14 @@ static int parse_number_option(int opt, const char *arg, struct uc_cli *cli, cha
 					   arg);
 		cli->capture.snaplen = (uint32_t)v;
 		return 0;
+	case 'C': case 'G': case 'W':
+		if (parse_number(arg, 1, 1000000, &v) < 0)
+			return uc_error(err, errlen, "invalid -%c '%s': expected %s from 1 to 1000000",
+					   opt, arg, opt == 'C' ? "a size in millions of bytes" :
+					   opt == 'G' ? "a number of seconds" : "a number of files");
+		*(opt == 'C' ? &cli->rotate_mb : opt == 'G' ? &cli->rotate_secs : &cli->max_files) =
+			(unsigned)v;
+		return 0;
 	default: /* 'B' */
 		if (parse_number(arg, 64, 2097152, &v) < 0)
 			return uc_error(err, errlen,
@@ -203,6 +223,36 @@ static int parse_decode_as(char *arg, struct uc_cli *cli, char *err, size_t errl
 	return 0;
 }
 
+/* Options that only mean something together, checked once all are known. */
+static int check_combinations(const struct uc_cli *cli, char *err, size_t errlen)
+{
+	bool to_file = cli->write_path && strcmp(cli->write_path, "-") != 0;
+
+	if (cli->read_path && cli->capture.filter.cgroup)
+		return uc_error(err, errlen, "--cgroup cannot be used with -r: files do not hold "
+				   "cgroup ids");
+	if (cli->read_path && (cli->capture.snaplen || cli->capture.ring_kib || cli->drop_user))
+		return uc_error(err, errlen, "-s, -B and -Z are for live captures, not with -r");
+	if (cli->print && !to_file)
+		return uc_error(err, errlen, "--print needs -w FILE (a file, not '-'): the dump goes "
+				   "to stdout");
+	if (cli->json && cli->write_path && !cli->print)
+		return uc_error(err, errlen, "--json prints on stdout: with -w FILE add --print");
+	if ((cli->rotate_mb || cli->rotate_secs || cli->max_files) && !to_file)
+		return uc_error(err, errlen, "-C, -G and -W need -w FILE (a file, not '-')");
+	if (cli->max_files && !cli->rotate_mb && !cli->rotate_secs)
+		return uc_error(err, errlen, "-W needs -C or -G");
+	return 0;
+}
+
+static int parse_user(const char *name, struct uc_cli *cli, char *err, size_t errlen)
+{
+	if (!getpwnam(name))
+		return uc_error(err, errlen, "invalid -Z '%s': no such user", name);
+	cli->drop_user = name;
+	return 0;
+}
+
 int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t errlen)
 {
 	int opt;
@@ -213,6 +263,13 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 	while ((opt = getopt_long(argc, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'w': cli->write_path = optarg; break;
+		case 'r': cli->read_path = optarg; break;
+		case OPT_JSON: cli->json = true; break;
+		case OPT_PRINT: cli->print = true; break;
+		case 'Z':
+			if (parse_user(optarg, cli, err, errlen) < 0)
+				return -1;
+			break;
 		case 'U': cli->flush_each = true; break;
 		case 'x': cli->payload = UC_TEXT_HEX; break;
 		case 'X': cli->payload = UC_TEXT_HEXASCII; break;
@@ -221,7 +278,7 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 		case 'v': cli->capture.verbose++; break;
 		case 'h': cli->help = true; break;
 		case OPT_VERSION: cli->version = true; break;
-		case 'c': case 's': case 'B':
+		case 'c': case 's': case 'B': case 'C': case 'G': case 'W':
 			if (parse_number_option(opt, optarg, cli, err, errlen) < 0)
 				return -1;
 			break;
@@ -247,5 +304,5 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 	}
 	if (optind < argc)
 		return uc_error(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
-	return 0;
+	return check_combinations(cli, err, errlen);
 }

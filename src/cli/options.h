@@ -17,6 +17,13 @@
 struct uc_cli {
 	struct uc_options capture;
 	const char *write_path; /* -w; "-" is stdout; NULL: text dump */
+	const char *read_path;  /* -r; "-" is stdin; NULL: capture live */
+	bool json;              /* --json instead of the text dump */
+	bool print;             /* --print: the dump on stdout besides -w FILE */
+	const char *drop_user;  /* -Z */
+	unsigned rotate_mb;     /* -C */
+	unsigned rotate_secs;   /* -G */
+	unsigned max_files;     /* -W */
 	uint64_t count;         /* -c; 0: no limit */
 	bool flush_each;        /* -U */
 	enum uc_text_payload payload;

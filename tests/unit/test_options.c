@@ -98,6 +98,41 @@ static void test_output_and_numbers(void **state)
 	assert_int_equal(cli.capture.ring_kib, 1024);
 }
 
+static void test_read_rotate_and_user(void **state)
+{
+	struct args a;
+	struct uc_cli cli;
+	char err[128] = "";
+
+	(void)state;
+	assert_int_equal(PARSE(&a, &cli, err, "-r", "in.pcapng", "--json", "--pid", "7"), 0);
+	assert_string_equal(cli.read_path, "in.pcapng");
+	assert_true(cli.json);
+	assert_int_equal(PARSE(&a, &cli, err, "-w", "x-%H", "-C", "5", "-G", "60", "-W", "3",
+			       "-Z", "nobody", "--print"), 0);
+	assert_int_equal(cli.rotate_mb, 5);
+	assert_int_equal(cli.rotate_secs, 60);
+	assert_int_equal(cli.max_files, 3);
+	assert_string_equal(cli.drop_user, "nobody");
+	assert_true(cli.print);
+}
+
+/* Options that only make sense together say which one is missing. */
+static void test_combinations(void **state)
+{
+	(void)state;
+	EXPECT_ERROR("--print needs -w FILE", NULL, "--print");
+	EXPECT_ERROR("--print needs -w FILE", NULL, "-w", "-", "--print");
+	EXPECT_ERROR("--json prints on stdout", NULL, "-w", "f", "--json");
+	EXPECT_ERROR("-C, -G and -W need -w FILE", NULL, "-C", "1");
+	EXPECT_ERROR("-C, -G and -W need -w FILE", NULL, "-w", "-", "-G", "1");
+	EXPECT_ERROR("-W needs -C or -G", NULL, "-w", "f", "-W", "2");
+	EXPECT_ERROR("not with -r", NULL, "-r", "f", "-s", "10");
+	EXPECT_ERROR("no such user", "'no-such-user-x'", "-Z", "no-such-user-x");
+	EXPECT_ERROR("invalid -C '0'", NULL, "-w", "f", "-C", "0");
+	EXPECT_ERROR("invalid -G 'x'", NULL, "-w", "f", "-G", "x");
+}
+
 static void test_number_limits(void **state)
 {
 	struct args a;
@@ -258,10 +293,10 @@ static void test_unknown_option(void **state)
 {
 	(void)state;
 	EXPECT_ERROR("unknown option", "'--bogus'", "--bogus");
-	EXPECT_ERROR("unknown option", "'-Z'", "-Z");
+	EXPECT_ERROR("unknown option", "'-K'", "-K");
 	EXPECT_ERROR("unknown option", "'--help=3'", "--help=3");
 	/* In a cluster the unknown letter is named, not a neighbouring word. */
-	EXPECT_ERROR("unknown option", "-Z", "-c", "5", "-Zv");
+	EXPECT_ERROR("unknown option", "-K", "-c", "5", "-Kv");
 }
 
 static void test_missing_value(void **state)
@@ -327,6 +362,8 @@ int main(void)
 		cmocka_unit_test(test_bad_snaplen_and_ring),
 		cmocka_unit_test(test_bad_filters),
 		cmocka_unit_test(test_too_many_paths_and_pids),
+		cmocka_unit_test(test_read_rotate_and_user),
+		cmocka_unit_test(test_combinations),
 		cmocka_unit_test(test_unknown_option),
 		cmocka_unit_test(test_missing_value),
 		cmocka_unit_test(test_stray_argument),

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Where messages go: a pcapng file (or -w -), and/or the text dump or JSON lines on stdout. */
+#ifndef UNIXCAP_OUTPUT_H
+#define UNIXCAP_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "cli/options.h"
+#include "sinks/pcap_files.h"
+#include "sinks/text.h"
+
+struct uc_output {
+	const struct uc_cli *cli;
+	struct uc_pcap_files *pcap;  /* -w: one file, stdout or a rotating series */
+	bool dump;                   /* text or JSON on stdout */
+	struct uc_text_options text;
+	int write_errno;             /* first output error */
+	char failed_name[4200];      /* what could not be written */
+};
+
+/* Opens what cli asks for; description names the capture in the pcapng interface. On failure
+ * prints one line on stderr and returns -1. */
+int uc_output_open(struct uc_output *o, const struct uc_cli *cli, const char *description);
+/* Writes one message everywhere. 0; 1 when -G with -W has written its last file (stop); or -1
+ * on an output error (then remembered for close). */
+int uc_output_write(struct uc_output *o, const struct uc_message *m);
+/* Called every poll: flushes the file about every second, rotates on -G time. As write. */
+int uc_output_tick(struct uc_output *o, uint64_t now_ns);
+/* Closes everything, with statistics in the pcapng when st is given. Prints one line on
+ * stderr for an output error other than a vanished reader, and returns -1 then. */
+int uc_output_close(struct uc_output *o, const struct uc_stats *st);
+
+#endif

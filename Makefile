@@ -79,6 +79,37 @@ $(BUILD)/tools/ucmiss: tests/tools/ucmiss.c $(TOOL_LIB)
 
 tests: unixcap $(UNIT_BINS) $(TOOLS)
 
+# Fuzzing (fuzz/README.md): libFuzzer harnesses for the option and filter parser and for -r's
+# pcapng reader and replay, built with clang, ASan and UBSan from their own clang objects (never
+# the gcc ones). `make tests` builds them when clang's libFuzzer runtime is installed
+# (libclang-rt-dev); tests/integration/test_fuzz.sh runs them, or says SKIP without it.
+FUZZ_RT     := $(filter /%,$(shell $(CLANG) -print-file-name=libclang_rt.fuzzer-$(shell uname -m).a 2>/dev/null))
+FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DUNIXCAP_VERSION='"$(VERSION)"' \
+	       -Isrc -I$(BUILD) -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_SRCS   := $(sort $(LIB_SRCS) $(wildcard src/readback/*.c) src/cli/options.c src/cli/extcap.c)
+FUZZ_OBJS   := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_SRCS))
+FUZZ_BINS   := $(BUILD)/fuzz/fuzz_options $(BUILD)/fuzz/fuzz_pcapng
+
+$(BUILD)/fuzz/obj/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(FUZZ_BINS): $(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_OBJS)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS)
+
+# The pcapng seeds (fuzz/corpus/pcapng) come from the real writer: make fuzz-seeds rewrites them.
+$(BUILD)/fuzz/make_seeds: fuzz/make_seeds.c $(TEST_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+.PHONY: fuzz fuzz-seeds
+fuzz: $(FUZZ_BINS)
+
+fuzz-seeds: $(BUILD)/fuzz/make_seeds
+	$(BUILD)/fuzz/make_seeds fuzz/corpus/pcapng
+
+tests: $(if $(FUZZ_RT),$(FUZZ_BINS))
+
 # Benchmarks (bench/run.sh): the traffic generators, and the floor: empty syscall hooks.
 $(BUILD)/pump: bench/pump.c
 	@mkdir -p $(dir $@)

@@ -7,6 +7,9 @@ tshark wireshark-common socat python3 curl coreutils procps util-linux strace bc
 xvfb x11-utils python3-h2 dbus dbus-bin"
 # The manual page (tests/integration/test_docs.sh lints it with groff and mandoc, renders it with man).
 PACKAGES="$PACKAGES groff-base man-db mandoc"
+# The fuzz harnesses (make fuzz): clang's libFuzzer, ASan and UBSan runtimes, which clang's
+# packages only recommend (and recommends are not installed here).
+PACKAGES="$PACKAGES libclang-rt-dev"
 # The kernel matrix (make check-kernels): qemu boots Debian's cloud kernels with a busybox initramfs.
 PACKAGES="$PACKAGES qemu-system-x86 busybox-static cpio xz-utils debian-archive-keyring"
 missing=""

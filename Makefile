@@ -11,7 +11,7 @@ VERSION  := 0.1.0
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DUNIXCAP_VERSION='"$(VERSION)"' \
-	    -Isrc -I$(BUILD)
+	    -Iinclude -Isrc -I$(BUILD)
 LDLIBS   := -lbpf -lelf -lz
 BPFCFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I/usr/include/$(MULTIARCH) \
 	     -Wall -Werror
@@ -37,11 +37,15 @@ $(BUILD)/unixcap.bpf.o: src/hooks/unixcap.bpf.c src/records/record.h $(BUILD)/vm
 $(BUILD)/unixcap.skel.h: $(BUILD)/unixcap.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h)
+$(BUILD)/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h) include/unixcap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-unixcap: $(CLI_OBJS) $(LIB_OBJS)
+# The library (include/unixcap.h) and the programs on it.
+$(BUILD)/libunixcap.a: $(LIB_OBJS)
+	rm -f $@ && $(AR) rcs $@ $^
+
+unixcap: $(CLI_OBJS) $(BUILD)/libunixcap.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # Tests: cmocka unit tests built plain and with ASan/UBSan, and the traffic tools the
@@ -54,7 +58,7 @@ TEST_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(TEST_SRCS))
 ASAN_OBJS  := $(patsubst src/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 TOOLS      := $(BUILD)/tools/ucgen $(BUILD)/tools/ucmiss $(BUILD)/pump
 
-$(BUILD)/asan/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h)
+$(BUILD)/asan/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h) include/unixcap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
 
@@ -85,12 +89,12 @@ tests: unixcap $(UNIT_BINS) $(TOOLS)
 # (libclang-rt-dev); tests/integration/test_fuzz.sh runs them, or says SKIP without it.
 FUZZ_RT     := $(filter /%,$(shell $(CLANG) -print-file-name=libclang_rt.fuzzer-$(shell uname -m).a 2>/dev/null))
 FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DUNIXCAP_VERSION='"$(VERSION)"' \
-	       -Isrc -I$(BUILD) -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
+	       -Iinclude -Isrc -I$(BUILD) -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_SRCS   := $(sort $(LIB_SRCS) $(wildcard src/readback/*.c) src/cli/options.c src/cli/extcap.c)
 FUZZ_OBJS   := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_SRCS))
 FUZZ_BINS   := $(BUILD)/fuzz/fuzz_options $(BUILD)/fuzz/fuzz_pcapng
 
-$(BUILD)/fuzz/obj/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h)
+$(BUILD)/fuzz/obj/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h) include/unixcap.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
@@ -159,6 +163,8 @@ clean:
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 DOCDIR     ?= $(PREFIX)/share/doc/unixcap
+INCLUDEDIR ?= $(PREFIX)/include
+LIBDIR     ?= $(PREFIX)/lib
 MANDIR     ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CAPS_GROUP ?= unixcap
@@ -166,10 +172,12 @@ EXTCAP_DIR ?= $(shell tshark -G folders 2>/dev/null | \
 		sed -En 's/^(Global )?Extcap path:[[:space:]]*//p' | head -n 1)
 
 .PHONY: install uninstall install-caps
-install: unixcap
+install: unixcap $(BUILD)/libunixcap.a
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)
 	install -m 0755 unixcap $(DESTDIR)$(BINDIR)/unixcap
+	install -m 0644 include/unixcap.h $(DESTDIR)$(INCLUDEDIR)/unixcap.h
+	install -m 0644 $(BUILD)/libunixcap.a $(DESTDIR)$(LIBDIR)/libunixcap.a
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	install -m 0644 doc/unixcap.8 $(DESTDIR)$(MANDIR)/man8/unixcap.8
 	install -m 0644 doc/unixcap.bash-completion $(DESTDIR)$(BASHCOMPDIR)/unixcap
@@ -184,7 +192,8 @@ install: unixcap
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/unixcap $(DESTDIR)$(DOCDIR)/README.md \
-		$(DESTDIR)$(MANDIR)/man8/unixcap.8 $(DESTDIR)$(BASHCOMPDIR)/unixcap
+		$(DESTDIR)$(MANDIR)/man8/unixcap.8 $(DESTDIR)$(BASHCOMPDIR)/unixcap \
+		$(DESTDIR)$(INCLUDEDIR)/unixcap.h $(DESTDIR)$(LIBDIR)/libunixcap.a
 	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 	@dir='$(EXTCAP_DIR)'; \
 	if [ -n "$$dir" ]; then echo "rm -f $(DESTDIR)$$dir/unixcap"; rm -f "$(DESTDIR)$$dir/unixcap"; fi

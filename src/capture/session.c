@@ -199,6 +199,7 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 
 	ro->self_tgid = (uint32_t)getpid();
 	ro->snaplen = opt->snaplen;
+	ro->no_payload = opt->no_payload;
 	ro->type_mask = f->type_mask;
 	ro->wakeup_bytes = ring / 8;
 	ro->n_pids = f->n_pids;

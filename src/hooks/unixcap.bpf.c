@@ -40,6 +40,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set by user space before load; the verifier sees them as constants. */
 const volatile __u32 self_tgid;
 const volatile __u32 snaplen;   /* 0 = whole messages */
+const volatile __u32 no_payload; /* metadata only (unixcap top): no byte of any message copied */
 const volatile __u32 type_mask; /* bit (1 << SOCK_*) per accepted type; 0 = all */
 const volatile __u32 n_pids;
 const volatile __u32 pids[UC_MAX_PIDS];
@@ -1185,7 +1186,7 @@ static __noinline void emit_message(const struct pending *p, const struct msg_so
 {
 	struct sock *sk = (struct sock *)p->sk, *peer = unix_peer(sk);
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0;
-	__u32 caplen = snaplen && snaplen < len ? snaplen : len;
+	__u32 caplen = no_payload ? 0 : snaplen && snaplen < len ? snaplen : len;
 	const void *dest = src->dest;
 	struct head_and_payload *hp;
 	struct uc_rec_message *m;

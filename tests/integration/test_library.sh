@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# The capture library as a program outside the tree uses it: `make install` puts unixcap.h and
+# libunixcap.a under DESTDIR, the example builds against them alone, and as root it sees exactly
+# the messages and bytes a known transfer sent each way.
+. "$(dirname "$0")/lib.sh"
+
+ALL="libunixcap and its example"
+command -v cc >/dev/null || { skip "$ALL" "no C compiler"; exit 0; }
+dest=$WORK/dest
+if ! make -s -C "$ROOT" install DESTDIR="$dest" PREFIX=/usr EXTCAP_DIR= >"$WORK/install.log" 2>&1; then
+    fail "$ALL: make install" "$(tail -3 "$WORK/install.log" | tr '\n' ' ')"; exit 0
+fi
+check "make install puts the public header and the library under DESTDIR" "missing" \
+    test -f "$dest/usr/include/unixcap.h" -a -f "$dest/usr/lib/libunixcap.a"
+cc -std=gnu11 -Wall -Wextra -Werror -I"$dest/usr/include" "$ROOT/examples/socket_bytes.c" \
+    "$dest/usr/lib/libunixcap.a" -lbpf -lelf -lz -o "$WORK/socket_bytes" 2>"$WORK/cc.log"
+check "the example builds against the installed header and library alone, warning-free" \
+    "$(head -3 "$WORK/cc.log" | tr '\n' ' ')" test -x "$WORK/socket_bytes"
+out=$("$WORK/socket_bytes" 2>&1); rc=$?
+check "the example without arguments: usage, exit 2" "exit $rc: $out" eval '[ $rc = 2 ] && grep -q usage <<<"$out"'
+
+why=$(bpf_unavailable)
+if [ -n "$why" ]; then skip "$ALL: capture" "$why"; exit 0; fi
+[ -x "$UCGEN" ] || { skip "$ALL: capture" "$UCGEN not built"; exit 0; }
+sock=$WORK/lib.sock
+"$WORK/socket_bytes" "$sock" 4 >"$WORK/ex.out" 2>"$WORK/ex.err" &
+ex=$!
+for _ in $(seq 100); do grep -q watching "$WORK/ex.err" && break; sleep 0.1; done
+# 3 messages of 1000+20000+5 bytes to the server, replies of 7 bytes each back
+"$UCGEN" --type stream --addr "path:$sock" --sizes 1000,20000,5 --reply-sizes 7,7,7 >/dev/null ||
+    fail "$ALL: ucgen" "failed"
+wait "$ex"; rc=$?
+cp "$WORK/ex.out" "$LOG_DIR/library-example.out" 2>/dev/null
+check "the example sees the transfer exactly: 6 messages, 21005 bytes to the socket, 21 back" \
+    "exit $rc: $(tail -1 "$WORK/ex.out")" \
+    eval '[ $rc = 0 ] && [ "$(tail -1 "$WORK/ex.out")" = "6 messages, 21005 bytes to $sock, 21 bytes from it" ]'
+check "... and prints each message as the text dump does" "$(head -2 "$WORK/ex.out" | tr '\n' ' ')" \
+    eval '[ "$(grep -c " stream .* len " "$WORK/ex.out")" = 6 ]'

@@ -62,13 +62,13 @@ $(BUILD)/asan/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h) include
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(TEST_OBJS)
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(filter-out %.h,$^) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS)
+$(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(ASAN_FLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(filter-out %.h,$^) -o $@ $(LDLIBS) -lcmocka
 
 # What the generators share: sha256, name lookup, socket buffer sizing.
 TOOL_LIB := tests/tools/sha256.c tests/tools/sha256.h tests/tools/toolkit.c tests/tools/toolkit.h

@@ -73,3 +73,18 @@ tshark_fields() {
     for f in "$@"; do args+=(-e "$f"); done
     tshark -r "$file" -T fields -E separator=/t "${args[@]}" 2>/dev/null
 }
+
+# wait_exit PID SECONDS: waits for our child PID to exit on its own; RC is its status, or
+# "timeout" (then it is still running).
+wait_exit() {
+    local pid=$1 n=$(($2 * 10))
+    for _ in $(seq "$n"); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid"; RC=$?; return 0; }
+        sleep 0.1
+    done
+    RC=timeout
+    return 1
+}
+
+# repeat_size N SIZE: N comma-separated copies of SIZE, for ucgen --sizes.
+repeat_size() { local s; s=$(printf "$2,%.0s" $(seq "$1")); echo "${s%,}"; }

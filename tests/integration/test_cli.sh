@@ -45,18 +45,6 @@ stop_named() {
     stop_capture "$@"
 }
 
-# wait_exit PID SECONDS: waits for our child PID to exit on its own; RC is its status, or
-# "timeout" (then it is still running).
-wait_exit() {
-    local pid=$1 n=$(($2 * 10))
-    for _ in $(seq "$n"); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid"; RC=$?; return 0; }
-        sleep 0.1
-    done
-    RC=timeout
-    return 1
-}
-
 wait_for() { # FILE [tenths]: until FILE exists
     for _ in $(seq "${2:-50}"); do [ -e "$1" ] && return 0; sleep 0.1; done
     return 1

@@ -27,20 +27,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_exit PID SECONDS: waits for our child PID to exit on its own; RC is its status, or
-# "timeout" (then it is still running).
-wait_exit() {
-    local pid=$1 n=$(($2 * 10))
-    for _ in $(seq "$n"); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid"; RC=$?; return 0; }
-        sleep 0.1
-    done
-    RC=timeout
-    return 1
-}
-
-# N comma-separated copies of SIZE, for ucgen --sizes.
-repeat_size() { local s; s=$(printf "$2,%.0s" $(seq "$1")); echo "${s%,}"; }
 
 # ---------------------------------------------------------------------------------------------
 # 1. Full disk: a 2 MiB tmpfs fills while ucgen sends 4.8 MB of 60000-byte datagrams with known

@@ -29,19 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_exit PID SECONDS: waits for our child PID to exit on its own; RC is its status, or
-# "timeout" (then it is still running).
-wait_exit() {
-    local pid=$1 n=$(($2 * 10))
-    for _ in $(seq "$n"); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid"; RC=$?; return 0; }
-        sleep 0.1
-    done
-    RC=timeout
-    return 1
-}
-
-repeat_size() { local s; s=$(printf "$2,%.0s" $(seq "$1")); echo "${s%,}"; }
 
 # gen NAME ARGS...: ucgen in the foreground with a manifest; fails the test NAME if it fails.
 gen() {

@@ -10,25 +10,14 @@
 
 #include <cmocka.h>
 
+#include "sample_message.h"
 #include "sinks/comment.h"
 
-static struct uc_message sample(void)
+/* The writers' sample message, 100 bytes long, 64 kept by -s, 60 of them stored. */
+static struct uc_message cut_sample(void)
 {
-	struct uc_message m;
+	struct uc_message m = sample(NULL, 100);
 
-	memset(&m, 0, sizeof(m));
-	m.ts_ns = 1700000000123456789ull;
-	m.event = UC_MSG_DATA;
-	m.pid = 42;
-	m.tid = 43;
-	m.uid = 1000;
-	snprintf(m.comm, sizeof(m.comm), "curl");
-	m.sock_type = 1;
-	m.syscall = 44;
-	m.own_ino = 5001;
-	m.peer_ino = 5002;
-	snprintf(m.peer_path, sizeof(m.peer_path), "/run/docker.sock");
-	m.len = 100;
 	m.caplen = 64;
 	m.stored = 60;
 	return m;
@@ -36,7 +25,7 @@ static struct uc_message sample(void)
 
 static void test_exact_format(void **state)
 {
-	struct uc_message m = sample();
+	struct uc_message m = cut_sample();
 	char out[UC_COMMENT_LEN];
 	size_t n;
 
@@ -50,7 +39,7 @@ static void test_exact_format(void **state)
 
 static void test_nanoseconds_zero_padded(void **state)
 {
-	struct uc_message m = sample();
+	struct uc_message m = cut_sample();
 	char out[UC_COMMENT_LEN];
 
 	(void)state;
@@ -82,7 +71,7 @@ static void assert_words_are_pairs(const char *line, size_t want_words)
 
 static void test_escaping(void **state)
 {
-	struct uc_message m = sample();
+	struct uc_message m = cut_sample();
 	char out[UC_COMMENT_LEN];
 
 	(void)state;
@@ -100,7 +89,7 @@ static void test_escaping(void **state)
 
 static void test_lost_before_only_when_nonzero(void **state)
 {
-	struct uc_message m = sample();
+	struct uc_message m = cut_sample();
 	char out[UC_COMMENT_LEN];
 
 	(void)state;
@@ -133,7 +122,7 @@ static void test_lost_event(void **state)
  * all need escaping still leave room for the last key. */
 static void test_worst_case_fits(void **state)
 {
-	struct uc_message m = sample();
+	struct uc_message m = cut_sample();
 	char out[UC_COMMENT_LEN];
 	size_t n;
 
@@ -157,7 +146,7 @@ static void test_worst_case_fits(void **state)
 
 static void test_short_buffer_truncates(void **state)
 {
-	struct uc_message m = sample();
+	struct uc_message m = cut_sample();
 	char out[32];
 	size_t n;
 
@@ -184,7 +173,7 @@ static void test_event_names(void **state)
 /* -r reads back what was written: every field, escapes, passed fds, credentials. */
 static void test_parse_round_trip(void **state)
 {
-	struct uc_message m = sample(), back;
+	struct uc_message m = cut_sample(), back;
 	char out[UC_COMMENT_LEN], again[UC_COMMENT_LEN];
 
 	(void)state;

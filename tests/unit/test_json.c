@@ -11,34 +11,13 @@
 
 #include <cmocka.h>
 
+#include "sample_message.h"
 #include "sinks/json.h"
 
-/* 1700000000 is 2023-11-14 22:13:20 UTC. */
-#define TS 1700000000123456789ull
 #define HEAD "{\"ts\":\"1700000000.123456789\",\"time\":\"2023-11-14T22:13:20.123456789Z\","
 #define PROC "\"type\":\"stream\",\"pid\":42,\"tid\":43,\"uid\":1000,\"comm\":\"curl\",\"syscall\":44,"
 #define ENDS "\"own\":{\"path\":null,\"inode\":5001},\"peer\":{\"path\":\"/run/docker.sock\",\"inode\":5002}"
 
-static struct uc_message sample(const void *data, uint32_t len)
-{
-	struct uc_message m;
-
-	memset(&m, 0, sizeof(m));
-	m.ts_ns = TS;
-	m.event = UC_MSG_DATA;
-	m.pid = 42;
-	m.tid = 43;
-	m.uid = 1000;
-	snprintf(m.comm, sizeof(m.comm), "curl");
-	m.sock_type = 1;
-	m.syscall = 44;
-	m.own_ino = 5001;
-	m.peer_ino = 5002;
-	snprintf(m.peer_path, sizeof(m.peer_path), "/run/docker.sock");
-	m.len = m.caplen = m.stored = len;
-	m.data = data;
-	return m;
-}
 
 /* Everything uc_json_write writes for m; the caller frees it. */
 static char *json_of(const struct uc_message *m)

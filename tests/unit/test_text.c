@@ -10,32 +10,11 @@
 
 #include <cmocka.h>
 
+#include "sample_message.h"
 #include "sinks/text.h"
 
-/* 1700000000 is 2023-11-14 22:13:20 UTC. */
-#define TS 1700000000123456789ull
 #define HEAD "22:13:20.123456789 curl[42] stream unnamed(5001) > /run/docker.sock(5002)"
 
-static struct uc_message sample(const void *data, uint32_t len)
-{
-	struct uc_message m;
-
-	memset(&m, 0, sizeof(m));
-	m.ts_ns = TS;
-	m.event = UC_MSG_DATA;
-	m.pid = 42;
-	m.tid = 43;
-	m.uid = 1000;
-	snprintf(m.comm, sizeof(m.comm), "curl");
-	m.sock_type = 1;
-	m.syscall = 44;
-	m.own_ino = 5001;
-	m.peer_ino = 5002;
-	snprintf(m.peer_path, sizeof(m.peer_path), "/run/docker.sock");
-	m.len = m.caplen = m.stored = len;
-	m.data = data;
-	return m;
-}
 
 /* Writes m with the given payload mode and compares everything written. */
 static void expect_text(const struct uc_message *m, enum uc_text_payload payload, int verbose,

@@ -546,7 +546,8 @@ static void release_events(struct uc_session *s, bool all)
 	while (done < s->nheld &&
 	       (all || !uc_assembler_open_before(s->assembler, s->held[done].ktime_ns)))
 		deliver_record(s, &s->held[done++], NULL, 0);
-	memmove(s->held, s->held + done, (s->nheld - done) * sizeof(*s->held));
+	if (done) /* held is NULL until an event is first held: memmove(NULL, ...) is undefined */
+		memmove(s->held, s->held + done, (s->nheld - done) * sizeof(*s->held));
 	s->nheld -= done;
 }
 

@@ -14,6 +14,7 @@
 #include "cli/output.h"
 #include "cli/privileges.h"
 #include "cli/progress.h"
+#include "cli/top_cmd.h"
 #include "readback/replay.h"
 
 struct run {
@@ -200,6 +201,8 @@ int main(int argc, char **argv)
 	struct uc_session *s;
 	int status;
 
+	if (argc > 1 && strcmp(argv[1], "top") == 0)
+		return uc_top_main(argc - 1, argv + 1);
 	status = parse_command_line(argc, argv, &r.cli);
 	if (status >= 0)
 		return status;

@@ -35,6 +35,7 @@ static const struct option long_options[] = {
 void uc_cli_usage(FILE *out)
 {
 	fputs("usage: unixcap [options]\n"
+	      "       unixcap top [options]     live bytes per process and socket (top -h)\n"
 	      "Capture the messages that flow over AF_UNIX sockets (needs root).\n\n"
 	      "  -w FILE        write pcapng to FILE ('-' for stdout) instead of the text dump\n"
 	      "  -r FILE        read a pcapng written by unixcap ('-' for stdin) instead of\n"
@@ -157,6 +158,19 @@ static int parse_filter_option(int opt, const char *arg, struct uc_filter *f, ch
 	default:
 		return parse_types(arg, &f->type_mask, err, errlen);
 	}
+}
+
+int uc_cli_parse_filter(const char *name, const char *arg, struct uc_filter *f, char *err,
+			size_t errlen)
+{
+	for (const struct option *o = long_options; o->name; o++) {
+		bool filter = o->val == OPT_PATH || o->val == OPT_PID || o->val == OPT_COMM ||
+			      o->val == OPT_TYPE || o->val == OPT_INODE || o->val == OPT_CGROUP;
+
+		if (filter && strcmp(o->name, name) == 0)
+			return parse_filter_option(o->val, arg, f, err, errlen);
+	}
+	return 1;
 }
 
 static int parse_number_option(int opt, const char *arg, struct uc_cli *cli, char *err,

@@ -36,5 +36,10 @@ struct uc_cli {
 /* Fills cli from argv. Returns 0, or -1 with a one-line reason in err (a usage error). */
 int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t errlen);
 void uc_cli_usage(FILE *out);
+/* One capture filter option, for commands with their own option table (unixcap top): NAME is
+ * path, pid, comm, type, inode or cgroup. Returns 0, 1 when NAME is none of them, or -1 with
+ * a one-line reason in err (a usage error, worded as for unixcap itself). */
+int uc_cli_parse_filter(const char *name, const char *arg, struct uc_filter *f, char *err,
+			size_t errlen);
 
 #endif

@@ -346,6 +346,27 @@ static void test_usage_mentions_every_option(void **state)
 	free(buf);
 }
 
+/* The filter options on their own, as unixcap top parses them: same checks, same words. */
+static void test_filter_option_alone(void **state)
+{
+	struct uc_filter f;
+	char err[256] = "";
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(uc_cli_parse_filter("path", "/run/*.sock", &f, err, sizeof(err)), 0);
+	assert_int_equal(uc_cli_parse_filter("pid", "42", &f, err, sizeof(err)), 0);
+	assert_int_equal(uc_cli_parse_filter("type", "stream,dgram", &f, err, sizeof(err)), 0);
+	assert_int_equal(f.n_paths, 1);
+	assert_string_equal(f.paths[0], "/run/*.sock");
+	assert_int_equal(f.pids[0], 42);
+	assert_int_equal(f.type_mask, 1u << 1 | 1u << 2);
+	assert_int_equal(uc_cli_parse_filter("type", "foo", &f, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "invalid --type 'foo'"));
+	assert_int_equal(uc_cli_parse_filter("json", "x", &f, err, sizeof(err)), 1);
+	assert_int_equal(uc_cli_parse_filter("decode-as", "/x=http", &f, err, sizeof(err)), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_stray_argument),
 		cmocka_unit_test(test_failed_parse_leaves_no_state),
 		cmocka_unit_test(test_usage_mentions_every_option),
+		cmocka_unit_test(test_filter_option_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

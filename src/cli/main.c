@@ -10,6 +10,7 @@
 
 #include "capture/capture.h"
 #include "cli/extcap.h"
+#include "cli/list_cmd.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "cli/privileges.h"
@@ -194,6 +195,23 @@ static int parse_command_line(int argc, char **argv, struct uc_cli *cli)
 	return -1;
 }
 
+/* unixcap list|top ...: programs of their own on the library. -1 when argv[1] names none. */
+static int run_subcommand(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*main)(int argc, char **argv);
+	} subcommands[] = {
+		{ "list", uc_list_main },
+		{ "top", uc_top_main },
+	};
+
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].main(argc - 1, argv + 1);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct run r = { 0 };
@@ -201,8 +219,8 @@ int main(int argc, char **argv)
 	struct uc_session *s;
 	int status;
 
-	if (argc > 1 && strcmp(argv[1], "top") == 0)
-		return uc_top_main(argc - 1, argv + 1);
+	if (argc > 1 && (status = run_subcommand(argc, argv)) >= 0)
+		return status;
 	status = parse_command_line(argc, argv, &r.cli);
 	if (status >= 0)
 		return status;

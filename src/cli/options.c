@@ -35,6 +35,7 @@ static const struct option long_options[] = {
 void uc_cli_usage(FILE *out)
 {
 	fputs("usage: unixcap [options]\n"
+	      "       unixcap list [options]    every unix socket, its peer and owners (list -h)\n"
 	      "       unixcap top [options]     live bytes per process and socket (top -h)\n"
 	      "Capture the messages that flow over AF_UNIX sockets (needs root).\n\n"
 	      "  -w FILE        write pcapng to FILE ('-' for stdout) instead of the text dump\n"

@@ -89,6 +89,11 @@ static void put_bytes(FILE *out, const uint8_t *s, size_t n)
 	fputc('"', out);
 }
 
+void uc_json_string(FILE *out, const void *s, size_t n)
+{
+	put_bytes(out, s, n);
+}
+
 /* Fields of fixed size (comm, cgroup, kind, what) are read no further than their array. */
 static void put_field(FILE *out, const char *s, size_t size)
 {

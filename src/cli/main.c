@@ -15,6 +15,7 @@
 #include "cli/output.h"
 #include "cli/privileges.h"
 #include "cli/progress.h"
+#include "cli/proxy_cmd.h"
 #include "cli/top_cmd.h"
 #include "readback/replay.h"
 
@@ -195,7 +196,7 @@ static int parse_command_line(int argc, char **argv, struct uc_cli *cli)
 	return -1;
 }
 
-/* unixcap list|top ...: programs of their own on the library. -1 when argv[1] names none. */
+/* unixcap list|top|proxy ...: programs of their own on the library. -1 when argv[1] names none. */
 static int run_subcommand(int argc, char **argv)
 {
 	static const struct {
@@ -204,6 +205,7 @@ static int run_subcommand(int argc, char **argv)
 	} subcommands[] = {
 		{ "list", uc_list_main },
 		{ "top", uc_top_main },
+		{ "proxy", uc_proxy_main },
 	};
 
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)

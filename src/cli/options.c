@@ -37,6 +37,7 @@ void uc_cli_usage(FILE *out)
 	fputs("usage: unixcap [options]\n"
 	      "       unixcap list [options]    every unix socket, its peer and owners (list -h)\n"
 	      "       unixcap top [options]     live bytes per process and socket (top -h)\n"
+	      "       unixcap proxy --listen NEW --connect REAL [options]   no root (proxy -h)\n"
 	      "Capture the messages that flow over AF_UNIX sockets (needs root).\n\n"
 	      "  -w FILE        write pcapng to FILE ('-' for stdout) instead of the text dump\n"
 	      "  -r FILE        read a pcapng written by unixcap ('-' for stdin) instead of\n"

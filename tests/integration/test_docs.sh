@@ -49,16 +49,40 @@ rendered() { # RC: man exited RC, said nothing on stderr, and printed the main s
 # The option words of `unixcap --help`: on each option line (indented at most 4 spaces), the
 # column before the description ("-x, -X, -A", "--decode-as P=PROTO"), split at ", ", first
 # word of each.
-help_options() {
-    "$UNIXCAP" --help | sed -nE 's/^ {1,4}(-.*)$/\1/p' | sed -E 's/ {2,}.*//; s/, /\n/g' |
+help_options() { # [SUBCOMMAND]
+    "$UNIXCAP" "$@" --help | sed -nE 's/^ {1,4}(-.*)$/\1/p' | sed -E 's/ {2,}.*//; s/, /\n/g' |
         awk '{ print $1 }' | grep -E '^--?[A-Za-z0-9]' | sort -u
 }
 
-# The tags of the man page's OPTIONS section: the line after each .TP.
-man_option_tags() {
-    awk '/^\.SH / { in_options = ($0 ~ /^\.SH "?OPTIONS"?$/) }
+# The tags of a man page section (default OPTIONS): the line after each .TP.
+man_option_tags() { # [SECTION]
+    awk -v want="${1:-OPTIONS}" '/^\.SH / { s = $0; sub(/^\.SH "?/, "", s); sub(/"$/, "", s); in_options = (s == want) }
          in_options && after_tp { print; after_tp = 0; next }
          in_options && /^\.TP/ { after_tp = 1 }' "$MAN"
+}
+
+# A man page section's whole text.
+man_section_text() { # SECTION
+    awk -v want="$1" '/^\.SH / { s = $0; sub(/^\.SH "?/, "", s); sub(/"$/, "", s); in_section = (s == want) }
+         in_section' "$MAN"
+}
+
+# Each subcommand's -h options are named in its man page section (an entry of their own, or
+# "as for a capture" with the others) and offered by the completion after the subcommand.
+check_subcommands() {
+    local sub section o missing opts
+    for sub in list top proxy; do
+        case $sub in list) section="LISTING SOCKETS" ;; top) section=TOP ;; proxy) section=PROXY ;; esac
+        mapfile -t opts < <(help_options "$sub")
+        TAGS=$(man_section_text "$section")
+        missing=()
+        for o in "${opts[@]}"; do man_has "$o" || missing+=("$o"); done
+        check "man page: $section names each of the ${#opts[@]} options 'unixcap $sub -h' lists" \
+            "no entry for: ${missing[*]}" eval '[ "${#opts[@]}" -ge 3 ] && [ "${#missing[@]}" = 0 ]'
+        offers "completion: 'unixcap $sub -' offers each option 'unixcap $sub -h' lists" \
+            "${opts[@]}" -- unixcap "$sub" -
+    done
+    offers "completion: the first word offers the subcommands" list top proxy -- unixcap ""
 }
 
 # man_has OPTION: an OPTIONS tag names OPTION, written as roff writes it (\-x, \-\-decode\-as),
@@ -188,4 +212,5 @@ if [ "${#OPTIONS[@]}" -lt 15 ]; then
 fi
 check_man_options
 check_completion
+check_subcommands
 check_install

@@ -12,6 +12,7 @@
 #include "cli/extcap.h"
 #include "cli/list_cmd.h"
 #include "cli/options.h"
+#include "cli/signals.h"
 #include "cli/output.h"
 #include "cli/privileges.h"
 #include "cli/progress.h"
@@ -26,36 +27,16 @@ struct run {
 	uint64_t delivered;
 };
 
-static volatile sig_atomic_t stop_requested;
-
-static void request_stop(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-/* Handlers are set even when a script started us in the background, where SIGINT is ignored. */
-static void install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = request_stop };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN); /* a vanished reader shows up as EPIPE and ends the capture */
-}
-
 static int on_message(const struct uc_message *m, void *ctx)
 {
 	struct run *r = ctx;
 
 	if (uc_output_write(&r->out, m) != 0) { /* an error, or the last -W file is done */
-		stop_requested = 1;
+		uc_stop_requested = 1;
 		return 1;
 	}
 	if (m->event == UC_MSG_DATA && ++r->delivered == r->cli.count) {
-		stop_requested = 1;
+		uc_stop_requested = 1;
 		return 1;
 	}
 	return 0;
@@ -103,13 +84,13 @@ static int capture(struct run *r, struct uc_session *s)
 {
 	struct uc_stats st;
 
-	while (!stop_requested) {
+	while (!uc_stop_requested) {
 		if (uc_session_poll(s, 50, on_message, r) < 0) {
 			fprintf(stderr, "unixcap: reading the ring buffer failed: %s\n", strerror(errno));
 			return -1;
 		}
 		if (uc_output_tick(&r->out, now_ns()) != 0)
-			stop_requested = 1;
+			uc_stop_requested = 1;
 		uc_session_stats(s, &st);
 		uc_progress_update(&r->progress, &st, st.taken_ns);
 	}
@@ -228,7 +209,7 @@ int main(int argc, char **argv)
 		return status;
 	describe_filter(&r.cli.capture.filter, filter, sizeof(filter));
 	describe_capture(filter, description, sizeof(description));
-	install_signals();
+	uc_stop_on_signals();
 	if (r.cli.read_path)
 		return read_back(&r, description);
 	if (uc_output_open(&r.out, &r.cli, description) < 0) /* before any hook: a bad -w costs nothing */

@@ -74,7 +74,7 @@ void uc_cli_usage(FILE *out)
 }
 
 /* Whole decimal numbers only: "12x", "-1" and overflow are errors, not 12, a wrap or a clamp. */
-static int parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *out)
+int uc_cli_parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -130,7 +130,7 @@ static int parse_filter_option(int opt, const char *arg, struct uc_filter *f, ch
 		return 0;
 	}
 	case OPT_PID:
-		if (parse_number(arg, 1, 4194304, &v) < 0)
+		if (uc_cli_parse_number(arg, 1, 4194304, &v) < 0)
 			return uc_error(err, errlen, "invalid --pid '%s': expected a process id",
 					   arg);
 		if (f->n_pids == UC_MAX_PID_FILTERS)
@@ -138,7 +138,7 @@ static int parse_filter_option(int opt, const char *arg, struct uc_filter *f, ch
 		f->pids[f->n_pids++] = (uint32_t)v;
 		return 0;
 	case OPT_INODE:
-		if (parse_number(arg, 1, UINT64_MAX, &v) < 0)
+		if (uc_cli_parse_number(arg, 1, UINT64_MAX, &v) < 0)
 			return uc_error(err, errlen, "invalid --inode '%s': expected a socket inode "
 					   "number", arg);
 		if (f->n_inodes == UC_MAX_INODE_FILTERS)
@@ -182,19 +182,19 @@ static int parse_number_option(int opt, const char *arg, struct uc_cli *cli, cha
 
 	switch (opt) {
 	case 'c':
-		if (parse_number(arg, 1, UINT64_MAX, &v) < 0)
+		if (uc_cli_parse_number(arg, 1, UINT64_MAX, &v) < 0)
 			return uc_error(err, errlen, "invalid -c '%s': expected a count of 1 or more",
 					   arg);
 		cli->count = v;
 		return 0;
 	case 's':
-		if (parse_number(arg, 0, UINT32_MAX, &v) < 0)
+		if (uc_cli_parse_number(arg, 0, UINT32_MAX, &v) < 0)
 			return uc_error(err, errlen, "invalid -s '%s': expected a byte count (0: all)",
 					   arg);
 		cli->capture.snaplen = (uint32_t)v;
 		return 0;
 	case 'C': case 'G': case 'W':
-		if (parse_number(arg, 1, 1000000, &v) < 0)
+		if (uc_cli_parse_number(arg, 1, 1000000, &v) < 0)
 			return uc_error(err, errlen, "invalid -%c '%s': expected %s from 1 to 1000000",
 					   opt, arg, opt == 'C' ? "a size in millions of bytes" :
 					   opt == 'G' ? "a number of seconds" : "a number of files");
@@ -202,7 +202,7 @@ static int parse_number_option(int opt, const char *arg, struct uc_cli *cli, cha
 			(unsigned)v;
 		return 0;
 	default: /* 'B' */
-		if (parse_number(arg, 64, 2097152, &v) < 0)
+		if (uc_cli_parse_number(arg, 64, 2097152, &v) < 0)
 			return uc_error(err, errlen,
 					   "invalid -B '%s': expected a size in KiB from 64 to 2097152",
 					   arg);

@@ -36,6 +36,9 @@ struct uc_cli {
 /* Fills cli from argv. Returns 0, or -1 with a one-line reason in err (a usage error). */
 int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t errlen);
 void uc_cli_usage(FILE *out);
+/* A whole decimal number from min to max: "12x", "-1" and overflow are errors, not 12, a wrap or
+ * a clamp. 0, or -1 (out untouched). */
+int uc_cli_parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *out);
 /* One capture filter option, for commands with their own option table (unixcap top): NAME is
  * path, pid, comm, type, inode or cgroup. Returns 0, 1 when NAME is none of them, or -1 with
  * a one-line reason in err (a usage error, worded as for unixcap itself). */

@@ -12,6 +12,7 @@
 
 #include "capture/error.h"
 #include "cli/options.h"
+#include "cli/signals.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "proxy/proxy_message.h"
@@ -40,8 +41,6 @@ struct proxy_run {
 	uint64_t delivered;
 };
 
-static volatile sig_atomic_t stop_requested;
-
 static void usage(FILE *out)
 {
 	fputs("usage: unixcap proxy --listen NEW --connect REAL [options]\n"
@@ -64,22 +63,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* Whole decimal numbers only: "12x", "-1" and overflow are errors. */
-static int parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (text[0] < '0' || text[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_value(int opt, const char *arg, struct proxy_run *p, char *err, size_t errlen)
 {
 	uint64_t v;
@@ -93,13 +76,13 @@ static int parse_value(int opt, const char *arg, struct proxy_run *p, char *err,
 		return p->relay.sock_type ? 0 : uc_error(err, errlen, "invalid --type '%s': expected "
 							 "stream, dgram or seqpacket", arg);
 	case 'c':
-		if (parse_number(arg, 1, UINT64_MAX, &v) < 0)
+		if (uc_cli_parse_number(arg, 1, UINT64_MAX, &v) < 0)
 			return uc_error(err, errlen, "invalid -c '%s': expected a count of 1 or more",
 					arg);
 		p->cli.count = v;
 		return 0;
 	default: /* 's' */
-		if (parse_number(arg, 0, UINT32_MAX, &v) < 0)
+		if (uc_cli_parse_number(arg, 0, UINT32_MAX, &v) < 0)
 			return uc_error(err, errlen, "invalid -s '%s': expected a byte count (0: all)",
 					arg);
 		p->cli.capture.snaplen = (uint32_t)v;
@@ -171,31 +154,13 @@ static int parse(int argc, char **argv, struct proxy_run *p, char *err, size_t e
 	return p->cli.help ? 0 : check(p, err, errlen);
 }
 
-static void request_stop(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-/* Handlers are set even when a script started us in the background, where SIGINT is ignored. */
-static void install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = request_stop };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN); /* a vanished reader shows up as EPIPE */
-}
-
 static int on_message(const struct uc_message *m, void *ctx)
 {
 	struct proxy_run *p = ctx;
 
 	if (uc_output_write(&p->out, m) != 0 ||
 	    (m->event == UC_MSG_DATA && ++p->delivered == p->cli.count)) {
-		stop_requested = 1;
+		uc_stop_requested = 1;
 		return 1;
 	}
 	return 0;
@@ -219,7 +184,7 @@ static int relay_loop(struct proxy_run *p, struct uc_relay *r)
 {
 	struct uc_stats st;
 
-	while (!stop_requested) {
+	while (!uc_stop_requested) {
 		if (uc_relay_poll(r, 50, on_message, p) < 0) {
 			fprintf(stderr, "unixcap proxy: waiting for the sockets failed: %s\n",
 				strerror(errno));
@@ -227,7 +192,7 @@ static int relay_loop(struct proxy_run *p, struct uc_relay *r)
 		}
 		capture_stats(r, &st);
 		if (uc_output_tick(&p->out, st.taken_ns) != 0)
-			stop_requested = 1;
+			uc_stop_requested = 1;
 		uc_progress_update(&p->progress, &st, st.taken_ns);
 	}
 	return 0;
@@ -279,7 +244,7 @@ int uc_proxy_main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	install_signals();
+	uc_stop_on_signals();
 	r = uc_relay_open(&p.relay, err, sizeof(err));
 	if (!r) {
 		fprintf(stderr, "unixcap proxy: %s\n", err);

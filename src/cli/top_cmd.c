@@ -16,6 +16,7 @@
 #include "capture/capture.h"
 #include "capture/error.h"
 #include "cli/options.h"
+#include "cli/signals.h"
 #include "conversations/traffic_table.h"
 
 #define SHORT_OPTIONS ":d:n:B:vh"
@@ -46,8 +47,6 @@ struct top {
 	unsigned short rows, cols;
 	bool cleared;          /* the screen was cleared at this size */
 };
-
-static volatile sig_atomic_t stop_requested;
 
 static const struct option long_options[] = {
 	{ "path", required_argument, NULL, OPT_FILTER },
@@ -82,22 +81,6 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* Whole decimal numbers only: "12x", "-1" and overflow are errors, not 12, a wrap or a clamp. */
-static int parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (text[0] < '0' || text[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* "1", "0.5", ".25": digits and one point only, so strtod never sees "inf", "1e3" or hex. */
 static int parse_seconds(const char *text, uint64_t *ns)
 {
@@ -129,12 +112,12 @@ static int parse_value(struct top *t, int opt, const char *arg, char *err, size_
 					"86400, such as 1 or 0.5", arg);
 		return 0;
 	case 'n':
-		if (parse_number(arg, 1, UINT64_MAX, &t->count) < 0)
+		if (uc_cli_parse_number(arg, 1, UINT64_MAX, &t->count) < 0)
 			return uc_error(err, errlen, "invalid -n '%s': expected a number of refreshes "
 					"of 1 or more", arg);
 		return 0;
 	default: /* 'B' */
-		if (parse_number(arg, 64, 2097152, &v) < 0)
+		if (uc_cli_parse_number(arg, 64, 2097152, &v) < 0)
 			return uc_error(err, errlen, "invalid -B '%s': expected a size in KiB from 64 "
 					"to 2097152", arg);
 		t->capture.ring_kib = (uint32_t)v;
@@ -443,31 +426,13 @@ static int show(struct top *t, const struct uc_stats *st)
 	int ret = refresh(t, st);
 
 	if (ret == -EPIPE)
-		stop_requested = 1;
+		uc_stop_requested = 1;
 	else if (ret < 0)
 		fprintf(stderr, "unixcap top: writing to stdout failed: %s\n", strerror(-ret));
 	return ret < 0 && ret != -EPIPE;
 }
 
 /* ---- the capture ----------------------------------------------------------------------- */
-
-static void request_stop(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-/* Handlers are set even when a script started us in the background, where SIGINT is ignored. */
-static void install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = request_stop };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN); /* a vanished reader shows up as EPIPE and ends top */
-}
 
 static int on_message(const struct uc_message *m, void *ctx)
 {
@@ -507,12 +472,12 @@ static int run(struct top *t, struct uc_session *s)
 	uc_session_stats(s, &st);
 	if (t->tty && show(t, &st) != 0) /* at once, not a second later: the empty tables */
 		return 1;
-	while (!stop_requested) {
+	while (!uc_stop_requested) {
 		now = clock_ns(CLOCK_MONOTONIC);
 		if (now >= next) {
 			if (end_interval(t, s) != 0)
 				return 1;
-			if (stop_requested || (t->count && ++done == t->count))
+			if (uc_stop_requested || (t->count && ++done == t->count))
 				break;
 			next += t->interval_ns;
 			if (next <= now) /* suspended, or a slow terminal: no burst to catch up */
@@ -564,7 +529,7 @@ int uc_top_main(int argc, char **argv)
 		fprintf(stderr, "unixcap top: out of memory\n");
 		return 1;
 	}
-	install_signals();
+	uc_stop_on_signals();
 	s = uc_session_open(&t.capture, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "unixcap top: %s\n", err);

@@ -144,11 +144,14 @@ static int read_block(struct pcapng_reader *r, uint32_t *type, uint32_t *body_le
 	uint8_t head[8];
 	uint32_t total, trailer;
 	size_t got, already = 0;
-	int ret = read_exact(r, head, sizeof(head), &got);
+	int ret;
 
-	if (ret > 0 && got == 0 && r->number > 0)
+	r->number++; /* before reading, so that a read error names this block */
+	ret = read_exact(r, head, sizeof(head), &got);
+	if (ret > 0 && got == 0 && r->number > 1) {
+		r->number--; /* no block there */
 		return 1; /* sticky: later calls find the same end */
-	r->number++;
+	}
 	if (ret < 0)
 		return -1;
 	if (ret > 0 && r->number == 1 && got < 4)
@@ -297,12 +300,14 @@ static uint64_t to_ns(uint64_t units, uint8_t tsresol)
 {
 	unsigned __int128 v = units;
 
-	if (tsresol & 0x80)
-		return (uint64_t)((v * 1000000000u) >> (tsresol & 0x7f));
-	for (uint8_t e = tsresol; e < 9; e++)
-		v *= 10;
-	for (uint8_t e = 9; e < tsresol; e++)
-		v /= 10;
+	if (tsresol & 0x80) {
+		v = (v * 1000000000u) >> (tsresol & 0x7f);
+	} else {
+		for (uint8_t e = tsresol; e < 9; e++)
+			v *= 10;
+		for (uint8_t e = 9; e < tsresol; e++)
+			v /= 10;
+	}
 	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
 }
 

@@ -19,18 +19,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_exit PID SECONDS: waits for our child PID to exit on its own; RC is its status, or
-# "timeout" (then it is still running).
-wait_exit() {
-    local pid=$1 n=$(($2 * 10))
-    for _ in $(seq "$n"); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid"; RC=$?; return 0; }
-        sleep 0.1
-    done
-    RC=timeout
-    return 1
-}
-
 wait_listening() { # FILE: until unixcap top says it is listening (30 s)
     for _ in $(seq 300); do
         grep -q 'unixcap top: listening' "$1" 2>/dev/null && return 0

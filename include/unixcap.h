@@ -135,6 +135,8 @@ const char *uc_session_hooks(const struct uc_session *s);
 const char *uc_session_narrowing(const struct uc_session *s);
 void uc_session_close(struct uc_session *s);
 
+/* The wall clock as messages are stamped with it: nanoseconds since the epoch (CLOCK_REALTIME). */
+uint64_t uc_now_ns(void);
 /* Socket type name: "stream", "dgram", "seqpacket". */
 const char *uc_sock_type_name(unsigned type);
 /* Parses a type name; returns 0 when unknown. */

@@ -8,7 +8,7 @@
 
 #include "capture/names.h"
 
-static const char *kind_of(unsigned mode)
+const char *uc_fd_kind(unsigned mode)
 {
 	switch (mode & S_IFMT) {
 	case S_IFREG: return "file";
@@ -40,7 +40,7 @@ static void describe_one(struct uc_passed_fd *out, const struct uc_fd_info *in)
 
 	out->fd = in->fd;
 	out->ino = in->ino;
-	snprintf(out->kind, sizeof(out->kind), "%s", kind_of(in->mode));
+	snprintf(out->kind, sizeof(out->kind), "%s", uc_fd_kind(in->mode));
 	out->what[0] = '\0';
 	if ((in->mode & S_IFMT) == S_IFSOCK) {
 		if (in->sock_family == 1 /* AF_UNIX */)
@@ -60,7 +60,7 @@ static void describe_one(struct uc_passed_fd *out, const struct uc_fd_info *in)
 		snprintf(out->what, sizeof(out->what), "%s", path[0] == '/' ? path + 1 : path);
 	} else {
 		snprintf(out->kind, sizeof(out->kind), "%s",
-			 (in->mode & S_IFMT) == S_IFIFO ? "fifo" : kind_of(in->mode));
+			 (in->mode & S_IFMT) == S_IFIFO ? "fifo" : uc_fd_kind(in->mode));
 		snprintf(out->what, sizeof(out->what), "%s", path);
 	}
 }

@@ -89,7 +89,7 @@ static int64_t wall_offset(void)
 	return best;
 }
 
-static uint64_t now_ns(void)
+uint64_t uc_now_ns(void)
 {
 	struct timespec t;
 
@@ -608,7 +608,7 @@ static void deliver_leftover_losses(struct uc_session *s)
 		if (bpf_map_lookup_elem(fd, &key, &loss) != 0)
 			continue;
 		memset(&m, 0, sizeof(m));
-		m.ts_ns = now_ns();
+		m.ts_ns = uc_now_ns();
 		m.event = UC_MSG_LOST;
 		m.own_ino = key.own_ino;
 		m.peer_ino = key.peer_ino;
@@ -672,7 +672,7 @@ int uc_session_stop(struct uc_session *s, uc_message_fn fn, void *ctx)
 void uc_session_stats(const struct uc_session *s, struct uc_stats *out)
 {
 	*out = s->stats;
-	out->taken_ns = now_ns();
+	out->taken_ns = uc_now_ns();
 }
 
 const char *uc_session_hooks(const struct uc_session *s)

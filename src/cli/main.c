@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "capture/capture.h"
@@ -72,14 +71,6 @@ static void describe_capture(const char *filter, char *out, size_t len)
 	snprintf(out, len, "AF_UNIX sockets on %s%s%s", host, filter[0] ? ", filter:" : "", filter);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int capture(struct run *r, struct uc_session *s)
 {
 	struct uc_stats st;
@@ -89,9 +80,9 @@ static int capture(struct run *r, struct uc_session *s)
 			fprintf(stderr, "unixcap: reading the ring buffer failed: %s\n", strerror(errno));
 			return -1;
 		}
-		if (uc_output_tick(&r->out, now_ns()) != 0)
+		uc_session_stats(s, &st); /* taken_ns: one clock read serves the file and the counter */
+		if (uc_output_tick(&r->out, st.taken_ns) != 0)
 			uc_stop_requested = 1;
-		uc_session_stats(s, &st);
 		uc_progress_update(&r->progress, &st, st.taken_ns);
 	}
 	if (uc_session_stop(s, on_message, r) < 0) {

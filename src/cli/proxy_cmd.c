@@ -177,7 +177,7 @@ static void capture_stats(const struct uc_relay *r, struct uc_stats *st)
 	st->bytes = rs.bytes;
 	st->stored = rs.bytes - rs.truncated;
 	st->truncated = rs.truncated;
-	st->taken_ns = uc_proxy_now_ns();
+	st->taken_ns = uc_now_ns();
 }
 
 static int relay_loop(struct proxy_run *p, struct uc_relay *r)

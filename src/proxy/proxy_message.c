@@ -8,9 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "capture/ancillary.h"
 #include "capture/names.h"
 
 void uc_proxy_message(struct uc_message *m, enum uc_message_event ev, uint16_t sock_type,
@@ -54,19 +54,7 @@ void uc_proxy_creds(struct uc_message *m, bool has, const struct ucred *creds,
 	m->cred_gid = creds->gid;
 }
 
-static const char *kind_of(mode_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG: return "file";
-	case S_IFDIR: return "dir";
-	case S_IFSOCK: return "socket";
-	case S_IFIFO: return "fifo";
-	case S_IFCHR: return "chardev";
-	case S_IFBLK: return "blockdev";
-	case S_IFLNK: return "link";
-	default: return "anon"; /* anonymous inodes have no type bits: eventfd, epoll, ... */
-	}
-}
+
 
 static void socket_name(int fd, char *out, size_t len)
 {
@@ -110,7 +98,9 @@ static void describe_one(struct uc_passed_fd *out, int fd)
 	if (fstat(fd, &st) < 0)
 		return;
 	out->ino = st.st_ino;
-	snprintf(out->kind, sizeof(out->kind), "%s", kind_of(st.st_mode));
+	/* a FIFO is "fifo" unless its link shows an anonymous pipe (below) */
+	snprintf(out->kind, sizeof(out->kind), "%s",
+		 S_ISFIFO(st.st_mode) ? "fifo" : uc_fd_kind(st.st_mode));
 	if (S_ISSOCK(st.st_mode)) {
 		socket_name(fd, out->what, sizeof(out->what));
 		return;
@@ -160,12 +150,4 @@ void uc_proxy_comm(uint32_t pid, char comm[17])
 	comm[n] = '\0';
 	if (n && comm[n - 1] == '\n')
 		comm[n - 1] = '\0';
-}
-
-uint64_t uc_proxy_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

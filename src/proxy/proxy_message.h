@@ -33,7 +33,5 @@ void uc_proxy_creds(struct uc_message *m, bool has, const struct ucred *creds,
 void uc_proxy_describe_fds(struct uc_message *m, const int *fds, unsigned n, bool cut);
 /* A process's name from /proc/PID/comm; "" when it is gone. */
 void uc_proxy_comm(uint32_t pid, char comm[17]);
-/* CLOCK_REALTIME in nanoseconds. */
-uint64_t uc_proxy_now_ns(void);
 
 #endif

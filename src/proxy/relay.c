@@ -62,7 +62,7 @@ void relay_report_data(struct uc_relay *r, const struct uc_chunk *c,
 {
 	struct uc_message m;
 
-	uc_proxy_message(&m, UC_MSG_DATA, (uint16_t)r->type, uc_proxy_now_ns(), from, to);
+	uc_proxy_message(&m, UC_MSG_DATA, (uint16_t)r->type, uc_now_ns(), from, to);
 	uc_proxy_payload(&m, c->data + c->off, (uint32_t)(c->len - c->off), r->opt.snaplen);
 	uc_proxy_describe_fds(&m, c->fds, c->nfds, c->fds_cut);
 	uc_proxy_creds(&m, c->has_creds, &c->creds, from);
@@ -74,7 +74,7 @@ void relay_report_event(struct uc_relay *r, enum uc_message_event ev,
 {
 	struct uc_message m;
 
-	uc_proxy_message(&m, ev, (uint16_t)r->type, uc_proxy_now_ns(), from, to);
+	uc_proxy_message(&m, ev, (uint16_t)r->type, uc_now_ns(), from, to);
 	relay_report(r, &m);
 }
 
@@ -181,7 +181,7 @@ static struct conn *conn_new(struct uc_relay *r, int fd)
 	c->s[CLIENT].w.fd = fd;
 	side_end(&c->s[CLIENT], "");
 	c->connecting = true;
-	c->deadline_ns = uc_proxy_now_ns() + CONNECT_PATIENCE_NS;
+	c->deadline_ns = uc_now_ns() + CONNECT_PATIENCE_NS;
 	c->next = r->conns;
 	if (r->conns)
 		r->conns->prev = c;
@@ -202,7 +202,7 @@ static void conn_connect(struct uc_relay *r, struct conn *c)
 		e = errno;
 	else if (connect(up->w.fd, (const struct sockaddr *)&r->opt.real.sa, r->opt.real.len) < 0)
 		e = errno;
-	if (e == EAGAIN && uc_proxy_now_ns() < c->deadline_ns)
+	if (e == EAGAIN && uc_now_ns() < c->deadline_ns)
 		return;
 	if (e) {
 		relay_say(r, &r->connect_said, "cannot connect to '%s' for %s[%u]: %s (its connection "
@@ -364,7 +364,7 @@ static void on_accept(struct uc_relay *r)
 				return; /* EAGAIN, or a client that gave up before we took it */
 			relay_say(r, &r->accept_said, "cannot accept a client: %s (clients wait)",
 				  strerror(errno));
-			r->accept_paused_until = uc_proxy_now_ns() + ACCEPT_PAUSE_NS;
+			r->accept_paused_until = uc_now_ns() + ACCEPT_PAUSE_NS;
 			relay_watch(r, &r->listener, 0);
 			return;
 		}
@@ -395,7 +395,7 @@ static void dispatch(struct uc_relay *r, const struct epoll_event *ev)
  * listener, datagrams a client could not take yet. Returns true when that is soon again. */
 static bool timers(struct uc_relay *r)
 {
-	uint64_t now = uc_proxy_now_ns();
+	uint64_t now = uc_now_ns();
 	bool soon;
 
 	for (struct conn *c = r->conns, *next; c && r->connecting; c = next) {

@@ -261,7 +261,7 @@ void relay_dgram_incoming(struct uc_relay *r)
 		}
 		sender_is(&cl->end, &c);
 		cl->to_server = c;
-		cl->last_ns = uc_proxy_now_ns();
+		cl->last_ns = uc_now_ns();
 		relay_report_data(r, &cl->to_server, &cl->end, &cl->server);
 		to_server(r, cl);
 		update_watches(r, cl);
@@ -279,7 +279,7 @@ static void from_server(struct uc_relay *r, struct dgram_client *cl)
 				  NULL) < 0)
 			return;
 		sender_is(&cl->server, &cl->to_client);
-		cl->last_ns = uc_proxy_now_ns();
+		cl->last_ns = uc_now_ns();
 		relay_report_data(r, &cl->to_client, &cl->server, &cl->end);
 		to_client(r, cl);
 	}

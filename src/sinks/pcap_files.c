@@ -76,14 +76,6 @@ static int fail(int err)
 	return -1;
 }
 
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
 /* Digits of n-1 (tcpdump's getWflagChars): the width that numbers 0..n-1 need, 0 for n <= 1. */
 static int counter_width(unsigned n)
 {
@@ -260,7 +252,7 @@ struct uc_pcap_files *uc_pcap_files_open(const struct uc_pcap_files_options *o, 
 		goto fail_errno;
 	f->to_stdout = strcmp(o->path, "-") == 0;
 	f->width = o->rotate_bytes ? counter_width(o->max_files) : 0;
-	f->now_ns = f->last_flush_ns = realtime_ns();
+	f->now_ns = f->last_flush_ns = uc_now_ns();
 	f->interval_s = (int64_t)(f->now_ns / NS_PER_S);
 	tzset();
 	if (f->to_stdout) {

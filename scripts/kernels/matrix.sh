@@ -10,20 +10,25 @@
 # through a private package list (the system's apt sources are not touched) and kept, unpacked,
 # in the cache; an initramfs with busybox, unixcap and its shared libraries, the C traffic generators
 # (build/tools/ucgen, ucmiss), the virtio disk driver and scripts/kernels/guest-init.sh as /init;
-# one qemu-system-x86_64 boot (KVM when /dev/kvm is usable, else TCG) under a timeout. The guest
+# one qemu-system-x86_64 boot under a watchdog. KVM only where it works: a probe boot of each kernel
+# under KVM must reach the end of the kernel's start within KERNEL_KVM_PROBE seconds, else (nested
+# KVM that stops on an instruction it cannot emulate, then hangs) the kernel boots with TCG, and the
+# log and the table's accelerator column say why. The guest
 # writes its results and captures to a raw disk as a tar; here tests/tools/check_capture.py and
 # tshark check the payload hashes. Output: the tests' PASS/FAIL/SKIP lines indented by two
 # spaces, unixcap's hooks line, then one line per kernel:
 #
-#   kernel 6.1.192: N passed, M failed, K skipped (74 s)
+#   kernel 6.1.192: N passed, M failed, K skipped (74 s, qemu tcg, longest console silence 9 s)
 #
 # A kernel that cannot be fetched (no network and nothing cached) is "0 passed, 0 failed,
 # 1 skipped (why)". Exit status 0 when nothing failed (under CI=true, nothing skipped either).
 #
 # Environment: KERNELS (series list), KERNEL_CACHE (default /var/cache/unixcap-kernels when
 # writable, else build/kernels), KERNEL_TIMEOUT (seconds per boot, default 900), KERNEL_REFRESH
-# (minutes between package index updates, default 720), UNIXCAP (the binary to test),
-# DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR, LOG_DIR (where each kernel's console log, results
+# (minutes between package index updates, default 720), KERNEL_SILENCE (seconds a guest may
+# print nothing before it is killed, default 120), KERNEL_KVM_PROBE (seconds the KVM probe boot may
+# take, default 15), UNIXCAP_QEMU_ACCEL (kvm or tcg: that one, no probe), KVM_DEVICE (default
+# /dev/kvm), UNIXCAP (the binary to test), DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR, LOG_DIR (where each kernel's console log, results
 # and captures are kept).
 set -u
 FETCH_ONLY=0
@@ -42,6 +47,15 @@ SECURITY_MIRROR=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 SUITE=bookworm
 BOOT_TIMEOUT=${KERNEL_TIMEOUT:-900}
 REFRESH_MIN=${KERNEL_REFRESH:-720}
+SILENCE_S=${KERNEL_SILENCE:-120}
+KVM_PROBE_S=${KERNEL_KVM_PROBE:-15}
+KVM_DEVICE=${KVM_DEVICE:-/dev/kvm}
+ACCEL_FORCED=${UNIXCAP_QEMU_ACCEL:-}
+KVM_BROKEN="" # why KVM failed on this host, once it has
+case $ACCEL_FORCED in
+"" | kvm | tcg) ;;
+*) echo "$0: UNIXCAP_QEMU_ACCEL must be kvm or tcg, not '$ACCEL_FORCED'" >&2; exit 2 ;;
+esac
 if [ -z "${KERNEL_CACHE:-}" ]; then
     if mkdir -p /var/cache/unixcap-kernels 2>/dev/null && [ -w /var/cache/unixcap-kernels ]; then
         KERNEL_CACHE=/var/cache/unixcap-kernels
@@ -215,27 +229,113 @@ build_initramfs() {
     (cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out"
 }
 
-# boot KDIR KLOG: runs the guest; its results and captures end up in KLOG/out.
+# run_guest LOG MARKER_RE ARGS...: qemu-system-x86_64 ARGS in the background, its console in LOG,
+# watched every half second. It is killed when the console matches MARKER_RE (GUEST_END=marker),
+# shows a KVM failure (kvm-failed), prints nothing new for SILENCE_S seconds (silent) or runs past
+# BOOT_TIMEOUT (timeout); else GUEST_END=exited. GUEST_SILENCE: its longest silence, in seconds.
+KVM_FAILURE_RE='KVM internal error|emulation failure|failed to initialize kvm|Could not access KVM'
+run_guest() {
+    local log=$1 marker=$2 start=$SECONDS last=$SECONDS size=0 cur
+    shift 2
+    qemu-system-x86_64 "$@" </dev/null >"$log" 2>&1 &
+    QEMU_PID=$!
+    GUEST_END=exited GUEST_SILENCE=0
+    while kill -0 "$QEMU_PID" 2>/dev/null; do
+        sleep 0.5
+        cur=$(stat -c %s "$log" 2>/dev/null) || cur=0
+        [ "$cur" != "$size" ] && size=$cur last=$SECONDS
+        [ $((SECONDS - last)) -gt "$GUEST_SILENCE" ] && GUEST_SILENCE=$((SECONDS - last))
+        if [ -n "$marker" ] && grep -aEq "$marker" "$log"; then GUEST_END=marker
+        elif grep -aEq "$KVM_FAILURE_RE" "$log"; then GUEST_END=kvm-failed
+        elif [ $((SECONDS - last)) -ge "$SILENCE_S" ]; then GUEST_END=silent
+        elif [ $((SECONDS - start)) -ge "$BOOT_TIMEOUT" ]; then GUEST_END=timeout
+        else continue
+        fi
+        break
+    done
+    if [ "$GUEST_END" != exited ]; then
+        kill "$QEMU_PID" 2>/dev/null
+        for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$QEMU_PID" 2>/dev/null || break; sleep 0.5; done
+        kill -9 "$QEMU_PID" 2>/dev/null
+    fi
+    wait "$QEMU_PID"
+    QEMU_PID=""
+}
+
+# kvm_verdict LOG: why a KVM boot did not get anywhere, in a few words.
+kvm_verdict() {
+    local why
+    why=$(tr -d '\r\033' <"$1" | grep -aEo -m1 "($KVM_FAILURE_RE).*" | cut -c1-100)
+    echo "${why:-the kernel did not finish starting within $KVM_PROBE_S s}"
+}
+
+# choose_accel KDIR: BOOT_ACCEL (kvm or tcg) for this kernel, and ACCEL_WHY when KVM was passed
+# over. KVM is used only when a probe boot of the kernel alone (no initramfs, so it ends in the
+# "cannot mount root" panic) gets that far within KVM_PROBE_S seconds: nested KVM on some hosts
+# stops at the first instruction it cannot emulate and then hangs, printing nothing.
+choose_accel() {
+    local kdir=$1
+    ACCEL_WHY=""
+    if [ -n "$ACCEL_FORCED" ]; then BOOT_ACCEL=$ACCEL_FORCED ACCEL_WHY="UNIXCAP_QEMU_ACCEL=$ACCEL_FORCED"; return; fi
+    if [ ! -w "$KVM_DEVICE" ]; then BOOT_ACCEL=tcg ACCEL_WHY="$KVM_DEVICE is not writable"; return; fi
+    # Broken nested KVM is the host's: once one kernel showed it, the others are not probed.
+    if [ -n "$KVM_BROKEN" ]; then BOOT_ACCEL=tcg ACCEL_WHY=$KVM_BROKEN; return; fi
+    local timeout=$BOOT_TIMEOUT silence=$SILENCE_S
+    BOOT_TIMEOUT=$KVM_PROBE_S SILENCE_S=$KVM_PROBE_S
+    run_guest "$WORKDIR/kvm-probe.log" 'Unable to mount root fs' -accel kvm -m 256 -smp 2 \
+        -nographic -no-reboot -nic none -monitor none -kernel "$kdir/vmlinuz" \
+        -append "console=ttyS0 panic=-1"
+    BOOT_TIMEOUT=$timeout SILENCE_S=$silence
+    cp "$WORKDIR/kvm-probe.log" "$LOG_DIR/kvm-probe-$(basename "$kdir").log" 2>/dev/null
+    if [ "$GUEST_END" = marker ]; then BOOT_ACCEL=kvm; return; fi
+    BOOT_ACCEL=tcg ACCEL_WHY="KVM does not work here: $(kvm_verdict "$WORKDIR/kvm-probe.log")"
+    KVM_BROKEN=$ACCEL_WHY
+}
+
+# boot KDIR KLOG: runs the guest with BOOT_ACCEL; its results and captures end up in KLOG/out.
+# A KVM boot that fails after all is killed at once and the kernel booted again with TCG.
 boot() {
-    local kdir=$1 klog=$2 accel=tcg cpus=1
+    local kdir=$1 klog=$2 cpus=1
     # One CPU under TCG: attaching tracepoints patches kernel text with int3 while other CPUs run,
     # and TCG's second vCPU sometimes still executes the int3 (an oops in syscall_trace_enter, 1
     # boot in 5 here). The host suite covers several CPUs.
-    [ -w /dev/kvm ] && accel=kvm cpus=2
+    [ "$BOOT_ACCEL" = kvm ] && cpus=2
     rm -f "$WORKDIR/disk.img"
     truncate -s 1G "$WORKDIR/disk.img" || return 1
-    BOOT_ACCEL=$accel
-    timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-x86_64 -accel "$accel" -m 1024 -smp "$cpus" \
+    run_guest "$klog/console.log" "" -accel "$BOOT_ACCEL" -m 1024 -smp "$cpus" \
         -nographic -no-reboot -nic none -monitor none \
         -kernel "$kdir/vmlinuz" -initrd "$WORKDIR/initramfs.cpio.gz" \
         -append "console=ttyS0 panic=-1 quiet" \
-        -drive "file=$WORKDIR/disk.img,format=raw,if=virtio" </dev/null >"$klog/console.log" 2>&1 &
-    QEMU_PID=$!
-    wait "$QEMU_PID"; BOOT_RC=$?
-    QEMU_PID=""
+        -drive "file=$WORKDIR/disk.img,format=raw,if=virtio"
+    if [ "$GUEST_END" = kvm-failed ] && [ -z "$ACCEL_FORCED" ]; then
+        BOOT_ACCEL=tcg ACCEL_WHY="KVM does not work here: $(kvm_verdict "$klog/console.log")"
+        KVM_BROKEN=$ACCEL_WHY
+        say_accel_once
+        boot "$kdir" "$klog"
+        return
+    fi
     mkdir -p "$klog/out"
     tar -xf "$WORKDIR/disk.img" -C "$klog/out" 2>/dev/null
     rm -f "$WORKDIR/disk.img"
+}
+
+# say_accel_once: the reason KVM was passed over, in the log the first time it happens.
+ACCEL_SAID=""
+say_accel_once() {
+    [ -n "$ACCEL_WHY" ] && [ "$ACCEL_SAID" != "$ACCEL_WHY" ] || return 0
+    echo "kernels: qemu $BOOT_ACCEL: $ACCEL_WHY"
+    ACCEL_SAID=$ACCEL_WHY
+}
+
+# boot_failure: why the guest did not finish, when the watchdog stopped it.
+boot_failure() {
+    local tail_
+    tail_=$(tr -d '\r' <"$1" | grep -av '^$' | tail -2 | tr '\n' ' ' | cut -c1-200)
+    case $GUEST_END in
+    timeout) echo "FAIL guest finished within $BOOT_TIMEOUT s: qemu was still running ($tail_)" ;;
+    silent) echo "FAIL guest kept printing: nothing on its console for $SILENCE_S s ($tail_)" ;;
+    kvm-failed) echo "FAIL guest booted: KVM failed ($(kvm_verdict "$1"))" ;;
+    esac
 }
 
 # ---- checks on the host of what the guest captured ------------------------------------------------
@@ -311,7 +411,7 @@ table_row() {
     local hooks narrowing
     hooks=$(sed -n 's/^unixcap: hooks: \(.*\); ring .*/\1/p' "$2/out/hooks" 2>/dev/null | head -1)
     narrowing=$(grep -v '^unixcap: hooks:' "$2/out/hooks" 2>/dev/null | sed 's/^unixcap: //' | head -1)
-    TABLE+=("| $1 | ${hooks:-did not load} | ${narrowing:-nothing} | $3 passed, $4 failed |")
+    TABLE+=("| $1 | $BOOT_ACCEL${ACCEL_WHY:+ ($ACCEL_WHY)} | ${hooks:-did not load} | ${narrowing:-nothing} | $3 passed, $4 failed |")
 }
 report() { # label passed failed skipped note
     echo "kernel $1: $2 passed, $3 failed, $4 skipped${5:+ ($5)}"
@@ -339,14 +439,16 @@ else
             report "$upstream" 0 1 0
             continue
         fi
+        choose_accel "$KDIR"
+        say_accel_once
         boot "$KDIR" "$klog"
         nk=$((nk + 1))
         {
             cat "$klog/out/results" 2>/dev/null ||
                 sed -n 's/^UCK \(PASS\|FAIL\|SKIP\) /\1 /p' "$klog/console.log" | tr -d '\r'
             host_checks "$klog/out"
-            if [ "$BOOT_RC" = 124 ] || [ "$BOOT_RC" = 137 ]; then
-                echo "FAIL guest finished within $BOOT_TIMEOUT s: qemu timed out ($(tr -d '\r' <"$klog/console.log" | grep -v '^$' | tail -2 | tr '\n' ' '))"
+            if [ "$GUEST_END" != exited ]; then
+                boot_failure "$klog/console.log"
             elif ! grep -q '^UCK DISK written' "$klog/console.log"; then
                 echo "FAIL guest wrote its results to disk: $(tr -d '\r' <"$klog/console.log" | grep -E 'UCK DISK|Kernel panic|BUG' | head -2 | tr '\n' ' ')"
             fi
@@ -356,14 +458,14 @@ else
         sed 's/^unixcap: /  /' "$klog/out/hooks" 2>/dev/null
         p=$(grep -c '^PASS ' "$klog/results.txt") f=$(grep -c '^FAIL ' "$klog/results.txt") s=$(grep -c '^SKIP ' "$klog/results.txt")
         [ $((p + f + s)) = 0 ] && { echo "  FAIL guest: no results ($klog/console.log)"; f=1; }
-        report "$upstream" "$p" "$f" "$s" "$(($(now) - t0)) s, qemu $BOOT_ACCEL"
+        report "$upstream" "$p" "$f" "$s" "$(($(now) - t0)) s, qemu $BOOT_ACCEL, longest console silence $GUEST_SILENCE s"
         table_row "$upstream" "$klog" "$p" "$f"
     done
 fi
 if [ "${#TABLE[@]}" != 0 ]; then
     echo "kernel × capability (unixcap -v in each guest):"
-    echo "| kernel | hooks in use | what the kernel keeps from the capture | tests |"
-    echo "|---|---|---|---|"
+    echo "| kernel | accelerator | hooks in use | what the kernel keeps from the capture | tests |"
+    echo "|---|---|---|---|---|"
     printf '%s\n' "${TABLE[@]}"
 fi
 echo "kernels: $nk booted in $(($(now) - start)) s; $pass_all passed, $fail_all failed, $skip_all skipped"

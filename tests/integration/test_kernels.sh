@@ -33,7 +33,7 @@ while IFS= read -r line; do
         : # the passing tests of a kernel are in the logs; the count says how many
     elif [[ $line == "  "* ]]; then
         details+="$line"$'\n' # shown below its kernel's line
-    elif [[ $line == kernels:\ *booted* ]]; then
+    elif [[ $line == kernels:\ *booted* || $line == kernels:\ qemu\ * ]]; then
         printf '  %s\n' "$line"
     fi
 done <<<"$out"

@@ -61,13 +61,15 @@ start_capture readtext --comm ucwriter || { fail "readers (text)" "unixcap did n
 UC_TEXT=$UC_PID
 python3 - "$WORK/readers.expected" <<'PY'
 import ctypes, os, socket, sys
+# Named before the fork: --comm is decided when each syscall enters, by this process's name or
+# its peer's (the socketpair's creator), so the reader's first recv must find "ucwriter" already.
+ctypes.CDLL(None).prctl(15, b"ucwriter", 0, 0, 0)
 a, b = socket.socketpair()
 if os.fork() == 0:
     ctypes.CDLL(None).prctl(15, b"ucreader", 0, 0, 0)
     a.close()
     b.recv(5, socket.MSG_PEEK); b.recv(5); b.recv(100)
     os._exit(0)
-ctypes.CDLL(None).prctl(15, b"ucwriter", 0, 0, 0)
 b.close()
 a.send(b"hello world!")
 pid, _ = os.wait()

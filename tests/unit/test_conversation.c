@@ -502,6 +502,38 @@ static void test_flow_limit_retires_least_recently_used(void **state)
 	find(c, &second, UC_C2S, true);
 }
 
+/* Inode 0 is unknown, never a key: events carrying it (an orphaned socket, a damaged file) find
+ * their flow by the other end, and after the flow is retired nothing leads to it. */
+static void test_unknown_inode_is_never_a_key(void **state)
+{
+	struct uc_conversations *c = *state;
+	struct uc_message connect = msg(STREAM, 5001, "", 0, "/run/app.sock");
+	struct uc_message accept = msg(STREAM, 0, "/run/app.sock", 5001, "");
+	struct uc_message reply = msg(STREAM, 5002, "/run/app.sock", 5001, "");
+	struct uc_message orphan = msg(STREAM, 0, "", 0, "");
+	size_t empty = uc_conversations_table_size(c);
+	struct uc_flow *f;
+	int dir = -7;
+	bool created;
+
+	connect.event = UC_MSG_CONNECT;
+	accept.event = UC_MSG_ACCEPT;
+	f = find(c, &connect, UC_C2S, true);
+	assert_ptr_equal(find(c, &accept, UC_S2C, false), f);
+	assert_int_equal(f->ino[UC_S2C], 0);
+	assert_ptr_equal(find(c, &reply, UC_S2C, false), f); /* the server's inode, learnt once */
+	assert_int_equal(f->ino[UC_S2C], 5002);
+	orphan.event = UC_MSG_CLOSE;
+	assert_null(uc_conversations_find(c, &orphan, &dir, &created));
+	uc_conversations_retire(c, f);
+	assert_null(uc_conversations_find(c, &orphan, &dir, &created));
+	accept.event = UC_MSG_CLOSE;
+	assert_null(uc_conversations_find(c, &accept, &dir, &created));
+	assert_int_equal(dir, -7);
+	/* what is left are the idle addresses of the process and the path, no inode key */
+	assert_int_equal(uc_conversations_table_size(c), empty + 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -533,6 +565,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_server_path_outlives_idle_processes, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_inode_is_never_a_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_limit_retires_least_recently_used, setup,
 						teardown),
 	};

@@ -102,8 +102,17 @@ static void deliver(struct replay *r)
 		r->stop = true;
 }
 
-static int append(struct replay *r, const uint8_t *p, size_t n)
+/* The message's bytes: never more than its comment says were stored (D-Bus messages, which
+ * are not the sends, at most what a message can say), so a file cannot make memory grow. */
+static int append(struct replay *r, const struct pcapng_block *b, const uint8_t *p, size_t n)
 {
+	size_t most = r->dbus ? UINT32_MAX : r->m.stored;
+
+	if (n > most - r->len && r->dbus)
+		return fail_at(r, b, "D-Bus packets with one comment hold more than %zu bytes", most);
+	if (n > most - r->len)
+		return fail_at(r, b, "packet data runs past the stored=%zu bytes its comment says: "
+			       "damaged metadata", most);
 	if (r->len + n > r->cap) {
 		size_t cap = r->cap ? r->cap : 64 * 1024;
 		uint8_t *grown;
@@ -111,12 +120,34 @@ static int append(struct replay *r, const uint8_t *p, size_t n)
 		while (cap < r->len + n)
 			cap *= 2;
 		if (!(grown = realloc(r->data, cap)))
-			return -1;
+			return fail_at(r, b, "out of memory");
 		r->data = grown;
 		r->cap = cap;
 	}
 	memcpy(r->data + r->len, p, n);
 	r->len += n;
+	return 0;
+}
+
+/* What the writer relies on, and a live capture always holds: stored <= caplen <= len, no more
+ * descriptors described than passed, lost bytes only with lost messages. */
+static int inconsistent(struct replay *r, const struct pcapng_block *b)
+{
+	const struct uc_message *m = &r->m;
+
+	if (m->stored > m->caplen)
+		return fail_at(r, b, "its comment says stored=%u, more than caplen=%u: damaged metadata",
+			       m->stored, m->caplen);
+	if (m->caplen > m->len)
+		return fail_at(r, b, "its comment says caplen=%u, more than len=%u: damaged metadata",
+			       m->caplen, m->len);
+	if (m->nfds_described > m->nfds)
+		return fail_at(r, b, "its comment describes %u passed descriptors but says "
+			       "scm_rights=%u: damaged metadata", m->nfds_described, m->nfds);
+	if (m->lost_before_bytes && !m->lost_before_msgs)
+		return fail_at(r, b, "its comment says lost_before_bytes=%llu without "
+			       "lost_before_msgs: damaged metadata",
+			       (unsigned long long)m->lost_before_bytes);
 	return 0;
 }
 
@@ -136,6 +167,8 @@ static int take_meta(struct replay *r, const struct pcapng_block *b, const char 
 	r->meta[n] = '\0';
 	if (uc_comment_parse(r->meta, &r->m) < 0)
 		return fail_at(r, b, "its comment is not unixcap metadata: not a unixcap capture");
+	if (inconsistent(r, b) < 0)
+		return -1;
 	r->open = true;
 	r->dbus = dbus;
 	r->len = 0;
@@ -181,9 +214,7 @@ static int on_packet(struct replay *r, const struct pcapng_block *b)
 	}
 	if (take_meta(r, b, b->comment, dbus) < 0)
 		return -1;
-	if (n && append(r, p, n) < 0)
-		return fail_at(r, b, "out of memory");
-	return 0;
+	return n ? append(r, b, p, n) : 0;
 }
 
 static int on_custom(struct replay *r, const struct pcapng_block *b)
@@ -226,6 +257,13 @@ static int on_block(struct replay *r, const struct pcapng_block *b)
 int uc_replay(FILE *in, const struct uc_filter *filter, uc_message_fn fn, void *ctx,
 	      struct uc_replay_stats *stats, char *err, size_t errlen)
 {
+	return uc_replay_until(in, NULL, filter, fn, ctx, stats, err, errlen);
+}
+
+int uc_replay_until(FILE *in, const volatile sig_atomic_t *stop, const struct uc_filter *filter,
+		    uc_message_fn fn, void *ctx, struct uc_replay_stats *stats, char *err,
+		    size_t errlen)
+{
 	struct uc_replay_stats ignored;
 	struct replay r = { .filter = filter, .fn = fn, .ctx = ctx, .stats = stats ? stats : &ignored,
 			    .err = err, .errlen = errlen };
@@ -238,11 +276,13 @@ int uc_replay(FILE *in, const struct uc_filter *filter, uc_message_fn fn, void *
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	while (!r.stop && (got = pcapng_reader_next(reader, &b)) > 0) {
+	while (!r.stop && !(stop && *stop) && (got = pcapng_reader_next(reader, &b)) > 0) {
 		r.stats->blocks++;
 		if ((ret = on_block(&r, &b)) < 0)
 			break;
 	}
+	if (stop && *stop && ret == 0)
+		r.stop = true; /* asked to: a read the signal interrupted is not damage */
 	if (!r.stop && ret == 0 && got < 0) {
 		snprintf(err, errlen, "%s", pcapng_reader_error(reader));
 		ret = -1;

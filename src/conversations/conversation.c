@@ -649,7 +649,7 @@ struct uc_flow *uc_conversations_find(struct uc_conversations *c, const struct u
 	*created = false;
 	if (connection_oriented(m->sock_type))
 		r = find_connection(c, m, dir, created);
-	else
+	else if (m->sock_type || !(r = known_connection(c, m, dir))) /* 0: a loss, type unknown */
 		r = find_datagram_flow(c, m, dir, created);
 	if (!r)
 		return NULL;

@@ -332,6 +332,8 @@ static int parse_special(const char *key, const char *v, size_t n, struct uc_mes
 	if (strcmp(key, "type") == 0 || strcmp(key, "event") == 0) {
 		if (unescape(v, n, word, sizeof(word)) < 0)
 			return -1;
+		if (key[0] == 't' && strcmp(word, "unknown") == 0)
+			return 0; /* 0: a loss report's pair whose type was never seen (checked below) */
 		if (key[0] == 't')
 			return (m->sock_type = (uint16_t)uc_sock_type_parse(word)) ? 0 : -1;
 		return (m->event = uc_event_parse(word)) ? 0 : -1;
@@ -401,5 +403,5 @@ int uc_comment_parse(const char *text, struct uc_message *m)
 		seen_type |= eq - p == 4 && memcmp(p, "type", 4) == 0;
 		p = stop + (space ? 1 : 0);
 	}
-	return seen_ts && seen_event && seen_type ? 0 : -1;
+	return seen_ts && seen_event && seen_type && (m->sock_type || m->event == UC_MSG_LOST) ? 0 : -1;
 }

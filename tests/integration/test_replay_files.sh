@@ -10,7 +10,9 @@
 REG=$ROOT/fuzz/regressions/pcapng
 EDIT="python3 $ROOT/tests/tools/pcapng_edit.py"
 [ -x "$UNIXCAP" ] || { skip "-r -w on hostile files" "$UNIXCAP not built"; exit 0; }
-command -v python3 >/dev/null || { skip "-r -w on hostile files" "python3 not installed"; exit 0; }
+for tool in python3 tshark; do
+    command -v "$tool" >/dev/null || { skip "-r -w on hostile files" "$tool not installed"; exit 0; }
+done
 
 # rewrite FILE OUT: unixcap -r FILE -w OUT with 10 s and 2 MB of output at most; RC, ERR set.
 rewrite() {
@@ -40,6 +42,18 @@ expect_refused "-r -w: more descriptors described than passed" "$WORK/fds.pcapng
 $EDIT "$ROOT/fuzz/corpus/pcapng/stream_http.pcapng" "$WORK/syscall.pcapng" --replace syscall=44 syscall=65580 >/dev/null
 expect_refused "-r -w: a syscall number that does not fit" "$WORK/syscall.pcapng" \
     "block [0-9]+ at offset [0-9]+: its comment is not unixcap metadata"
+
+$EDIT "$ROOT/fuzz/corpus/pcapng/stream_http.pcapng" "$WORK/unknown.pcapng" --replace "type=stream event=data" "type=unknown event=data" >/dev/null
+expect_refused "-r -w: a socket type unknown, but not a loss report" "$WORK/unknown.pcapng" \
+    "block [0-9]+ at offset [0-9]+: its comment is not unixcap metadata"
+
+# A loss report of unknown socket type (what a capture writes for losses pending at its end).
+rewrite "$REG/lost_type_unknown_pending_at_end.pcapng" "$WORK/unknown_lost.pcapng"
+"$UNIXCAP" -r "$WORK/unknown_lost.pcapng" --json >"$WORK/unknown_lost.json" 2>&1; rc2=$?
+udp=$(tshark -r "$WORK/unknown_lost.pcapng" -Y udp 2>/dev/null | wc -l)
+check "-r -w: a loss of unknown socket type is read, written on its stream, and read again" \
+    "exit $RC: $ERR; -r: exit $rc2 $(tail -1 "$WORK/unknown_lost.json"); $udp UDP packets" \
+    bash -c "[ $RC = 0 ] && [ $rc2 = 0 ] && grep -q '\"event\":\"lost\",\"type\":\"unknown\"' '$WORK/unknown_lost.json' && [ $udp = 0 ]"
 
 # An accept and later events carrying inode 0 (unknown): ASan saw a use-after-free here.
 rewrite "$REG/rewrite_uaf_own_ino_0_after_retire.pcapng" "$WORK/ino0.pcapng"

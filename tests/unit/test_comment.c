@@ -222,6 +222,10 @@ static void test_parse_rejects(void **state)
 	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=dgram event=data "
 					  "scm_rights=1 fd=-1,file,1,/a", &m), 0);
 	assert_int_equal(m.fds[0].fd, -1);
+	/* a loss reported by socket pair alone has no type; nothing else may lack one */
+	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=unknown event=lost", &m), 0);
+	assert_int_equal(m.sock_type, 0);
+	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=unknown event=data", &m), -1);
 	/* keys from a later version are skipped */
 	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=dgram event=read newkey=5", &m), 0);
 	assert_int_equal(m.event, UC_MSG_READ);

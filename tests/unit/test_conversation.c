@@ -228,6 +228,22 @@ static void test_loss_of_unknown_flow_creates_it(void **state)
 	assert_int_equal(uc_conversations_live(c), 3);
 }
 
+/* Losses still pending at the end are reported by socket pair, without a socket type: they
+ * belong to the connection of that pair when there is one, else to a flow of their own. */
+static void test_loss_of_unknown_type(void **state)
+{
+	struct uc_conversations *c = *state;
+	struct uc_message data = msg(STREAM, 3100, "", 3101, "");
+	struct uc_message lost = msg(0, 3101, "", 3100, ""), alone = msg(0, 3200, "", 3201, "");
+	struct uc_flow *f = find(c, &data, UC_C2S, true);
+
+	lost.event = alone.event = UC_MSG_LOST;
+	assert_ptr_equal(find(c, &lost, UC_S2C, false), f);
+	assert_true(f->tcp);
+	assert_false(find(c, &alone, UC_C2S, true)->tcp);
+	assert_int_equal(uc_conversations_live(c), 2);
+}
+
 static void test_close_finds_known_connection(void **state)
 {
 	struct uc_conversations *c = *state;
@@ -549,6 +565,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_socketpair_datagrams_by_inode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_of_unknown_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loss_of_unknown_flow_creates_it, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loss_of_unknown_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_finds_known_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retired_tuple_never_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_each_visits_live_flows, setup, teardown),

@@ -172,12 +172,14 @@ static char *insert(struct uc_conversations *c, const char *key, void *value)
 	return e->key;
 }
 
-/* Only the entry that leads to value goes, so no other flow can lose its key. */
+/* The entry whose key string is key (as insert returned it) goes, and only if it leads to value:
+ * no other flow loses its key, and a flow holding one key twice (a socket that is its own peer)
+ * loses each once. */
 static void erase(struct uc_conversations *c, const char *key, const void *value)
 {
 	struct entry **at = &c->buckets[hash(key) % c->nbuckets], *e;
 
-	while (*at && (strcmp((*at)->key, key) != 0 || (*at)->value != value))
+	while (*at && ((*at)->key != key || (*at)->value != value))
 		at = &(*at)->next;
 	e = *at;
 	if (!e)

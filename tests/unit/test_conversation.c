@@ -550,6 +550,21 @@ static void test_unknown_inode_is_never_a_key(void **state)
 	assert_int_equal(uc_conversations_table_size(c), empty + 2);
 }
 
+/* A damaged file may name a socket its own peer: the flow holds the same key twice, and retiring
+ * it must erase each entry once (it freed one key string twice). */
+static void test_socket_its_own_peer(void **state)
+{
+	struct uc_conversations *c = *state;
+	struct uc_message self = msg(STREAM, 6000, "", 6000, "/run/self.sock");
+	size_t empty = uc_conversations_table_size(c);
+	struct uc_flow *f = find(c, &self, UC_C2S, true);
+
+	assert_ptr_equal(find(c, &self, UC_C2S, false), f);
+	uc_conversations_retire(c, f);
+	assert_int_equal(uc_conversations_live(c), 0);
+	assert_int_equal(uc_conversations_table_size(c), empty + 2); /* the idle process and path */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,6 +598,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_server_path_outlives_idle_processes, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_inode_is_never_a_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_its_own_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_limit_retires_least_recently_used, setup,
 						teardown),
 	};

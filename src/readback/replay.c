@@ -151,16 +151,21 @@ static int inconsistent(struct replay *r, const struct pcapng_block *b)
 	return 0;
 }
 
-/* Starts a new message unless this packet continues the one being gathered. */
-static int take_meta(struct replay *r, const struct pcapng_block *b, const char *comment, bool dbus)
+/* Starts a new message unless this packet continues the one being gathered: the same metadata,
+ * and a payload only while that message holds fewer bytes than it stored (two messages alike to
+ * the nanosecond are two messages). */
+static int take_meta(struct replay *r, const struct pcapng_block *b, const char *comment, bool dbus,
+		     size_t payload)
 {
+	bool full = !dbus && payload && r->len >= r->m.stored;
 	size_t n = strcspn(comment, ";");
 
 	while (comment[n] == ';' && comment[n + 1] != ' ' && comment[n + 1])
 		n += 1 + strcspn(comment + n + 1, ";");
 	if (n >= sizeof(r->meta))
 		n = sizeof(r->meta) - 1;
-	if (r->open && r->dbus == dbus && strncmp(r->meta, comment, n) == 0 && r->meta[n] == '\0')
+	if (r->open && r->dbus == dbus && !full && strncmp(r->meta, comment, n) == 0 &&
+	    r->meta[n] == '\0')
 		return 0;
 	deliver(r);
 	memcpy(r->meta, comment, n);
@@ -212,7 +217,7 @@ static int on_packet(struct replay *r, const struct pcapng_block *b)
 		deliver(r);
 		return 0;
 	}
-	if (take_meta(r, b, b->comment, dbus) < 0)
+	if (take_meta(r, b, b->comment, dbus, n) < 0)
 		return -1;
 	return n ? append(r, b, p, n) : 0;
 }
@@ -228,7 +233,7 @@ static int on_custom(struct replay *r, const struct pcapng_block *b)
 	if (n >= sizeof(text) || n == b->caplen)
 		return fail_at(r, b, "custom block's metadata is not terminated");
 	memcpy(text, b->data, n + 1);
-	if (take_meta(r, b, text, false) < 0)
+	if (take_meta(r, b, text, false, 0) < 0)
 		return -1;
 	deliver(r);
 	return 0;

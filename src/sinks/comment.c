@@ -269,10 +269,10 @@ static int parse_fd(const char *v, size_t n, struct uc_message *m)
 			return -1;
 	what = strtok_r(NULL, "", &save);
 	neg = field[0][0] == '-';
-	if (parse_u64(field[0] + neg, strlen(field[0] + neg), INT32_MAX, &num) < 0 ||
+	if (parse_u64(field[0] + neg, strlen(field[0] + neg), neg ? 1ull << 31 : INT32_MAX, &num) < 0 ||
 	    parse_u64(field[2], strlen(field[2]), UINT64_MAX, &ino) < 0 || strlen(field[1]) >= sizeof(fd->kind))
 		return -1;
-	fd->fd = neg ? -(int)num : (int)num;
+	fd->fd = (int)(neg ? -(int64_t)num : (int64_t)num);
 	fd->ino = ino;
 	snprintf(fd->kind, sizeof(fd->kind), "%s", field[1]);
 	snprintf(fd->what, sizeof(fd->what), "%s", what ? what : "");

@@ -69,6 +69,13 @@ static int remember(const struct uc_message *m, void *arg)
 	return 0;
 }
 
+static int keep_last(const struct uc_message *m, void *arg)
+{
+	memcpy(arg, m, sizeof(*m));
+	((struct uc_message *)arg)->data = NULL; /* valid only during the call */
+	return 0;
+}
+
 /* Two sends alike to the nanosecond (same metadata) are two messages, not one of twice the bytes
  * (which -r would then refuse as more than the message stored). */
 static void test_messages_alike_stay_apart(void **state)
@@ -107,11 +114,45 @@ static void test_stop_flag_ends_replay(void **state)
 	fclose(f);
 }
 
+/* The longest metadata a message can have (every name, the cgroup and eight passed descriptors
+ * at their longest, all escaped three times over) is still written whole: -r reads the file. */
+static void test_longest_metadata_read_back(void **state)
+{
+	struct uc_message m = stream_msg(T0, "x"), back;
+	FILE *f;
+	char err[256] = "";
+
+	(void)state;
+	memset(m.comm, ' ', 16);
+	memset(m.own_path, ' ', sizeof(m.own_path) - 1);
+	memset(m.peer_path, '%', sizeof(m.peer_path) - 1);
+	memset(m.cgroup, 0xff, sizeof(m.cgroup) - 1);
+	m.cgroup_id = 1;
+	m.nfds = m.nfds_described = UC_MAX_PASSED_FDS;
+	for (int i = 0; i < UC_MAX_PASSED_FDS; i++) {
+		m.fds[i] = (struct uc_passed_fd){ .fd = -2147483647 - 1, .ino = UINT64_MAX, .kind = "chardev" };
+		memset(m.fds[i].what, ' ', sizeof(m.fds[i].what) - 1);
+	}
+	m.has_creds = true;
+	m.cred_pid = m.cred_uid = m.cred_gid = UINT32_MAX;
+	m.lost_before_msgs = UINT32_MAX;
+	m.lost_before_bytes = UINT64_MAX;
+	f = written(&m, 1);
+	uc_replay(f, NULL, keep_last, &back, NULL, err, sizeof(err));
+	assert_string_equal(err, "");
+	assert_int_equal(back.nfds_described, UC_MAX_PASSED_FDS);
+	assert_string_equal(back.fds[7].what, m.fds[7].what);
+	assert_string_equal(back.peer_path, m.peer_path);
+	assert_int_equal(back.lost_before_bytes, UINT64_MAX);
+	fclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_messages_alike_stay_apart),
 		cmocka_unit_test(test_stop_flag_ends_replay),
+		cmocka_unit_test(test_longest_metadata_read_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -102,8 +102,8 @@ static void deliver(struct replay *r)
 		r->stop = true;
 }
 
-/* The message's bytes: never more than its comment says were stored (D-Bus messages, which
- * are not the sends, at most what a message can say), so a file cannot make memory grow. */
+/* The message's bytes: never more than its comment says were stored (a D-Bus message, which is
+ * not one send, at most what stored can count), so no file makes memory grow without bound. */
 static int append(struct replay *r, const struct pcapng_block *b, const uint8_t *p, size_t n)
 {
 	size_t most = r->dbus ? UINT32_MAX : r->m.stored;
@@ -131,7 +131,7 @@ static int append(struct replay *r, const struct pcapng_block *b, const uint8_t 
 
 /* What the writer relies on, and a live capture always holds: stored <= caplen <= len, no more
  * descriptors described than passed, lost bytes only with lost messages. */
-static int inconsistent(struct replay *r, const struct pcapng_block *b)
+static int check_consistent(struct replay *r, const struct pcapng_block *b)
 {
 	const struct uc_message *m = &r->m;
 
@@ -172,7 +172,7 @@ static int take_meta(struct replay *r, const struct pcapng_block *b, const char 
 	r->meta[n] = '\0';
 	if (uc_comment_parse(r->meta, &r->m) < 0)
 		return fail_at(r, b, "its comment is not unixcap metadata: not a unixcap capture");
-	if (inconsistent(r, b) < 0)
+	if (check_consistent(r, b) < 0)
 		return -1;
 	r->open = true;
 	r->dbus = dbus;

@@ -1,20 +1,26 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for -r: the input is a pcapng file, read (a) block by block by the reader
  * alone, (b) by uc_replay, every message written with the text dump (hex and ASCII, then
- * escaped with a filter), so the reader, the comment parser and the replay are all exercised. */
+ * escaped with a filter), so the reader, the comment parser and the replay are all exercised,
+ * and (c) as -r -w does: replayed into the pcapng writer live capture uses, to a memory file that
+ * -r must then read back without error (every file unixcap writes is one it reads). */
 #include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "readback/pcapng_reader.h"
 #include "readback/replay.h"
 #include "sinks/json.h"
+#include "sinks/pcap_sink.h"
 #include "sinks/text.h"
 
 #define MAX_MESSAGES 100000 /* a replay delivers at most this many before the callback stops it */
+#define MAX_REWRITE (64u << 20) /* -r -w output kept in memory: the replay stops past this */
 
 /* Where the text dump goes: /dev/null, or stderr with UC_FUZZ_VERBOSE=1 (to see what an input
  * replays to, with the errors, when triaging). */
@@ -138,6 +144,67 @@ static void fuzz_replay(const uint8_t *data, size_t size, const struct uc_filter
 	fclose(in);
 }
 
+struct rewrite_ctx {
+	struct uc_pcap_sink *sink;
+	uint64_t written;
+};
+
+static int on_rewrite(const struct uc_message *m, void *arg)
+{
+	struct rewrite_ctx *ctx = arg;
+
+	check_message(m);
+	assert(uc_pcap_write(ctx->sink, m) == 0); /* a memory file: nothing may fail */
+	return ++ctx->written >= MAX_MESSAGES || uc_pcap_bytes(ctx->sink) > MAX_REWRITE;
+}
+
+static int count_back(const struct uc_message *m, void *arg)
+{
+	check_message(m);
+	++*(uint64_t *)arg;
+	return 0;
+}
+
+/* What -r -w wrote from this input, read back by -r: it must read to its end without error. */
+static void read_rewritten(int fd)
+{
+	FILE *back;
+	uint64_t messages = 0;
+	char err[512] = "";
+	int ret;
+
+	assert(lseek(fd, 0, SEEK_SET) == 0);
+	back = fdopen(dup(fd), "r");
+	assert(back);
+	ret = uc_replay(back, NULL, count_back, &messages, NULL, err, sizeof(err));
+	if (verbose)
+		fprintf(stderr, "rewritten, read back: %d, %llu messages%s%s\n", ret,
+			(unsigned long long)messages, ret ? ": " : "", err);
+	if (ret != 0) {
+		fprintf(stderr, "-r refuses what -r -w wrote: %s\n", err);
+		abort();
+	}
+	fclose(back);
+}
+
+static void fuzz_rewrite(const uint8_t *data, size_t size)
+{
+	static int fd = -1;
+	FILE *in = open_input(data, size);
+	struct rewrite_ctx ctx = { 0 };
+	char err[512];
+
+	if (fd < 0)
+		fd = memfd_create("fuzz_pcapng_rewrite", MFD_CLOEXEC);
+	assert(in && fd >= 0 && ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0);
+	ctx.sink = uc_pcap_open(fd, false, "fuzz_pcapng");
+	assert(ctx.sink);
+	uc_replay(in, NULL, on_rewrite, &ctx, NULL, err, sizeof(err));
+	assert(uc_pcap_close(ctx.sink, NULL, 0) == 0);
+	fclose(in);
+	read_rewritten(fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct uc_filter filter = {
@@ -155,5 +222,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_replay(data, size, NULL, UC_TEXT_HEXASCII, 512);
 	/* a short error buffer: the reason is cut, never written past the buffer */
 	fuzz_replay(data, size, &filter, UC_TEXT_ESCAPED, 20);
+	fuzz_rewrite(data, size);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #ifndef UNIXCAP_H
 #define UNIXCAP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -155,6 +156,11 @@ struct uc_replay_stats {
  * before the damage have been delivered). */
 int uc_replay(FILE *in, const struct uc_filter *filter, uc_message_fn fn, void *ctx,
 	      struct uc_replay_stats *stats, char *err, size_t errlen);
+/* The same, stopping (and returning 0) once *stop is non-zero, as a signal handler sets it: it
+ * is checked before each block, and a read it interrupts (EINTR) ends the replay cleanly. */
+int uc_replay_until(FILE *in, const volatile sig_atomic_t *stop, const struct uc_filter *filter,
+		    uc_message_fn fn, void *ctx, struct uc_replay_stats *stats, char *err,
+		    size_t errlen);
 
 /* ---- writers ---- */
 

@@ -136,7 +136,8 @@ static int read_back(struct run *r, const char *description)
 			fclose(in);
 		return 1;
 	}
-	ret = uc_replay(in, &r->cli.capture.filter, on_message, r, &st, err, sizeof(err));
+	ret = uc_replay_until(in, &uc_stop_requested, &r->cli.capture.filter, on_message, r, &st, err,
+			      sizeof(err));
 	if (ret < 0)
 		fprintf(stderr, "unixcap: %s: %s\n", r->cli.read_path, err);
 	if (in != stdin)

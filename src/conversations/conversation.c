@@ -172,12 +172,14 @@ static char *insert(struct uc_conversations *c, const char *key, void *value)
 	return e->key;
 }
 
-/* Only the entry that leads to value goes, so no other flow can lose its key. */
+/* The entry whose key string is key (as insert returned it) goes, and only if it leads to value:
+ * no other flow loses its key, and a flow holding one key twice (a socket that is its own peer)
+ * loses each once. */
 static void erase(struct uc_conversations *c, const char *key, const void *value)
 {
 	struct entry **at = &c->buckets[hash(key) % c->nbuckets], *e;
 
-	while (*at && (strcmp((*at)->key, key) != 0 || (*at)->value != value))
+	while (*at && ((*at)->key != key || (*at)->value != value))
 		at = &(*at)->next;
 	e = *at;
 	if (!e)
@@ -433,14 +435,20 @@ static void free_record(struct flow_record *r)
 }
 
 /* The side with a bound address and an unnamed peer is the server (an accepted socket carries
- * its listener's address); otherwise the first sender is the client. */
+ * its listener's address); otherwise the first sender is the client. connect() and socketpair()
+ * name the client: the side that made the connection. */
+static int creator_side(const struct uc_message *m)
+{
+	bool sender_serves = m->event != UC_MSG_CONNECT && m->own_path[0] && !m->peer_path[0];
+
+	return sender_serves ? UC_S2C : UC_C2S;
+}
+
 static struct flow_record *create(struct uc_conversations *c, const struct uc_message *m)
 {
 	struct flow_record *r = calloc(1, sizeof(*r));
 	struct uc_flow *f;
-	/* connect() and socketpair() name the client: the side that made the connection */
-	bool sender_serves = m->event != UC_MSG_CONNECT && m->own_path[0] && !m->peer_path[0];
-	int me = sender_serves ? UC_S2C : UC_C2S, other = 1 - me;
+	int me = creator_side(m), other = 1 - me;
 	char who[2][48];
 
 	if (!r)
@@ -477,38 +485,57 @@ static char *key_for_inode(struct uc_conversations *c, uint64_t ino, struct flow
 	return insert(c, key, r);
 }
 
+/* Inode 0 is unknown (an orphaned socket, a peer already gone, a damaged file): it never leads
+ * to a flow and is never a flow's key, or every socket without one would share a flow. */
+static struct flow_record *by_inode(struct uc_conversations *c, uint64_t ino)
+{
+	char key[32];
+
+	if (!ino)
+		return NULL;
+	snprintf(key, sizeof(key), "i:%llu", (unsigned long long)ino);
+	return lookup(c, key);
+}
+
+/* A side's inode is learnt once, so each side has at most one key and retiring erases it. */
+static void learn_inode(struct uc_conversations *c, struct flow_record *r, int side, uint64_t ino)
+{
+	if (!ino || r->flow.ino[side])
+		return;
+	r->flow.ino[side] = ino;
+	r->keys[side] = key_for_inode(c, ino, r);
+}
+
+/* The known connection m belongs to, by its own inode or its peer's; *dir is m's side. */
+static struct flow_record *known_connection(struct uc_conversations *c, const struct uc_message *m,
+					    int *dir)
+{
+	struct flow_record *r = by_inode(c, m->own_ino);
+
+	if (r) {
+		*dir = r->flow.ino[UC_C2S] == m->own_ino ? UC_C2S : UC_S2C;
+	} else if ((r = by_inode(c, m->peer_ino)) != NULL) {
+		*dir = r->flow.ino[UC_C2S] == m->peer_ino ? UC_S2C : UC_C2S;
+		learn_inode(c, r, *dir, m->own_ino);
+	}
+	return r;
+}
+
 static struct flow_record *find_connection(struct uc_conversations *c,
 					   const struct uc_message *m, int *dir, bool *created)
 {
-	char key[32];
-	struct flow_record *r;
+	struct flow_record *r = known_connection(c, m, dir);
 
-	snprintf(key, sizeof(key), "i:%llu", (unsigned long long)m->own_ino);
-	r = lookup(c, key);
-	if (!r && m->peer_ino) {
-		snprintf(key, sizeof(key), "i:%llu", (unsigned long long)m->peer_ino);
-		r = lookup(c, key);
-		if (r) {
-			int side = r->flow.ino[UC_C2S] == m->peer_ino ? UC_S2C : UC_C2S;
-
-			if (r->flow.ino[side] == 0) {
-				r->flow.ino[side] = m->own_ino;
-				r->keys[side] = key_for_inode(c, m->own_ino, r);
-			}
-		}
-	}
-	if (!r && (m->event == UC_MSG_DATA || m->event == UC_MSG_LOST || m->event == UC_MSG_UNSEEN ||
-		   m->event == UC_MSG_CONNECT)) {
-		r = create(c, m);
-		if (!r)
-			return NULL;
-		for (int side = 0; side < 2; side++)
-			if (r->flow.ino[side])
-				r->keys[side] = key_for_inode(c, r->flow.ino[side], r);
-		*created = true;
-	}
-	if (r)
-		*dir = r->flow.ino[UC_C2S] == m->own_ino ? UC_C2S : UC_S2C;
+	if (r || (m->event != UC_MSG_DATA && m->event != UC_MSG_LOST && m->event != UC_MSG_UNSEEN &&
+		  m->event != UC_MSG_CONNECT))
+		return r;
+	if (!(r = create(c, m)))
+		return NULL;
+	for (int side = 0; side < 2; side++)
+		if (r->flow.ino[side])
+			r->keys[side] = key_for_inode(c, r->flow.ino[side], r);
+	*created = true;
+	*dir = creator_side(m);
 	return r;
 }
 
@@ -624,7 +651,7 @@ struct uc_flow *uc_conversations_find(struct uc_conversations *c, const struct u
 	*created = false;
 	if (connection_oriented(m->sock_type))
 		r = find_connection(c, m, dir, created);
-	else
+	else if (m->sock_type || !(r = known_connection(c, m, dir))) /* 0: a loss, type unknown */
 		r = find_datagram_flow(c, m, dir, created);
 	if (!r)
 		return NULL;

@@ -102,8 +102,17 @@ static void deliver(struct replay *r)
 		r->stop = true;
 }
 
-static int append(struct replay *r, const uint8_t *p, size_t n)
+/* The message's bytes: never more than its comment says were stored (a D-Bus message, which is
+ * not one send, at most what stored can count), so no file makes memory grow without bound. */
+static int append(struct replay *r, const struct pcapng_block *b, const uint8_t *p, size_t n)
 {
+	size_t most = r->dbus ? UINT32_MAX : r->m.stored;
+
+	if (n > most - r->len && r->dbus)
+		return fail_at(r, b, "D-Bus packets with one comment hold more than %zu bytes", most);
+	if (n > most - r->len)
+		return fail_at(r, b, "packet data runs past the stored=%zu bytes its comment says: "
+			       "damaged metadata", most);
 	if (r->len + n > r->cap) {
 		size_t cap = r->cap ? r->cap : 64 * 1024;
 		uint8_t *grown;
@@ -111,7 +120,7 @@ static int append(struct replay *r, const uint8_t *p, size_t n)
 		while (cap < r->len + n)
 			cap *= 2;
 		if (!(grown = realloc(r->data, cap)))
-			return -1;
+			return fail_at(r, b, "out of memory");
 		r->data = grown;
 		r->cap = cap;
 	}
@@ -120,22 +129,51 @@ static int append(struct replay *r, const uint8_t *p, size_t n)
 	return 0;
 }
 
-/* Starts a new message unless this packet continues the one being gathered. */
-static int take_meta(struct replay *r, const struct pcapng_block *b, const char *comment, bool dbus)
+/* What the writer relies on, and a live capture always holds: stored <= caplen <= len, no more
+ * descriptors described than passed, lost bytes only with lost messages. */
+static int check_consistent(struct replay *r, const struct pcapng_block *b)
 {
+	const struct uc_message *m = &r->m;
+
+	if (m->stored > m->caplen)
+		return fail_at(r, b, "its comment says stored=%u, more than caplen=%u: damaged metadata",
+			       m->stored, m->caplen);
+	if (m->caplen > m->len)
+		return fail_at(r, b, "its comment says caplen=%u, more than len=%u: damaged metadata",
+			       m->caplen, m->len);
+	if (m->nfds_described > m->nfds)
+		return fail_at(r, b, "its comment describes %u passed descriptors but says "
+			       "scm_rights=%u: damaged metadata", m->nfds_described, m->nfds);
+	if (m->lost_before_bytes && !m->lost_before_msgs)
+		return fail_at(r, b, "its comment says lost_before_bytes=%llu without "
+			       "lost_before_msgs: damaged metadata",
+			       (unsigned long long)m->lost_before_bytes);
+	return 0;
+}
+
+/* Starts a new message unless this packet continues the one being gathered: the same metadata,
+ * and a payload only while that message holds fewer bytes than it stored (two messages alike to
+ * the nanosecond are two messages). */
+static int take_meta(struct replay *r, const struct pcapng_block *b, const char *comment, bool dbus,
+		     size_t payload)
+{
+	bool full = !dbus && payload && r->len >= r->m.stored;
 	size_t n = strcspn(comment, ";");
 
 	while (comment[n] == ';' && comment[n + 1] != ' ' && comment[n + 1])
 		n += 1 + strcspn(comment + n + 1, ";");
 	if (n >= sizeof(r->meta))
 		n = sizeof(r->meta) - 1;
-	if (r->open && r->dbus == dbus && strncmp(r->meta, comment, n) == 0 && r->meta[n] == '\0')
+	if (r->open && r->dbus == dbus && !full && strncmp(r->meta, comment, n) == 0 &&
+	    r->meta[n] == '\0')
 		return 0;
 	deliver(r);
 	memcpy(r->meta, comment, n);
 	r->meta[n] = '\0';
 	if (uc_comment_parse(r->meta, &r->m) < 0)
 		return fail_at(r, b, "its comment is not unixcap metadata: not a unixcap capture");
+	if (check_consistent(r, b) < 0)
+		return -1;
 	r->open = true;
 	r->dbus = dbus;
 	r->len = 0;
@@ -179,11 +217,9 @@ static int on_packet(struct replay *r, const struct pcapng_block *b)
 		deliver(r);
 		return 0;
 	}
-	if (take_meta(r, b, b->comment, dbus) < 0)
+	if (take_meta(r, b, b->comment, dbus, n) < 0)
 		return -1;
-	if (n && append(r, p, n) < 0)
-		return fail_at(r, b, "out of memory");
-	return 0;
+	return n ? append(r, b, p, n) : 0;
 }
 
 static int on_custom(struct replay *r, const struct pcapng_block *b)
@@ -197,7 +233,7 @@ static int on_custom(struct replay *r, const struct pcapng_block *b)
 	if (n >= sizeof(text) || n == b->caplen)
 		return fail_at(r, b, "custom block's metadata is not terminated");
 	memcpy(text, b->data, n + 1);
-	if (take_meta(r, b, text, false) < 0)
+	if (take_meta(r, b, text, false, 0) < 0)
 		return -1;
 	deliver(r);
 	return 0;
@@ -226,6 +262,13 @@ static int on_block(struct replay *r, const struct pcapng_block *b)
 int uc_replay(FILE *in, const struct uc_filter *filter, uc_message_fn fn, void *ctx,
 	      struct uc_replay_stats *stats, char *err, size_t errlen)
 {
+	return uc_replay_until(in, NULL, filter, fn, ctx, stats, err, errlen);
+}
+
+int uc_replay_until(FILE *in, const volatile sig_atomic_t *stop, const struct uc_filter *filter,
+		    uc_message_fn fn, void *ctx, struct uc_replay_stats *stats, char *err,
+		    size_t errlen)
+{
 	struct uc_replay_stats ignored;
 	struct replay r = { .filter = filter, .fn = fn, .ctx = ctx, .stats = stats ? stats : &ignored,
 			    .err = err, .errlen = errlen };
@@ -238,11 +281,13 @@ int uc_replay(FILE *in, const struct uc_filter *filter, uc_message_fn fn, void *
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	while (!r.stop && (got = pcapng_reader_next(reader, &b)) > 0) {
+	while (!r.stop && !(stop && *stop) && (got = pcapng_reader_next(reader, &b)) > 0) {
 		r.stats->blocks++;
 		if ((ret = on_block(&r, &b)) < 0)
 			break;
 	}
+	if (stop && *stop && ret == 0)
+		r.stop = true; /* asked to: a read the signal interrupted is not damage */
 	if (!r.stop && ret == 0 && got < 0) {
 		snprintf(err, errlen, "%s", pcapng_reader_error(reader));
 		ret = -1;

@@ -257,8 +257,8 @@ static int parse_fd(const char *v, size_t n, struct uc_message *m)
 {
 	char text[UC_COMMENT_LEN], *field[3], *save = NULL;
 	struct uc_passed_fd *fd;
-	uint64_t ino;
-	int num;
+	uint64_t ino, num;
+	bool neg;
 	char *what;
 
 	if (m->nfds_described >= UC_MAX_PASSED_FDS || unescape(v, n, text, sizeof(text)) < 0)
@@ -268,10 +268,11 @@ static int parse_fd(const char *v, size_t n, struct uc_message *m)
 		if (!(field[k] = strtok_r(k ? NULL : text, ",", &save)))
 			return -1;
 	what = strtok_r(NULL, "", &save);
-	num = atoi(field[0]);
-	if (parse_u64(field[2], strlen(field[2]), UINT64_MAX, &ino) < 0 || strlen(field[1]) >= sizeof(fd->kind))
+	neg = field[0][0] == '-';
+	if (parse_u64(field[0] + neg, strlen(field[0] + neg), neg ? 1ull << 31 : INT32_MAX, &num) < 0 ||
+	    parse_u64(field[2], strlen(field[2]), UINT64_MAX, &ino) < 0 || strlen(field[1]) >= sizeof(fd->kind))
 		return -1;
-	fd->fd = num;
+	fd->fd = (int)(neg ? -(int64_t)num : (int64_t)num);
 	fd->ino = ino;
 	snprintf(fd->kind, sizeof(fd->kind), "%s", field[1]);
 	snprintf(fd->what, sizeof(fd->what), "%s", what ? what : "");
@@ -331,18 +332,25 @@ static int parse_special(const char *key, const char *v, size_t n, struct uc_mes
 	if (strcmp(key, "type") == 0 || strcmp(key, "event") == 0) {
 		if (unescape(v, n, word, sizeof(word)) < 0)
 			return -1;
+		if (key[0] == 't' && strcmp(word, "unknown") == 0)
+			return 0; /* 0: a loss report's pair whose type was never seen (checked below) */
 		if (key[0] == 't')
 			return (m->sock_type = (uint16_t)uc_sock_type_parse(word)) ? 0 : -1;
 		return (m->event = uc_event_parse(word)) ? 0 : -1;
 	}
 	if (parse_u32(v, n, &x) < 0)
 		return -1;
-	if (strcmp(key, "syscall") == 0)
+	if (strcmp(key, "syscall") == 0) {
+		if (x > UINT16_MAX)
+			return -1;
 		m->syscall = (uint16_t)x;
-	else if (strcmp(key, "peek") == 0)
-		m->peek = x != 0;
-	else
+	} else if (strcmp(key, "peek") == 0) {
+		if (x > 1)
+			return -1;
+		m->peek = x == 1;
+	} else {
 		m->nfds = x; /* scm_rights */
+	}
 	return 0;
 }
 
@@ -395,5 +403,5 @@ int uc_comment_parse(const char *text, struct uc_message *m)
 		seen_type |= eq - p == 4 && memcmp(p, "type", 4) == 0;
 		p = stop + (space ? 1 : 0);
 	}
-	return seen_ts && seen_event && seen_type ? 0 : -1;
+	return seen_ts && seen_event && seen_type && (m->sock_type || m->event == UC_MSG_LOST) ? 0 : -1;
 }

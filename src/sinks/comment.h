@@ -7,7 +7,10 @@
 
 #include "capture/capture.h"
 
-#define UC_COMMENT_LEN 2048
+/* Room for the longest metadata whole, every value escaped three times over: names 2 x 1317,
+ * cgroup 765, eight passed descriptors 8 x 1030, numbers about 600 — under 13 000 bytes. A
+ * comment cut short would be one -r refuses. */
+#define UC_COMMENT_LEN 16384
 /* A message no packet shows (accept, connect, a datagram's read, ...) has its comment in a
  * pcapng Custom Block under this enterprise number: 32473, IANA's number for documentation and
  * examples (RFC 5612), since unixcap has none of its own. */

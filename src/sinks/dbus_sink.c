@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sinks/comment.h"
 #include "sinks/dbus_split.h"
 
 #define SASL_TEXT 2048
@@ -91,7 +92,7 @@ static void on_message(void *ctx, const uint8_t *msg, size_t len)
 	struct feed *f = ctx;
 	const struct uc_dbus_out *out = f->out;
 	const char *sasl = f->d->sasl[out->dir] ? f->d->sasl[out->dir]->shown : "";
-	char comment[4096];
+	char comment[UC_COMMENT_LEN + 2 * SASL_TEXT]; /* the metadata whole: only a note may be cut */
 	uint32_t kept = len > PCAPNG_MAX_RECORD ? PCAPNG_MAX_RECORD : (uint32_t)len;
 	struct pcapng_packet p = {
 		.interface_id = out->iface, .ts_ns = out->ts_ns, .data = msg, .data_len = kept,

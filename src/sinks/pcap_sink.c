@@ -209,36 +209,52 @@ static void note_losses(struct packet_note *n, const struct uc_message *m)
 		 (unsigned long long)m->lost_before_bytes, m->lost_before_msgs);
 }
 
+/* A message's lengths made consistent, stored <= caplen <= len and nothing stored without data,
+ * whatever it says: -r feeds this writer from files, and no difference below may wrap. */
+struct extent {
+	uint32_t len, caplen, stored;
+};
+
+static struct extent extent_of(const struct uc_message *m)
+{
+	struct extent e = { .len = m->len };
+
+	e.caplen = m->caplen < e.len ? m->caplen : e.len;
+	e.stored = !m->data ? 0 : m->stored < e.caplen ? m->stored : e.caplen;
+	return e;
+}
+
 /* Stored bytes go in segments of at most 65495; bytes lost between stored and caplen leave a
  * sequence gap; bytes beyond caplen (-s) are segments whose caplen is shorter than the wire. */
 static int tcp_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
 {
 	const struct uc_message *m = n->m;
-	uint32_t lost = m->caplen - m->stored, off = 0, kept_end = lost ? m->stored : m->caplen;
+	struct extent e = extent_of(m);
+	uint32_t lost = e.caplen - e.stored, off = 0;
 	uint8_t flags = SYNTH_TCP_PSH | SYNTH_TCP_ACK;
 	int ret = 0;
 
 	f->next_seq[dir] += (uint32_t)m->lost_before_bytes;
-	while (!ret && off < m->len) {
-		uint32_t end = lost && off < m->stored ? m->stored : m->len, seg = end - off;
+	while (!ret && off < e.len) { /* off only grows: to stored, past the gap, to len */
+		uint32_t end = lost && off < e.stored ? e.stored : e.len, seg = end - off;
 		uint32_t kept;
 
-		if (lost && off == m->stored) {
+		if (lost && off == e.stored) {
 			f->next_seq[dir] += lost; /* the gap Wireshark reports as not captured */
-			off = m->caplen;
+			off = e.caplen;
 			continue;
 		}
 		seg = seg < SYNTH_TCP_MAX_PAYLOAD ? seg : SYNTH_TCP_MAX_PAYLOAD;
-		kept = off < kept_end ? (kept_end - off < seg ? kept_end - off : seg) : 0;
-		if (lost && off + seg == m->stored)
+		kept = off < e.stored ? (e.stored - off < seg ? e.stored - off : seg) : 0;
+		if (lost && off + seg == e.stored)
 			add_note(n, "%u bytes of this message lost after this "
 				 "segment (ring buffer full or memory unreadable)", lost);
 		ret = tcp_packet(s, f, m->ts_ns, dir, flags, kept ? m->data + off : NULL, kept, seg, n);
 		off += seg;
 	}
-	if (!ret && m->stored == 0 && lost) {
+	if (!ret && e.stored == 0 && lost) {
 		add_note(n, "a %u-byte message was lost here (ring buffer full "
-			 "or memory unreadable)", m->len);
+			 "or memory unreadable)", e.len);
 		ret = tcp_packet(s, f, m->ts_ns, dir, SYNTH_TCP_ACK, NULL, 0, 0, n);
 	}
 	return ret;
@@ -248,21 +264,22 @@ static int tcp_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struc
 static int udp_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
 {
 	const struct uc_message *m = n->m;
-	uint32_t parts = m->len ? (m->len + SYNTH_UDP_MAX_PAYLOAD - 1) / SYNTH_UDP_MAX_PAYLOAD : 1;
+	struct extent e = extent_of(m);
+	uint32_t parts = e.len / SYNTH_UDP_MAX_PAYLOAD + (e.len % SYNTH_UDP_MAX_PAYLOAD || !e.len);
 	uint8_t head[SYNTH_UDP_HEADER_LEN];
 	int ret = 0;
 
 	for (uint32_t k = 0; k < parts && !ret; k++) {
-		uint32_t off = k * SYNTH_UDP_MAX_PAYLOAD, len = m->len - off, kept, lost_lo, lost_hi;
+		uint32_t off = k * SYNTH_UDP_MAX_PAYLOAD, len = e.len - off, kept, lost_lo, lost_hi;
 		const uint8_t *part;
 
 		len = len < SYNTH_UDP_MAX_PAYLOAD ? len : SYNTH_UDP_MAX_PAYLOAD;
-		kept = off < m->stored ? (m->stored - off < len ? m->stored - off : len) : 0;
+		kept = off < e.stored ? (e.stored - off < len ? e.stored - off : len) : 0;
 		part = kept ? m->data + off : NULL; /* data is NULL when nothing was stored */
-		lost_lo = off > m->stored ? off : m->stored;
-		lost_hi = off + len < m->caplen ? off + len : m->caplen;
+		lost_lo = off > e.stored ? off : e.stored;
+		lost_hi = off + len < e.caplen ? off + len : e.caplen;
 		if (parts > 1)
-			add_note(n, "part %u/%u of %u bytes", k + 1, parts, m->len);
+			add_note(n, "part %u/%u of %u bytes", k + 1, parts, e.len);
 		if (lost_hi > lost_lo)
 			add_note(n, "%u bytes of this datagram lost (ring buffer full or memory "
 				 "unreadable)", lost_hi - lost_lo);
@@ -399,11 +416,12 @@ static int dbus_data(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct 
 	const struct uc_message *m = n->m;
 	struct raw_target t = { s, f, dir, n };
 	struct uc_dbus_out out = dbus_out(s, &t);
+	struct extent e = extent_of(m);
 
 	if (!f->sink_state && !(f->sink_state = uc_dbus_flow_new()))
 		return -1;
-	return uc_dbus_flow_write(f->sink_state, &out, m->data, m->stored, m->lost_before_bytes,
-				  m->len - m->stored);
+	return uc_dbus_flow_write(f->sink_state, &out, m->data, e.stored, m->lost_before_bytes,
+				  e.len - e.stored);
 }
 
 static int dbus_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)

@@ -228,6 +228,22 @@ static void test_loss_of_unknown_flow_creates_it(void **state)
 	assert_int_equal(uc_conversations_live(c), 3);
 }
 
+/* Losses still pending at the end are reported by socket pair, without a socket type: they
+ * belong to the connection of that pair when there is one, else to a flow of their own. */
+static void test_loss_of_unknown_type(void **state)
+{
+	struct uc_conversations *c = *state;
+	struct uc_message data = msg(STREAM, 3100, "", 3101, "");
+	struct uc_message lost = msg(0, 3101, "", 3100, ""), alone = msg(0, 3200, "", 3201, "");
+	struct uc_flow *f = find(c, &data, UC_C2S, true);
+
+	lost.event = alone.event = UC_MSG_LOST;
+	assert_ptr_equal(find(c, &lost, UC_S2C, false), f);
+	assert_true(f->tcp);
+	assert_false(find(c, &alone, UC_C2S, true)->tcp);
+	assert_int_equal(uc_conversations_live(c), 2);
+}
+
 static void test_close_finds_known_connection(void **state)
 {
 	struct uc_conversations *c = *state;
@@ -502,6 +518,53 @@ static void test_flow_limit_retires_least_recently_used(void **state)
 	find(c, &second, UC_C2S, true);
 }
 
+/* Inode 0 is unknown, never a key: events carrying it (an orphaned socket, a damaged file) find
+ * their flow by the other end, and after the flow is retired nothing leads to it. */
+static void test_unknown_inode_is_never_a_key(void **state)
+{
+	struct uc_conversations *c = *state;
+	struct uc_message connect = msg(STREAM, 5001, "", 0, "/run/app.sock");
+	struct uc_message accept = msg(STREAM, 0, "/run/app.sock", 5001, "");
+	struct uc_message reply = msg(STREAM, 5002, "/run/app.sock", 5001, "");
+	struct uc_message orphan = msg(STREAM, 0, "", 0, "");
+	size_t empty = uc_conversations_table_size(c);
+	struct uc_flow *f;
+	int dir = -7;
+	bool created;
+
+	connect.event = UC_MSG_CONNECT;
+	accept.event = UC_MSG_ACCEPT;
+	f = find(c, &connect, UC_C2S, true);
+	assert_ptr_equal(find(c, &accept, UC_S2C, false), f);
+	assert_int_equal(f->ino[UC_S2C], 0);
+	assert_ptr_equal(find(c, &reply, UC_S2C, false), f); /* the server's inode, learnt once */
+	assert_int_equal(f->ino[UC_S2C], 5002);
+	orphan.event = UC_MSG_CLOSE;
+	assert_null(uc_conversations_find(c, &orphan, &dir, &created));
+	uc_conversations_retire(c, f);
+	assert_null(uc_conversations_find(c, &orphan, &dir, &created));
+	accept.event = UC_MSG_CLOSE;
+	assert_null(uc_conversations_find(c, &accept, &dir, &created));
+	assert_int_equal(dir, -7);
+	/* what is left are the idle addresses of the process and the path, no inode key */
+	assert_int_equal(uc_conversations_table_size(c), empty + 2);
+}
+
+/* A damaged file may name a socket its own peer: the flow holds the same key twice, and retiring
+ * it must erase each entry once (it freed one key string twice). */
+static void test_socket_its_own_peer(void **state)
+{
+	struct uc_conversations *c = *state;
+	struct uc_message self = msg(STREAM, 6000, "", 6000, "/run/self.sock");
+	size_t empty = uc_conversations_table_size(c);
+	struct uc_flow *f = find(c, &self, UC_C2S, true);
+
+	assert_ptr_equal(find(c, &self, UC_C2S, false), f);
+	uc_conversations_retire(c, f);
+	assert_int_equal(uc_conversations_live(c), 0);
+	assert_int_equal(uc_conversations_table_size(c), empty + 2); /* the idle process and path */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +580,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_socketpair_datagrams_by_inode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_of_unknown_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loss_of_unknown_flow_creates_it, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_loss_of_unknown_type, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_finds_known_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retired_tuple_never_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_each_visits_live_flows, setup, teardown),
@@ -533,6 +597,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_server_path_outlives_idle_processes, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_inode_is_never_a_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socket_its_own_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flow_limit_retires_least_recently_used, setup,
 						teardown),
 	};

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -624,6 +626,43 @@ static void test_events_of_unknown_connections_write_no_packet(void **state)
 	cap_close(&c);
 }
 
+/* The writer is fed by -r from files: lengths that contradict each other (stored > caplen >
+ * len, stored bytes without data) are taken as stored <= caplen <= len, and the output stays
+ * bounded. The file size limit turns a runaway into a failed write instead of a full disk. */
+static void test_inconsistent_lengths_stay_bounded(void **state)
+{
+	static const char bytes[42] = "forty-two bytes, of which 20 are kept....";
+	struct uc_message m = stream_msg(true, T0, bytes, 200);
+	struct rlimit old, small = { 1 << 20, 1 << 20 };
+	struct cap c;
+
+	(void)state;
+	if (!have_tshark())
+		skip();
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small.rlim_max = old.rlim_max;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	cap_open(&c);
+	m.caplen = 20; /* and stored = 42: caplen - stored would wrap */
+	m.stored = 42;
+	write_msg(&c, &m);
+	m = stream_msg(true, T0 + 1, NULL, 10);
+	m.stored = 10; /* said stored, but no data */
+	write_msg(&c, &m);
+	m = stream_msg(true, T0 + 2, "next", 4);
+	m.caplen = 9; /* more than len */
+	write_msg(&c, &m);
+	cap_finish(&c);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	expect_fields(&c, "-Y 'frame.number>=4' -T fields -e frame.cap_len -e frame.len -e tcp.seq "
+			  "-e tcp.len",
+		      "60\t240\t1\t200\n"
+		      "40\t40\t211\t0\n"
+		      "44\t44\t211\t4\n");
+	cap_close(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_lost_datagram_parts),
 		cmocka_unit_test(test_datagram_reply_direction),
 		cmocka_unit_test(test_lost_before_drop_count),
+		cmocka_unit_test(test_inconsistent_lengths_stay_bounded),
 		cmocka_unit_test(test_lost_event_of_known_connection),
 		cmocka_unit_test(test_eof_finishes_peer_direction),
 		cmocka_unit_test(test_finished_connection_gets_new_tuple),

@@ -48,8 +48,10 @@ int uc_output_start(struct uc_output *o)
 
 	if (!o->pcap || uc_pcap_files_start(o->pcap, err, sizeof(err)) == 0)
 		return 0;
-	if (errno == EPIPE)
+	if (errno == EPIPE) { /* remembered: the writes still tried on the way out fail as EPIPE */
+		remember_error(o, uc_pcap_files_current(o->pcap));
 		return 1;
+	}
 	fprintf(stderr, "unixcap: %s\n", err);
 	return -1;
 }

@@ -88,7 +88,7 @@ end = time.time() + 60
 while time.time() < end:
     a.send(b"x" * 200); b.recv(4096)' &
 traffic=$!
-N=10 ok=0 codes=""
+N=20 ok=0 codes=""
 for _ in $(seq $N); do
     "$UNIXCAP" -U -w - 2>"$WORK/head.err" | head -c 100 >/dev/null
     rc=${PIPESTATUS[0]}; codes="$codes $rc"
@@ -97,6 +97,17 @@ done
 kill "$traffic" 2>/dev/null; wait "$traffic" 2>/dev/null
 check "unixcap -U -w - | head -c 100 under traffic: exit 0, no error, $ok of $N runs" \
     "exit codes:$codes; last stderr: $(head -2 "$WORK/head.err" | tr '\n' ' ')" [ "$ok" = "$N" ]
+
+# ... and a reader gone before the headers are written (the pipe's read end closed first).
+for how in "-w - --path /nonexistent-traffic" "-r $WORK/new.pcapng -w -"; do
+    # shellcheck disable=SC2086 # $how is several words on purpose
+    out=$(python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.call(sys.argv[1:], stdout=w, timeout=30))' \
+        timeout 20 "$UNIXCAP" $how 2>&1); rc=$?
+    check "unixcap $how into a pipe without reader: exit 0" "exit $rc: $out" [ "$rc" = 0 ]
+done
 
 # 6. A reader that goes away while nothing is written: noticed within about a second.
 for how in "-U -w -" "-q"; do

@@ -203,10 +203,20 @@ struct uc_pcap_files_options {
 
 struct uc_pcap_files;
 
-/* Opens the first file (created O_CREAT|O_TRUNC mode 0600, O_CLOEXEC) and writes its headers.
- * NULL with a one-line reason in err ("cannot write '%s': %s") and errno set. */
+/* uc_pcap_files_prepare, then uc_pcap_files_start: the first file opened and begun. */
 struct uc_pcap_files *uc_pcap_files_open(const struct uc_pcap_files_options *o, char *err,
 					 size_t errlen);
+/* Opens the first file but changes nothing in it: a missing one is created mode 0600; an
+ * existing one is reused only if it is the effective user's regular file (no other hard link;
+ * its mode becomes 0600 if others could read it) or FIFO, or a character device; a symbolic
+ * link is never followed ("/dev/stdout" is taken as "-"). Files rotated later obey the same.
+ * NULL with a one-line reason in err ("cannot write '%s': %s") and errno set. */
+struct uc_pcap_files *uc_pcap_files_prepare(const struct uc_pcap_files_options *o, char *err,
+					    size_t errlen);
+/* Empties the prepared file and writes its headers: call it once the capture really starts.
+ * 0, or -1 with errno (EPIPE: stdout's reader is gone) and a one-line reason in err; then
+ * only uc_pcap_files_close. Closing a file never started removes it if prepare created it. */
+int uc_pcap_files_start(struct uc_pcap_files *f, char *err, size_t errlen);
 /* Writes one message; first starts a new file if the current one is full (-C) or its time is
  * up (-G, judged by the message's timestamp), so each file is a complete pcapng on its own.
  * Returns 0, 1 when -W with -G has produced its last file (the capture should stop; the
@@ -215,7 +225,9 @@ int uc_pcap_files_write(struct uc_pcap_files *f, const struct uc_message *m);
 /* Called about every 50-1000 ms by the capture loop even when no message comes: flushes what
  * is buffered if a second or more has passed since the last flush (so a SIGKILL loses at most
  * about a second, and a reader following the file sees packets), and rotates on -G time even
- * when idle. now_ns is CLOCK_REALTIME ns. Returns as uc_pcap_files_write. */
+ * when idle. On a pipe, FIFO, socket or terminal, -1 with EPIPE once its reader has gone away,
+ * without waiting for something to write. now_ns is CLOCK_REALTIME ns. Returns as
+ * uc_pcap_files_write. */
 int uc_pcap_files_tick(struct uc_pcap_files *f, uint64_t now_ns);
 /* The file being written, or the one that could not be opened (for error messages); "-" for
  * stdout. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* unixcap: parse options, open the output, capture (or read a file back) until told to stop, summarise. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,9 +137,9 @@ static int read_back(struct run *r, const char *description)
 			fclose(in);
 		return 1;
 	}
-	ret = uc_replay_until(in, &uc_stop_requested, &r->cli.capture.filter, on_message, r, &st, err,
-			      sizeof(err));
-	if (ret < 0)
+	ret = uc_output_start(&r->out); /* 1: the reader of -w - has gone already */
+	if (ret == 0 && (ret = uc_replay_until(in, &uc_stop_requested, &r->cli.capture.filter,
+					       on_message, r, &st, err, sizeof(err))) < 0)
 		fprintf(stderr, "unixcap: %s: %s\n", r->cli.read_path, err);
 	if (in != stdin)
 		fclose(in);
@@ -187,6 +188,33 @@ static int run_subcommand(int argc, char **argv)
 	return -1;
 }
 
+/* A descriptor 0-2 that was closed (unixcap 2>&-) would be the next one opened: the capture
+ * file, with "listening" then written into it. /dev/null takes each such place first. */
+static int keep_standard_fds_taken(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			return -1;
+	return 0;
+}
+
+/* The hooks are attached: -Z leaves root, then the -w file may be emptied (a start that
+ * failed before leaves it as it was). -1 after one line on stderr. */
+static int start_output(struct run *r)
+{
+	char err[512];
+	int ret;
+
+	if (r->cli.drop_user && uc_drop_privileges(r->cli.drop_user, err, sizeof(err)) < 0) {
+		fprintf(stderr, "unixcap: %s\n", err);
+		return -1;
+	}
+	ret = uc_output_start(&r->out);
+	if (ret > 0) /* the reader of -w - has gone already: a capture of nothing, exit 0 */
+		uc_stop_requested = 1;
+	return ret < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct run r = { 0 };
@@ -194,6 +222,8 @@ int main(int argc, char **argv)
 	struct uc_session *s;
 	int status;
 
+	if (keep_standard_fds_taken() < 0)
+		return 1;
 	if (argc > 1 && (status = run_subcommand(argc, argv)) >= 0)
 		return status;
 	status = parse_command_line(argc, argv, &r.cli);
@@ -214,8 +244,7 @@ int main(int argc, char **argv)
 		uc_output_close(&r.out, NULL);
 		return 1;
 	}
-	if (r.cli.drop_user && uc_drop_privileges(r.cli.drop_user, err, sizeof(err)) < 0) {
-		fprintf(stderr, "unixcap: %s\n", err);
+	if (start_output(&r) < 0) {
 		uc_session_close(s);
 		uc_output_close(&r.out, NULL);
 		return 1;

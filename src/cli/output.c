@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "sinks/json.h"
+#include "sinks/output_fd.h"
 
 static void remember_error(struct uc_output *o, const char *name)
 {
@@ -33,11 +34,40 @@ int uc_output_open(struct uc_output *o, const struct uc_cli *cli, const char *de
 	o->text.payload = cli->payload;
 	o->text.verbose = cli->capture.verbose;
 	o->text.flush_each = cli->flush_each || isatty(STDOUT_FILENO);
-	if (cli->write_path && !(o->pcap = uc_pcap_files_open(&files, err, sizeof(err)))) {
+	o->watch_stdout = o->dump && uc_fd_is_stream(STDOUT_FILENO);
+	if (cli->write_path && !(o->pcap = uc_pcap_files_prepare(&files, err, sizeof(err)))) {
 		fprintf(stderr, "unixcap: %s\n", err);
 		return -1;
 	}
 	return 0;
+}
+
+int uc_output_start(struct uc_output *o)
+{
+	char err[600];
+
+	if (!o->pcap || uc_pcap_files_start(o->pcap, err, sizeof(err)) == 0)
+		return 0;
+	if (errno == EPIPE) { /* remembered: the writes still tried on the way out fail as EPIPE */
+		remember_error(o, uc_pcap_files_current(o->pcap));
+		return 1;
+	}
+	fprintf(stderr, "unixcap: %s\n", err);
+	return -1;
+}
+
+static const char *dump_name(const struct uc_output *o)
+{
+	return o->cli->json ? "the JSON lines" : "the text dump";
+}
+
+/* stdio may have failed some calls before, and errno since said something else: a reader
+ * that went away is known by the descriptor. */
+static void remember_dump_error(struct uc_output *o)
+{
+	if (o->watch_stdout && uc_fd_reader_gone(STDOUT_FILENO))
+		errno = EPIPE;
+	remember_error(o, dump_name(o));
 }
 
 /* 1 from the files (their last -W file is done) stops the capture; -1 is an error. */
@@ -57,7 +87,7 @@ int uc_output_write(struct uc_output *o, const struct uc_message *m)
 	ret = o->cli->json ? uc_json_write(stdout, m, o->text.flush_each)
 			   : uc_text_write(stdout, &o->text, m);
 	if (ret < 0) {
-		remember_error(o, o->cli->json ? "the JSON lines" : "the text dump");
+		remember_dump_error(o);
 		return -1;
 	}
 	return 0;
@@ -65,6 +95,11 @@ int uc_output_write(struct uc_output *o, const struct uc_message *m)
 
 int uc_output_tick(struct uc_output *o, uint64_t now_ns)
 {
+	if (o->watch_stdout && uc_fd_reader_gone(STDOUT_FILENO)) {
+		errno = EPIPE;
+		remember_error(o, dump_name(o));
+		return -1;
+	}
 	return o->pcap ? files_result(o, uc_pcap_files_tick(o->pcap, now_ns)) : 0;
 }
 
@@ -78,7 +113,7 @@ int uc_output_close(struct uc_output *o, const struct uc_stats *st)
 			remember_error(o, name);
 	}
 	if (o->dump && fflush(stdout) != 0)
-		remember_error(o, "the text dump");
+		remember_dump_error(o);
 	o->pcap = NULL;
 	if (!o->write_errno || o->write_errno == EPIPE) /* a reader that went away ends us cleanly */
 		return 0;

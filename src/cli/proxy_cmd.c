@@ -251,10 +251,13 @@ int uc_proxy_main(int argc, char **argv)
 		return 1;
 	}
 	describe(&p, uc_relay_type(r), description, sizeof(description));
-	if (uc_output_open(&p.out, &p.cli, description) < 0) {
+	if (uc_output_open(&p.out, &p.cli, description) < 0 || (status = uc_output_start(&p.out)) < 0) {
+		uc_output_close(&p.out, NULL);
 		uc_relay_close(r);
 		return 1;
 	}
+	if (status > 0) /* the reader of -w - has gone already */
+		uc_stop_requested = 1;
 	uc_progress_init(&p.progress, !p.cli.write_path || !strcmp(p.cli.write_path, "-") ? NULL
 											 : stderr,
 			 p.out.dump && isatty(STDOUT_FILENO));

@@ -47,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sinks/output_fd.h"
 #include "sinks/pcap_sink.h"
 
 #define NS_PER_S 1000000000ull
@@ -57,6 +58,10 @@ struct uc_pcap_files {
 	char *path, *description;     /* copies of o's strings */
 	bool to_stdout;
 	int fd;                       /* -1 when no file is open */
+	bool regular;                 /* fd is a regular file: truncated when it begins */
+	bool watch;                   /* fd is a stream whose reader may go away: ticks look */
+	bool created;                 /* the first file is new: removed if the capture never starts */
+	bool started;                 /* uc_pcap_files_start has written the first headers */
 	struct uc_pcap_sink *sink;    /* NULL when no file is open */
 	char current[PATH_MAX + 1];
 	int width;                    /* tcpdump's WflagChars, when -C is on; else 0 */
@@ -117,35 +122,58 @@ static int make_name(struct uc_pcap_files *f, char *out, size_t len)
 	return 0;
 }
 
-/* Names, creates and starts the next file; on failure current names it and f->err is set. */
-static int open_file(struct uc_pcap_files *f)
+/* Names and opens the next file, changing nothing in it yet; on failure current names it,
+ * f->err is set and *why says what is wrong. */
+static int open_named(struct uc_pcap_files *f, const char **why)
 {
 	char name[sizeof(f->current)];
-	int e;
+	struct uc_output_file file;
 
 	if (make_name(f, name, sizeof(name)) < 0) {
 		/* current keeps the pattern so the error still says which -w failed */
 		snprintf(f->current, sizeof(f->current), "%s", f->path);
+		*why = strerror(errno);
 		return f->err = errno, -1;
 	}
 	memcpy(f->current, name, sizeof(name));
-	f->fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (f->fd < 0)
+	if (uc_output_file_open(name, &file, why) < 0)
 		return f->err = errno, -1;
-	f->sink = uc_pcap_open(f->fd, f->o.flush_each, f->description);
-	/* The headers go out at once: a reader (or a crash) finds a valid file from the start. */
-	if (!f->sink || uc_pcap_flush(f->sink) < 0) {
-		e = errno;
-		if (f->sink)
-			uc_pcap_close(f->sink, NULL, 0);
-		f->sink = NULL;
-		close(f->fd);
-		f->fd = -1;
-		return f->err = e, fail(e);
-	}
-	uc_pcap_decode_as(f->sink, f->o.decode_as, f->o.n_decode_as);
-	f->file_msgs = f->file_lost = 0;
+	f->fd = file.fd;
+	f->regular = file.regular;
+	f->watch = !file.regular;
+	f->created = file.created;
 	return 0;
+}
+
+/* Empties the file opened (only now: a capture that fails to start leaves it as it was) and
+ * writes its headers at once, so a reader (or a crash) finds a valid file from the start. */
+static int begin_file(struct uc_pcap_files *f)
+{
+	int e;
+
+	if (!f->regular || ftruncate(f->fd, 0) == 0) {
+		f->sink = uc_pcap_open(f->fd, f->o.flush_each, f->description);
+		if (f->sink && uc_pcap_flush(f->sink) == 0) {
+			uc_pcap_decode_as(f->sink, f->o.decode_as, f->o.n_decode_as);
+			f->file_msgs = f->file_lost = 0;
+			return 0;
+		}
+	}
+	e = errno;
+	if (f->sink)
+		uc_pcap_close(f->sink, NULL, 0);
+	f->sink = NULL;
+	if (!f->to_stdout)
+		close(f->fd);
+	f->fd = -1;
+	return f->err = e, fail(e);
+}
+
+static int open_file(struct uc_pcap_files *f)
+{
+	const char *why;
+
+	return open_named(f, &why) < 0 ? -1 : begin_file(f);
 }
 
 /* Statistics block, flush, close. st NULL: no statistics block. */
@@ -217,6 +245,8 @@ static int check_time(struct uc_pcap_files *f, uint64_t now_ns)
 
 static int stopped(const struct uc_pcap_files *f)
 {
+	if (!f->started)
+		return fail(EINVAL);
 	if (f->done)
 		return 1;
 	if (f->err)
@@ -224,10 +254,17 @@ static int stopped(const struct uc_pcap_files *f)
 	return 0;
 }
 
-struct uc_pcap_files *uc_pcap_files_open(const struct uc_pcap_files_options *o, char *err,
-					 size_t errlen)
+/* "-", or the name that says the same: not a file of its own to open (and refuse: a link). */
+static bool names_stdout(const char *path)
+{
+	return strcmp(path, "-") == 0 || strcmp(path, "/dev/stdout") == 0;
+}
+
+struct uc_pcap_files *uc_pcap_files_prepare(const struct uc_pcap_files_options *o, char *err,
+					    size_t errlen)
 {
 	struct uc_pcap_files *f;
+	const char *why;
 	int e;
 
 	if (!o || !o->path) {
@@ -235,9 +272,9 @@ struct uc_pcap_files *uc_pcap_files_open(const struct uc_pcap_files_options *o, 
 		errno = EINVAL;
 		return NULL;
 	}
-	if (strcmp(o->path, "-") == 0 && (o->rotate_bytes || o->rotate_secs)) {
-		snprintf(err, errlen, "cannot rotate the standard output (-w -): -C and -G need a "
-			 "file name");
+	if (names_stdout(o->path) && (o->rotate_bytes || o->rotate_secs)) {
+		snprintf(err, errlen, "cannot rotate the standard output (-w %s): -C and -G need a "
+			 "file name", o->path);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -250,36 +287,58 @@ struct uc_pcap_files *uc_pcap_files_open(const struct uc_pcap_files_options *o, 
 	f->description = o->description ? strdup(o->description) : NULL;
 	if (!f->path || (o->description && !f->description))
 		goto fail_errno;
-	f->to_stdout = strcmp(o->path, "-") == 0;
+	f->to_stdout = names_stdout(o->path);
 	f->width = o->rotate_bytes ? counter_width(o->max_files) : 0;
 	f->now_ns = f->last_flush_ns = uc_now_ns();
 	f->interval_s = (int64_t)(f->now_ns / NS_PER_S);
 	tzset();
 	if (f->to_stdout) {
-		strcpy(f->current, "-");
+		snprintf(f->current, sizeof(f->current), "%s", o->path);
 		f->fd = STDOUT_FILENO;
-		f->sink = uc_pcap_open(f->fd, o->flush_each, f->description);
-		if (!f->sink || uc_pcap_flush(f->sink) < 0)
-			goto fail_errno;
-		uc_pcap_decode_as(f->sink, o->decode_as, o->n_decode_as);
-	} else if (open_file(f) < 0) {
-		goto fail_errno;
+		f->watch = uc_fd_is_stream(f->fd);
+	} else if (open_named(f, &why) < 0) {
+		goto fail;
 	}
 	return f;
 
 fail_errno:
+	why = strerror(errno);
+fail:
 	e = errno;
 	snprintf(err, errlen, "cannot write '%s': %s", f && f->current[0] ? f->current : o->path,
-		 strerror(e));
+		 why);
 	if (f) {
-		if (f->sink)
-			uc_pcap_close(f->sink, NULL, 0);
 		free(f->path);
 		free(f->description);
 		free(f);
 	}
 	errno = e;
 	return NULL;
+}
+
+int uc_pcap_files_start(struct uc_pcap_files *f, char *err, size_t errlen)
+{
+	if (begin_file(f) < 0) {
+		snprintf(err, errlen, "cannot write '%s': %s", f->current, strerror(errno));
+		return -1;
+	}
+	f->started = true;
+	return 0;
+}
+
+struct uc_pcap_files *uc_pcap_files_open(const struct uc_pcap_files_options *o, char *err,
+					 size_t errlen)
+{
+	struct uc_pcap_files *f = uc_pcap_files_prepare(o, err, errlen);
+	int e;
+
+	if (f && uc_pcap_files_start(f, err, errlen) < 0) {
+		e = errno;
+		uc_pcap_files_close(f, NULL);
+		errno = e;
+		return NULL;
+	}
+	return f;
 }
 
 int uc_pcap_files_write(struct uc_pcap_files *f, const struct uc_message *m)
@@ -316,6 +375,8 @@ int uc_pcap_files_tick(struct uc_pcap_files *f, uint64_t now_ns)
 
 	if (r)
 		return r;
+	if (f->watch && uc_fd_reader_gone(f->fd))
+		return fail(EPIPE);
 	if (now_ns > f->now_ns)
 		f->now_ns = now_ns;
 	r = check_time(f, now_ns);
@@ -351,10 +412,14 @@ int uc_pcap_files_close(struct uc_pcap_files *f, const struct uc_stats *st)
 		}
 		ret = close_file(f, st, ts);
 		e = errno;
-	} else if (f->err) {
+	} else if (f->err && f->started) { /* a failed start was reported by start */
 		ret = -1;
 		e = f->err;
 	}
+	if (!f->started && f->fd >= 0 && !f->to_stdout)
+		close(f->fd);
+	if (!f->started && f->created)
+		unlink(f->current);
 	free(f->path);
 	free(f->description);
 	free(f);

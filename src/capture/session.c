@@ -198,7 +198,7 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 	uint32_t ring = ring_bytes(opt->ring_kib);
 
 	ro->self_tgid = (uint32_t)getpid();
-	ro->snaplen = opt->snaplen;
+	s->skel->bss->snaplen = opt->snaplen;
 	ro->no_payload = opt->no_payload;
 	ro->type_mask = f->type_mask;
 	ro->wakeup_bytes = ring / 8;

@@ -39,7 +39,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by user space before load; the verifier sees them as constants. */
 const volatile __u32 self_tgid;
-const volatile __u32 snaplen;   /* 0 = whole messages */
 const volatile __u32 no_payload; /* metadata only (unixcap top): no byte of any message copied */
 const volatile __u32 type_mask; /* bit (1 << SOCK_*) per accepted type; 0 = all */
 const volatile __u32 n_pids;
@@ -55,6 +54,11 @@ const volatile __u64 wakeup_bytes; /* force a consumer wake-up past this much qu
 const volatile __u32 n_inodes;
 const volatile __u64 inodes[UC_MAX_INODES];
 const volatile __u32 has_cgroup;
+
+/* -s, 0 = whole messages. Not a constant like the above: a known snap length would make the
+ * verifier walk each 16 KiB step of the copy loop apart (18 s and a refusal from -s 196608 on);
+ * unknown, every -s is verified as one path, the same as 0. Set by user space before load. */
+__u32 snaplen;
 
 /* --cgroup: the process doing the I/O must be in this cgroup or below it. */
 struct {

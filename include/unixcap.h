@@ -111,6 +111,7 @@ struct uc_stats {
 	uint64_t hook_misses; /* times the kernel skipped our hooks (recursion protection) */
 	uint64_t ring_full;   /* kernel: ring reservations that failed */
 	uint64_t unreadable;  /* kernel: user buffers that could not be read */
+	uint64_t unread;      /* messages still queued at a stop's deadline: counted lost, not written */
 	uint64_t taken_ns;    /* wall clock (ns since the epoch) when these figures were read */
 };
 
@@ -123,11 +124,14 @@ struct uc_session;
  * NULL and writes one line saying what is missing to err. */
 struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size_t errlen);
 /* Waits up to timeout_ms for records (a light flow of messages arrives at that pace: the
- * hooks wake the consumer only when much is queued) and delivers every complete one. Returns the number
- * of messages delivered, or -1 with errno on failure (EINTR is not a failure: returns 0). */
+ * hooks wake the consumer only when much is queued) and delivers every complete one, for at
+ * most about 50 ms (a ring that never empties does not keep the caller from its stop flag).
+ * Returns the number of messages delivered, or -1 with errno on failure (EINTR is not a
+ * failure: returns 0). */
 int uc_session_poll(struct uc_session *s, int timeout_ms, uc_message_fn fn, void *ctx);
 /* Detaches the hooks, then delivers everything still queued, partial messages with their
- * losses, and losses never reported. Later polls deliver nothing. */
+ * losses, and losses never reported. Delivery ends 1 s after the call: what is queued then is
+ * counted as lost (uc_stats.unread) without being delivered. Later polls deliver nothing. */
 int uc_session_stop(struct uc_session *s, uc_message_fn fn, void *ctx);
 void uc_session_stats(const struct uc_session *s, struct uc_stats *out);
 /* Lines describing what the kernel hooks can see here (for -v). */

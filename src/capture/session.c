@@ -24,6 +24,7 @@
 #include "capture/cgroups.h"
 #include "capture/error.h"
 #include "capture/names.h"
+#include "capture/registry.h"
 #include "records/record.h"
 #include "unixcap.skel.h"
 
@@ -49,12 +50,18 @@ struct uc_session {
 	int delivered;
 	struct uc_rec_message *held; /* connection events waiting for older messages to finish */
 	size_t nheld, capheld;
-	char hooks[512];
+	char hooks[640];
 	char narrowing[256];
 	bool has_send_length; /* the sock_send_length tracepoint (Linux 6.3+) */
 	bool splice_by_sendpage; /* spliced pages reach unix sockets by unix_stream_sendpage (< 6.5) */
 	enum { SEND_NONE, SEND_FENTRY, SEND_KPROBE } send_hooks; /* on unix_stream_sendmsg */
 	char send_note[128]; /* why unix_stream_sendmsg is not hooked, for -v */
+	struct uc_registry registry; /* the other captures running */
+	bool registry_failed;
+	uint64_t slice_end_ns; /* when this poll stops consuming; 0 before its first record */
+	unsigned slice_records;
+	bool slice_over;
+	bool discarding; /* stopping, past the deadline: what is left is counted, not delivered */
 };
 
 static int verbosity;
@@ -198,7 +205,7 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 	uint32_t ring = ring_bytes(opt->ring_kib);
 
 	ro->self_tgid = (uint32_t)getpid();
-	ro->snaplen = opt->snaplen;
+	s->skel->bss->snaplen = opt->snaplen;
 	ro->no_payload = opt->no_payload;
 	ro->type_mask = f->type_mask;
 	ro->wakeup_bytes = ring / 8;
@@ -347,9 +354,21 @@ static int set_cgroup_filter(struct uc_session *s, char *err, size_t errlen)
 
 static int on_record(void *ctx, void *data, size_t size);
 
+/* What -v says of the other captures, whose I/O this one leaves out. */
+static const char *describe_registry(const struct uc_session *s, char *out, size_t len)
+{
+	if (s->registry_failed)
+		return "; other captures not looked for (it needs CAP_SYS_ADMIN): only later ones "
+		       "leave this one's output out";
+	snprintf(out, len, "; %u other capture%s running, not captured", s->registry.met,
+		 s->registry.met == 1 ? "" : "s");
+	return out;
+}
+
 /* The -v line: every hook in use, and why unix_stream_sendmsg is not when it is not. */
 static void describe_hooks(struct uc_session *s)
 {
+	char others[64];
 	const char *send = s->send_hooks == SEND_FENTRY ? ", fentry+fexit/unix_stream_sendmsg "
 							  "(payload of sendfile, splice, io_uring)"
 			   : s->send_hooks == SEND_KPROBE ? ", kprobe+kretprobe/unix_stream_sendmsg "
@@ -359,10 +378,10 @@ static void describe_hooks(struct uc_session *s)
 	snprintf(s->hooks, sizeof(s->hooks),
 		 "hooks: tp_btf/sys_enter + tp_btf/sys_exit (write, writev, sendto, sendmsg, pwritev2 "
 		 "payload; connect, accept, socketpair, close, shutdown, end-of-file)%s%s; ring %u KiB"
-		 "%s%s",
+		 "%s%s%s",
 		 send, s->has_send_length ? ", tp_btf/sock_send_length (sends no hook decodes)" : "",
 		 bpf_map__max_entries(s->skel->maps.ring) / 1024, s->send_note[0] ? "; " : "",
-		 s->send_note);
+		 s->send_note, describe_registry(s, others, sizeof(others)));
 }
 
 struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size_t errlen)
@@ -404,6 +423,7 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 		     strerror(-ret));
 		goto failed;
 	}
+	s->registry_failed = uc_registry_join(&s->registry, bpf_map__fd(s->skel->maps.uc_captures)) < 0;
 	attach_send_hooks(s);
 	describe_narrowing(s);
 	s->assembler = uc_assembler_new((unsigned)libbpf_num_possible_cpus());
@@ -492,8 +512,25 @@ static void count(struct uc_stats *st, const struct uc_message *m)
 	}
 }
 
+/* Stopping, past the deadline: a message still in the ring is lost, counted, never written. */
+static void count_unread(struct uc_stats *st, const struct uc_message *m)
+{
+	if (m->event != UC_MSG_DATA) {
+		count(st, m); /* only its losses count */
+		return;
+	}
+	st->lost_msgs += m->lost_before_msgs + 1;
+	st->lost_bytes += m->lost_before_bytes + m->len;
+	st->bytes += m->lost_before_bytes + m->len;
+	st->unread++;
+}
+
 static int deliver(struct uc_session *s, struct uc_message *m)
 {
+	if (s->discarding) {
+		count_unread(&s->stats, m);
+		return 0;
+	}
 	if (!s->delivering || !s->fn)
 		return 0; /* after -c: what is not delivered is not captured */
 	count(&s->stats, m);
@@ -562,6 +599,29 @@ static int on_assembled(const struct uc_rec_message *r, const uint8_t *data, uin
 	return deliver_record(s, r, data, stored);
 }
 
+/* One poll consumes for at most this long, or a ring that never empties (a busy machine, or
+ * two captures feeding each other) would keep the caller from ever seeing a stop request. */
+#define POLL_SLICE_NS (50 * 1000000ULL)
+#define SLICE_CHECK_EVERY 64 /* records between two looks at the clock */
+
+static bool slice_over(struct uc_session *s)
+{
+	if (++s->slice_records % SLICE_CHECK_EVERY)
+		return false;
+	if (!s->slice_end_ns)
+		s->slice_end_ns = uc_now_ns() + POLL_SLICE_NS;
+	else if (uc_now_ns() >= s->slice_end_ns)
+		s->slice_over = true;
+	return s->slice_over;
+}
+
+static void start_slice(struct uc_session *s)
+{
+	s->slice_end_ns = 0;
+	s->slice_records = 0;
+	s->slice_over = false;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct uc_session *s = ctx;
@@ -569,7 +629,15 @@ static int on_record(void *ctx, void *data, size_t size)
 	uc_assembler_feed(s->assembler, data, size, on_assembled, s);
 	if (s->nheld)
 		release_events(s, s->nheld >= MAX_HELD_EVENTS);
-	return 0; /* a malformed record is dropped; the rest of the ring still counts */
+	/* a malformed record is dropped; the rest of the ring still counts. A negative return
+	 * makes libbpf stop after this record (it is consumed). */
+	return slice_over(s) ? -ECANCELED : 0;
+}
+
+/* ring_buffer__poll or __consume's result, the end of a slice being no error. */
+static int sliced(struct uc_session *s, int ret)
+{
+	return s->slice_over ? 0 : ret;
 }
 
 int uc_session_poll(struct uc_session *s, int timeout_ms, uc_message_fn fn, void *ctx)
@@ -581,11 +649,12 @@ int uc_session_poll(struct uc_session *s, int timeout_ms, uc_message_fn fn, void
 	s->fn = fn;
 	s->ctx = ctx;
 	s->delivered = 0;
-	ret = ring_buffer__poll(s->ring, timeout_ms);
+	start_slice(s);
+	ret = sliced(s, ring_buffer__poll(s->ring, timeout_ms));
 	/* The hooks wake us only once much is queued (fewer wake-ups, more throughput), so a
 	 * quiet poll still collects what little has arrived. */
-	if (ret == 0)
-		ret = ring_buffer__consume(s->ring);
+	if (ret == 0 && !s->slice_over)
+		ret = sliced(s, ring_buffer__consume(s->ring));
 	s->fn = NULL;
 	if (ret < 0 && ret != -EINTR) {
 		errno = -ret;
@@ -649,6 +718,28 @@ static void kernel_counters(struct uc_session *s)
 	free(per_cpu);
 }
 
+/* A stop request wins over any backlog: what is still queued this long after it is counted as
+ * lost (quickly: nothing is formatted or written) rather than delivered. */
+#define STOP_DRAIN_NS (1000 * 1000000ULL)
+
+static int drain(struct uc_session *s)
+{
+	uint64_t deadline = uc_now_ns() + STOP_DRAIN_NS;
+	int ret;
+
+	do {
+		start_slice(s);
+		ret = sliced(s, ring_buffer__consume(s->ring));
+	} while (ret >= 0 && s->slice_over && uc_now_ns() < deadline);
+	if (ret < 0 || !s->slice_over)
+		return ret;
+	s->discarding = true;
+	start_slice(s);
+	while ((ret = sliced(s, ring_buffer__consume(s->ring))) >= 0 && s->slice_over)
+		start_slice(s); /* detached: the ring empties */
+	return ret;
+}
+
 int uc_session_stop(struct uc_session *s, uc_message_fn fn, void *ctx)
 {
 	int ret;
@@ -658,7 +749,7 @@ int uc_session_stop(struct uc_session *s, uc_message_fn fn, void *ctx)
 	unixcap_bpf__detach(s->skel);
 	s->fn = fn;
 	s->ctx = ctx;
-	ret = ring_buffer__consume(s->ring);
+	ret = drain(s);
 	uc_assembler_flush(s->assembler, on_assembled, s);
 	release_events(s, true);
 	deliver_leftover_losses(s);
@@ -689,6 +780,7 @@ void uc_session_close(struct uc_session *s)
 {
 	if (!s)
 		return;
+	uc_registry_leave(&s->registry);
 	ring_buffer__free(s->ring);
 	uc_assembler_free(s->assembler);
 	uc_cgroups_free(s->cgroups);

@@ -113,6 +113,9 @@ static int finish(struct run *r, struct uc_session *s)
 		fprintf(stderr, "kernel: %llu ring buffer reservations failed (full), %llu user buffers "
 				"unreadable\n", (unsigned long long)st.ring_full,
 			(unsigned long long)st.unreadable);
+	if (st.unread)
+		fprintf(stderr, "unixcap: stopped with %llu messages not yet written: counted as lost\n",
+			(unsigned long long)st.unread);
 	if (st.hook_misses)
 		fprintf(stderr, "unixcap: the kernel skipped our hooks %llu times (a hook was already "
 				"running on that CPU): messages sent then are missing\n",
@@ -234,6 +237,7 @@ int main(int argc, char **argv)
 	uc_stop_on_signals();
 	if (r.cli.read_path)
 		return read_back(&r, description);
+	uc_stop_on_signals_after_writes();
 	if (uc_output_open(&r.out, &r.cli, description) < 0) /* before any hook: a bad -w costs nothing */
 		return 1;
 	uc_progress_init(&r.progress, r.cli.extcap || !r.cli.write_path || !strcmp(r.cli.write_path, "-")

@@ -11,13 +11,24 @@ static void request_stop(int sig)
 }
 
 /* Handlers are set even when a script started us in the background, where SIGINT is ignored. */
-void uc_stop_on_signals(void)
+static void set_stop_handlers(int flags)
 {
-	struct sigaction sa = { .sa_handler = request_stop };
+	struct sigaction sa = { .sa_handler = request_stop, .sa_flags = flags };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+void uc_stop_on_signals(void)
+{
+	set_stop_handlers(0);
+}
+
+/* stdio cannot resume a write that failed with EINTR: the dump would end in an error. */
+void uc_stop_on_signals_after_writes(void)
+{
+	set_stop_handlers(SA_RESTART);
 }

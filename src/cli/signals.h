@@ -11,5 +11,8 @@ extern volatile sig_atomic_t uc_stop_requested;
 /* SIGINT, SIGTERM and SIGHUP set uc_stop_requested; SIGPIPE is ignored, so that a reader that
  * went away shows up as EPIPE on the next write and ends the command cleanly. */
 void uc_stop_on_signals(void);
+/* The same, but a write in progress (to a slow reader of the dump) finishes first; epoll and
+ * poll waits still end at once (the kernel never restarts them). For the live capture. */
+void uc_stop_on_signals_after_writes(void);
 
 #endif

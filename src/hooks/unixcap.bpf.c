@@ -39,7 +39,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by user space before load; the verifier sees them as constants. */
 const volatile __u32 self_tgid;
-const volatile __u32 snaplen;   /* 0 = whole messages */
 const volatile __u32 no_payload; /* metadata only (unixcap top): no byte of any message copied */
 const volatile __u32 type_mask; /* bit (1 << SOCK_*) per accepted type; 0 = all */
 const volatile __u32 n_pids;
@@ -55,6 +54,11 @@ const volatile __u64 wakeup_bytes; /* force a consumer wake-up past this much qu
 const volatile __u32 n_inodes;
 const volatile __u64 inodes[UC_MAX_INODES];
 const volatile __u32 has_cgroup;
+
+/* -s, 0 = whole messages. Not a constant like the above: a known snap length would make the
+ * verifier walk each 16 KiB step of the copy loop apart (18 s and a refusal from -s 196608 on);
+ * unknown, every -s is verified as one path, the same as 0. Set by user space before load. */
+__u32 snaplen;
 
 /* --cgroup: the process doing the I/O must be in this cgroup or below it. */
 struct {
@@ -138,6 +142,29 @@ struct {
 	__type(key, __u64);
 	__type(value, __u8);
 } self_socks SEC(".maps");
+
+/* Every other unixcap capture running (tgid -> its start in /proc's clock ticks, so that a
+ * reused pid does not match), entered by user space: none reports another's I/O, or two whose
+ * outputs are unix sockets would each capture the other's output, for ever and growing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u64);
+} uc_captures SEC(".maps");
+
+#define NSEC_PER_USER_HZ 10000000ULL /* /proc/PID/stat's start time: USER_HZ is 100 on x86_64 */
+
+static __always_inline bool another_capture(__u32 tgid)
+{
+	__u64 *started = bpf_map_lookup_elem(&uc_captures, &tgid);
+	struct task_struct *task;
+
+	if (!started)
+		return false;
+	task = bpf_get_current_task_btf();
+	return *started == task->group_leader->start_boottime / NSEC_PER_USER_HZ;
+}
 
 /* --path verdicts of connected stream and seqpacket sockets, whose addresses can no longer
  * change: sys_enter skips a socket known not to match, so excluded traffic costs one lookup.
@@ -450,20 +477,25 @@ static __always_inline void remember_close_names(struct sock *sk, __u32 tid)
 	bpf_map_update_elem(&closing, &tid, &names, BPF_ANY);
 }
 
+/* A unix socket a capture (this one or another) sends on may be its output. */
+static __always_inline int note_output_socket(struct sock *sk, long id)
+{
+	__u8 one = 1;
+
+	if (sk && is_send(id))
+		bpf_map_update_elem(&self_socks, (__u64 *)&sk, &one, BPF_ANY);
+	return 0;
+}
+
 static __always_inline int note_self_socket(struct task_struct *task, struct pt_regs *regs,
 					    long id)
 {
 	__u16 type;
-	__u8 one = 1;
-	struct sock *sk;
 	__u64 ino;
 
 	if (!is_send(id))
 		return 0;
-	sk = unix_sock_of(fd_file(task, (__u32)regs->di), &type, &ino);
-	if (sk)
-		bpf_map_update_elem(&self_socks, (__u64 *)&sk, &one, BPF_ANY);
-	return 0;
+	return note_output_socket(unix_sock_of(fd_file(task, (__u32)regs->di), &type, &ino), id);
 }
 
 static __always_inline bool known_not_to_match(__u64 own_ino, __u16 type)
@@ -496,9 +528,11 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		return 0; /* 32-bit syscall numbers differ */
 	p.args[0] = regs->di;
 	if (id == NR_socketpair)
-		return note_socketpair(regs, &p, id, pid_tgid);
+		return another_capture(pid_tgid >> 32) ? 0 : note_socketpair(regs, &p, id, pid_tgid);
 	file = fd_file(task, (__u32)p.args[0]);
 	sk = unix_sock_of(file, &p.sock_type, &p.own_ino);
+	if (sk && another_capture(pid_tgid >> 32))
+		return note_output_socket(sk, id);
 	if (!sk || known_not_to_match(p.own_ino, p.sock_type) || !type_matches(p.sock_type) ||
 	    !process_matches(sk, pid_tgid >> 32) || !cgroup_matches() ||
 	    !inode_matches(p.own_ino, sk))
@@ -1307,7 +1341,7 @@ static __always_inline bool undecoded_send(struct sock *sk, __u64 pid_tgid, stru
 	p->own_ino = sk_inode(sk);
 	if (known_not_to_match(p->own_ino, p->sock_type) || !type_matches(p->sock_type) ||
 	    !process_matches(sk, pid_tgid >> 32) || !cgroup_matches() ||
-	    !inode_matches(p->own_ino, sk))
+	    !inode_matches(p->own_ino, sk) || another_capture(pid_tgid >> 32))
 		return false;
 	p->sk = (__u64)sk;
 	return true;

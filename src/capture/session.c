@@ -605,8 +605,8 @@ static void deliver_leftover_losses(struct uc_session *s)
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &loss) != 0)
-			continue;
+		if (bpf_map_lookup_elem(fd, &key, &loss) != 0 || !loss.msgs)
+			continue; /* reported already: the hooks keep entries, taken to zero */
 		memset(&m, 0, sizeof(m));
 		m.ts_ns = uc_now_ns();
 		m.event = UC_MSG_LOST;
@@ -645,6 +645,9 @@ static void kernel_counters(struct uc_session *s)
 		for (int i = 0; i < ncpus; i++) {
 			s->stats.ring_full += per_cpu[i].ring_full;
 			s->stats.unreadable += per_cpu[i].unreadable;
+			s->stats.lost_msgs += per_cpu[i].unpaired_msgs;
+			s->stats.lost_bytes += per_cpu[i].unpaired_bytes;
+			s->stats.bytes += per_cpu[i].unpaired_bytes;
 		}
 	free(per_cpu);
 }

@@ -132,7 +132,11 @@ struct uc_loss_key {
 	__u64 peer_ino;
 };
 
+/* The hooks change an entry only under its lock (a struct bpf_spin_lock in their own copy of
+ * this layout): both counts move together, and a message reports each loss exactly once. */
 struct uc_loss {
+	__u32 lock;
+	__u32 pad;
 	__u64 bytes;
 	__u64 msgs;
 };
@@ -145,6 +149,10 @@ struct uc_counters {
 	__u64 lost_bytes;    /* bytes not stored (excluding -s truncation) */
 	__u64 ring_full;     /* failed ring reservations */
 	__u64 unreadable;    /* failed user-memory reads */
+	/* messages lost whole that no socket pair's entry could hold (the table was full, or the
+	 * send came by a kprobe hook, which may not take locks): counted so the totals stay exact */
+	__u64 unpaired_msgs;
+	__u64 unpaired_bytes;
 };
 
 #endif

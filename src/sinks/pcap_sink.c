@@ -278,8 +278,13 @@ static int tcp_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct
 {
 	int ret = 0;
 
-	if (!f->fin[dir] && (f->handshake_done || (f->opened_meta && f->proto != UC_PROTO_DBUS)))
-		ret = handshake(s, f, n) ?: tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_FIN | SYNTH_TCP_ACK, NULL, 0, 0, n);
+	if (!f->fin[dir] && (f->handshake_done || (f->opened_meta && f->proto != UC_PROTO_DBUS))) {
+		ret = handshake(s, f, n);
+		/* a close reports the losses no later message of its pair will: the FIN follows them */
+		note_losses(n, n->m);
+		f->next_seq[dir] += (uint32_t)n->m->lost_before_bytes;
+		ret = ret ?: tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_FIN | SYNTH_TCP_ACK, NULL, 0, 0, n);
+	}
 	f->fin[dir] = true;
 	if (f->fin[1 - dir])
 		uc_conversations_retire(s->conv, f);

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Concurrency: eight threads writing to one stream socket (with a ring too small for them, every
+# byte must still be accounted for exactly, whichever CPU loses what), and the stream must be in
+# the order the reader read it except where writes overlapped, which is marked.
+. "$(dirname "$0")/lib.sh"
+
+UCCONC=$ROOT/build/tools/ucconc
+why=$(bpf_unavailable)
+if [ -n "$why" ]; then skip "concurrency" "$why"; exit 0; fi
+command -v tshark >/dev/null || { skip "concurrency" "tshark not installed"; exit 0; }
+[ -x "$UCCONC" ] || { skip "concurrency" "$UCCONC not built (make tests)"; exit 0; }
+# Our own copy, selected by --comm, so other traffic on the machine stays out.
+cp "$UCCONC" "$WORK/ucconc" || { fail "concurrency" "cannot copy ucconc"; exit 0; }
+
+THREADS=8 COUNT=2000 SIZE=1000
+SENT=$((THREADS * COUNT * SIZE)) WRITES=$((THREADS * COUNT))
+
+# A 64 KiB ring fills and empties all the time under eight writers: messages are stored and
+# lost at once on both CPUs, each loss noted on the pair's entry while others take from it.
+# Three runs, as a race shows only now and then; every one must be exact.
+# loss_run N: OUT says what run N found; fails at the first figure that is not exact.
+loss_run() {
+    local n=$1 total stored lost captured lost_msgs fin port gen_rc
+    start_capture "loss$n" -v -B 64 --comm ucconc -w "$WORK/loss$n.pcapng" || { OUT="unixcap did not start"; return 1; }
+    "$WORK/ucconc" threads --threads $THREADS --count $COUNT --size $SIZE --manifest "$WORK/loss$n.man" >"$WORK/loss$n.gen" 2>&1
+    gen_rc=$?
+    stop_capture "loss$n" || { OUT=$STOP_ERR; return 1; }
+    [ "$gen_rc" = 0 ] || { OUT="generator failed: $(cat "$WORK/loss$n.gen")"; return 1; }
+    read -r total stored lost < <(sed -n 's/^\([0-9]*\) bytes sent, \([0-9]*\) stored, \([0-9]*\) lost, 0 left out by -s$/\1 \2 \3/p' "$WORK/loss$n.err")
+    captured=$(captured_count "loss$n") lost_msgs=$(lost_count "loss$n")
+    [ "${total:-x}" = $SENT ] && [ $((stored + lost)) = $SENT ] ||
+        { OUT="run $n: $(grep 'bytes sent' "$WORK/loss$n.err"), expected $SENT sent"; return 1; }
+    [ $((captured + lost_msgs)) = $WRITES ] ||
+        { OUT="run $n: $captured messages captured + $lost_msgs lost, $WRITES were written"; return 1; }
+    # The writer's direction ends after every byte it sent, stored or lost (+1 for the SYN): at
+    # its FIN, or at the report of the last losses when the ring had no room for the close.
+    port=$(tshark_fields "$WORK/loss$n.pcapng" tcp.srcport frame.comment | awk -F'\t' '/event=data/ {print $1; exit}')
+    fin=$(tshark -r "$WORK/loss$n.pcapng" -Y "tcp.srcport==${port:-0}" -T fields -e tcp.seq -e tcp.len 2>/dev/null |
+        awk '$1 + $2 > end { end = $1 + $2 } END { print end + 0 }')
+    [ "${fin:-x}" = $((SENT + 1)) ] || { OUT="run $n: the writer's direction ends at relative seq ${fin:-none}, expected $((SENT + 1))"; return 1; }
+    OUT="$stored + $lost = $SENT bytes, $captured + $lost_msgs = $WRITES messages"
+}
+result=ok details=""
+for n in 1 2 3; do
+    loss_run "$n" || { result=$OUT; break; }
+    details="$details run $n: $OUT;"
+done
+if [ "$result" = ok ]; then
+    pass "concurrent writers, ring too small: bytes and messages add up exactly ($details)"
+else
+    fail "concurrent writers, ring too small: bytes and messages add up exactly" "$result"
+fi
+
+# 1000 connections whose clients have connected, sent and closed before the server accepts
+# any: the server's accept, reads and close name a peer whose socket is already gone, and must
+# still land in their connection, so each shows both FINs and the server's acknowledgement.
+N=1000
+start_capture churn --comm ucconc -w "$WORK/churn.pcapng" || { fail "client closes first" "unixcap did not start"; exit 0; }
+"$WORK/ucconc" churn --count $N --path "$WORK/churn.sock" --manifest "$WORK/churn.man" >"$WORK/churn.gen" 2>&1
+gen_rc=$?
+if ! stop_capture churn; then
+    fail "client closes first" "$STOP_ERR"
+elif [ "$gen_rc" != 0 ]; then
+    fail "client closes first" "generator failed: $(cat "$WORK/churn.gen")"
+else
+    # per connection: SYNs, FINs from each side, pure ACKs of the server's reads
+    read -r conns fin_c fin_s acks < <(tshark_fields "$WORK/churn.pcapng" tcp.stream tcp.flags.syn tcp.flags.ack tcp.flags.fin ip.src tcp.len frame.comment |
+        awk -F'\t' '$1 == "" { next } { s[$1] = 1 }
+            $4 == "1" && $5 ~ /^10\.1\./ { fc[$1]++ }
+            $4 == "1" && $5 ~ /^10\.2\./ { fs[$1]++ }
+            $2 == "0" && $4 == "0" && $6 == "0" && $5 ~ /^10\.2\./ && $7 ~ /event=read/ { a[$1]++ }
+            END { n = 0; c = 0; v = 0; r = 0
+                  for (k in s) { n++; if (fc[k] == 1) c++; if (fs[k] == 1) v++; if (a[k] == 1) r++ }
+                  print n, c, v, r }')
+    if [ "$conns" = $N ] && [ "$fin_c" = $N ] && [ "$fin_s" = $N ] && [ "$acks" = $N ]; then
+        pass "client closes first: all $N connections show both FINs and the server's read"
+    else
+        fail "client closes first: all $N connections show both FINs and the server's read" \
+            "$conns connections, $fin_c with the client's FIN, $fin_s with the server's, $acks with the server's read ACK"
+    fi
+fi

@@ -79,6 +79,8 @@ struct uc_message {
 	uint32_t peer_pid; /* owner of the peer end (SO_PEERCRED); 0 if unknown */
 	uint32_t peer_uid, peer_gid;
 	bool peek;         /* a read with MSG_PEEK: the bytes stay queued */
+	bool order_unknown; /* a stream send that overlapped another send on its socket: the reader
+			     * may have got the two in either order */
 	char comm[17];
 	uint16_t sock_type; /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	uint16_t syscall;

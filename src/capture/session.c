@@ -453,6 +453,7 @@ static void message_from_record(struct uc_message *m, const struct uc_rec_messag
 	m->peer_uid = r->peer_uid;
 	m->peer_gid = r->peer_gid;
 	m->peek = r->peek;
+	m->order_unknown = r->order_unknown;
 	memcpy(m->comm, r->comm, UC_COMM_LEN);
 	m->comm[UC_COMM_LEN] = '\0';
 	m->sock_type = r->sock_type;

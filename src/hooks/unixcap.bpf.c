@@ -78,6 +78,10 @@ struct pending {
 	__u32 nr;
 	__u16 sock_type;
 	__u16 event;
+	__u32 send_start; /* a stream send: its number among the socket's sends begun */
+	__u8 in_flight;   /* counted in its socket's sends_in_flight entry */
+	__u8 overlap;     /* another send on the socket ran at the same time */
+	__u16 pad;
 };
 
 #define NO_SYSCALL 0xffffffffu /* pending.nr once sys_exit has taken it */
@@ -106,6 +110,56 @@ static __always_inline struct pending *stashed(void)
 	struct pending *slot = bpf_task_storage_get(&pending_by_task, bpf_get_current_task_btf(), 0, 0);
 
 	return slot && slot->nr != NO_SYSCALL ? slot : NULL;
+}
+
+/* Stream sends in progress per socket (by inode). The kernel queues a send's bytes somewhere
+ * between its sys_enter and sys_exit, so two sends that overlap in time may reach the reader in
+ * either order, whatever order their records take: such sends are marked, and a send that
+ * overlapped none is in its true place. */
+struct send_count {
+	__u32 in_flight;
+	__u32 started;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct send_count);
+} sends_in_flight SEC(".maps");
+
+static __always_inline void begin_send(struct pending *p)
+{
+	struct send_count zero = {}, *n = bpf_map_lookup_elem(&sends_in_flight, &p->own_ino);
+
+	if (!n) {
+		bpf_map_update_elem(&sends_in_flight, &p->own_ino, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&sends_in_flight, &p->own_ino);
+		if (!n)
+			return;
+	}
+	p->overlap = __sync_fetch_and_add(&n->in_flight, 1) != 0;
+	p->send_start = __sync_fetch_and_add(&n->started, 1);
+	p->in_flight = 1;
+}
+
+/* Before the send's records: one that begins after this has its records after them too. */
+static __always_inline void check_overlap(struct pending *p)
+{
+	struct send_count *n = bpf_map_lookup_elem(&sends_in_flight, &p->own_ino);
+
+	if (n && *(volatile __u32 *)&n->started != p->send_start + 1)
+		p->overlap = 1;
+}
+
+/* After the send's records. */
+static __always_inline void end_send(struct pending *p)
+{
+	struct send_count *n = bpf_map_lookup_elem(&sends_in_flight, &p->own_ino);
+
+	if (n)
+		__sync_fetch_and_add(&n->in_flight, -1);
+	p->in_flight = 0;
 }
 
 /* Addresses of a socket being closed, read at sys_enter: by sys_exit it may be freed. */
@@ -559,6 +613,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	p.args[5] = regs->r9;
 	p.nr = id;
 	p.sk = (__u64)sk;
+	if (is_send(id) && p.sock_type == 1 /* SOCK_STREAM */)
+		begin_send(&p);
 	if (id == NR_close) {
 		p.peer_ino = peer_inode(sk);
 		remember_close_names(sk, (__u32)pid_tgid);
@@ -1052,6 +1108,7 @@ static __always_inline void fill_identity(struct uc_rec_message *m, const struct
 	m->cgroup_id = bpf_get_current_cgroup_id();
 	m->sock_type = p->sock_type;
 	m->syscall = p->nr;
+	m->order_unknown = p->overlap;
 	bpf_get_current_comm(m->comm, sizeof(m->comm));
 }
 
@@ -1630,8 +1687,12 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (found->nr == NR_close && ret != 0)
 		bpf_map_delete_elem(&closing, &tid);
+	if (found->in_flight && found->nr == nr)
+		check_overlap(found);
 	if (found->nr == nr) /* else a stale entry: this thread's earlier sys_exit was skipped */
 		syscall_done(found, ret, pid_tgid);
+	if (found->in_flight)
+		end_send(found);
 	found->nr = NO_SYSCALL;
 	return 0;
 }

@@ -68,6 +68,8 @@ struct uc_rec_message {
 	__u8 peer_path_len;
 	__u8 path_match;    /* 2: only an approximate --path glob matched; user space decides */
 	__u8 peek;          /* a read with MSG_PEEK: the bytes stay queued */
+	__u8 order_unknown; /* a stream send that overlapped another on its socket: the reader may
+			     * have got the two in either order */
 	char comm[UC_COMM_LEN];
 	char own_path[UC_PATH_LEN];
 	char peer_path[UC_PATH_LEN]; /* connected peer, or the destination of an unconnected send */

@@ -219,6 +219,9 @@ static int tcp_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struc
 	int ret = 0;
 
 	f->next_seq[dir] += (uint32_t)m->lost_before_bytes;
+	if (m->order_unknown)
+		add_note(n, "sent while another write to this socket was in progress: the reader may "
+			 "have received the two in the other order");
 	while (!ret && off < m->len) {
 		uint32_t end = lost && off < m->stored ? m->stored : m->len, seg = end - off;
 		uint32_t kept;

@@ -16,6 +16,21 @@ cp "$UCCONC" "$WORK/ucconc" || { fail "concurrency" "cannot copy ucconc"; exit 0
 THREADS=8 COUNT=2000 SIZE=1000
 SENT=$((THREADS * COUNT * SIZE)) WRITES=$((THREADS * COUNT))
 
+# All recorded (the default ring holds them): every byte as read, and the writes in the order
+# the reader got them, except those that overlapped another write in time, which are marked.
+start_capture order --comm ucconc -w "$WORK/order.pcapng" || { fail "concurrent writers: order" "unixcap did not start"; exit 0; }
+"$WORK/ucconc" threads --threads $THREADS --count $COUNT --size $SIZE --manifest "$WORK/order.man" --order "$WORK/order.txt" >"$WORK/order.gen" 2>&1
+gen_rc=$?
+if ! stop_capture order; then
+    fail "concurrent writers: order" "$STOP_ERR"
+elif [ "$gen_rc" != 0 ]; then
+    fail "concurrent writers: order" "generator failed: $(cat "$WORK/order.gen")"
+elif out=$(python3 "$ROOT/tests/tools/check_order.py" --size $SIZE "$WORK/order.txt" "$WORK/order.man" "$WORK/order.pcapng" 2>&1); then
+    pass "concurrent writers: every byte as read, unmarked writes in the reader's order ($(echo "$out" | tail -1 | sed 's/.*(\(.*\))/\1/'))"
+else
+    fail "concurrent writers: every byte as read, unmarked writes in the reader's order" "$(echo "$out" | tr '\n' ' ')"
+fi
+
 # A 64 KiB ring fills and empties all the time under eight writers: messages are stored and
 # lost at once on both CPUs, each loss noted on the pair's entry while others take from it.
 # Three runs, as a race shows only now and then; every one must be exact.

@@ -3,14 +3,16 @@
  * one socket, connections whose client is gone before the server looks, and one long blocking
  * write read in small pieces. Writes a manifest of what the reader really read.
  *
- * Usage: ucconc threads [--threads N] [--count K] [--size S] [--manifest FILE]
+ * Usage: ucconc threads [--threads N] [--count K] [--size S] [--manifest FILE] [--order FILE]
  *        ucconc churn --path FILE [--count K] [--manifest FILE]
  *        ucconc longwrite [--size S] [--chunk C] [--manifest FILE]
  *
  * threads:   N threads write K messages of S bytes each (every one distinct) to one end of a
  *            socketpair; a reader thread reads the other end until end-of-file. Manifest:
  *            `stream c2s BYTES SHA256` of the bytes in the order the reader read them,
- *            and `stream s2c 0 SHA256-OF-NOTHING`, as check_capture.py reads them.
+ *            and `stream s2c 0 SHA256-OF-NOTHING`, as check_capture.py reads them. --order
+ *            lists the writes in the order the reader got them, one `W I` (writer, index) a
+ *            line: a write of S bytes (below the socket buffer) reaches the reader in one piece.
  * churn:     a child process makes K connections to FILE, sends "hello I" on each and closes
  *            it; only once the child has exited does the server accept them, read each to
  *            end-of-file and close it, so every client end is closed before its server end is
@@ -51,7 +53,7 @@ static const char *const mode_names[] = { "threads", "churn", "longwrite", NULL 
 struct opts {
 	enum mode mode;
 	long threads, count, size, chunk;
-	const char *path, *manifest;
+	const char *path, *manifest, *order;
 };
 
 /* What the reader saw: every byte, in the order it came out of the socket. */
@@ -60,6 +62,9 @@ struct reading {
 	long chunk;
 	uint64_t bytes;
 	struct sha256_ctx sha;
+	FILE *order;    /* NULL, or where each message's header goes as it completes */
+	long size;      /* of a message */
+	char head[32];  /* the start of the message being read */
 };
 
 struct writer {
@@ -109,7 +114,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "threads", required_argument, NULL, 't' }, { "count", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 's' },    { "chunk", required_argument, NULL, 'c' },
 		{ "path", required_argument, NULL, 'p' },    { "manifest", required_argument, NULL, 'm' },
-		{ NULL, 0, NULL, 0 },
+		{ "order", required_argument, NULL, 'o' },   { NULL, 0, NULL, 0 },
 	};
 	int c, m;
 
@@ -130,6 +135,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		case 'c': o->chunk = parse_number(optarg, (long)MAX_SIZE); break;
 		case 'p': o->path = optarg; break;
 		case 'm': o->manifest = optarg; break;
+		case 'o': o->order = optarg; break;
 		default: usage_error("bad option");
 		}
 	}
@@ -180,6 +186,25 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* Names each message of r->size bytes in the order its bytes were read. */
+static void note_order(struct reading *r, const uint8_t *buf, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		uint64_t at = (r->bytes + k) % (uint64_t)r->size;
+		long w, i;
+
+		if (at < sizeof(r->head) - 1)
+			r->head[at] = (char)buf[k];
+		if (at != (uint64_t)r->size - 1)
+			continue;
+		r->head[sizeof(r->head) - 1] = '\0';
+		if (sscanf(r->head, "[w%ld #%ld]", &w, &i) != 2)
+			die("read a message that no writer wrote at byte %llu",
+			    (unsigned long long)(r->bytes + k + 1 - (uint64_t)r->size));
+		fprintf(r->order, "%ld %ld\n", w, i);
+	}
+}
+
 /* Reads fd to end-of-file in pieces of at most r->chunk bytes. */
 static void *reader_main(void *arg)
 {
@@ -199,6 +224,8 @@ static void *reader_main(void *arg)
 		if (n == 0)
 			break;
 		sha256_update(&r->sha, buf, (size_t)n);
+		if (r->order)
+			note_order(r, buf, (size_t)n);
 		r->bytes += (uint64_t)n;
 	}
 	free(buf);
@@ -245,10 +272,12 @@ static void run_threads(const struct opts *o)
 {
 	pthread_t tids[MAX_THREADS], reader;
 	struct writer w[MAX_THREADS];
-	struct reading r = { .chunk = 65536 };
+	struct reading r = { .chunk = 65536, .size = o->size };
 	int sv[2];
 	FILE *f;
 
+	if (o->order && !(r.order = fopen(o->order, "w")))
+		die("%s: %s", o->order, strerror(errno));
 	socket_pair(sv);
 	r.fd = sv[1];
 	if (pthread_create(&reader, NULL, reader_main, &r))
@@ -263,6 +292,8 @@ static void run_threads(const struct opts *o)
 	close(sv[0]);
 	pthread_join(reader, NULL);
 	close(sv[1]);
+	if (r.order && fclose(r.order))
+		die("%s: cannot write", o->order);
 	if (r.bytes != (uint64_t)(o->threads * o->count * o->size))
 		die("read %llu bytes, %ld were written", (unsigned long long)r.bytes,
 		    o->threads * o->count * o->size);

@@ -116,21 +116,18 @@ static __always_inline struct pending *stashed(void)
  * between its sys_enter and sys_exit, so two sends that overlap in time may reach the reader in
  * either order, whatever order their records take: such sends are marked, and a send that
  * overlapped none is in its true place. */
-struct send_count {
-	__u32 in_flight;
-	__u32 started;
-};
+#define SEND_STARTED (1ULL << 32) /* sends begun, above the count of sends in flight */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, struct send_count);
+	__type(value, __u64); /* sends begun << 32 | sends in flight: one atomic add counts both */
 } sends_in_flight SEC(".maps");
 
 static __always_inline void begin_send(struct pending *p)
 {
-	struct send_count zero = {}, *n = bpf_map_lookup_elem(&sends_in_flight, &p->own_ino);
+	__u64 zero = 0, *n = bpf_map_lookup_elem(&sends_in_flight, &p->own_ino), was;
 
 	if (!n) {
 		bpf_map_update_elem(&sends_in_flight, &p->own_ino, &zero, BPF_NOEXIST);
@@ -138,28 +135,18 @@ static __always_inline void begin_send(struct pending *p)
 		if (!n)
 			return;
 	}
-	p->overlap = __sync_fetch_and_add(&n->in_flight, 1) != 0;
-	p->send_start = __sync_fetch_and_add(&n->started, 1);
+	was = __sync_fetch_and_add(n, SEND_STARTED + 1);
+	p->overlap = (__u32)was != 0;
+	p->send_start = (__u32)(was >> 32);
 	p->in_flight = 1;
 }
 
-/* Before the send's records: one that begins after this has its records after them too. */
-static __always_inline void check_overlap(struct pending *p)
+/* Before the send's records (a send that begins after this has its records after them too):
+ * did another begin meanwhile? */
+static __always_inline void check_overlap(struct pending *p, const __u64 *n)
 {
-	struct send_count *n = bpf_map_lookup_elem(&sends_in_flight, &p->own_ino);
-
-	if (n && *(volatile __u32 *)&n->started != p->send_start + 1)
+	if ((__u32)(*(volatile const __u64 *)n >> 32) != p->send_start + 1)
 		p->overlap = 1;
-}
-
-/* After the send's records. */
-static __always_inline void end_send(struct pending *p)
-{
-	struct send_count *n = bpf_map_lookup_elem(&sends_in_flight, &p->own_ino);
-
-	if (n)
-		__sync_fetch_and_add(&n->in_flight, -1);
-	p->in_flight = 0;
 }
 
 /* Addresses of a socket being closed, read at sys_enter: by sys_exit it may be freed. */
@@ -1679,20 +1666,24 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	__u32 tid = (__u32)pid_tgid;
 	__u32 nr = (__u32)regs->orig_ax;
 	struct pending *found;
+	__u64 *sends = NULL;
 
 	if (!is_send(nr) && !is_recv(nr) && !is_lifecycle(nr) && nr != NR_recvmmsg)
 		return 0; /* nothing was stashed: no map lookup for the syscalls of no interest */
 	found = stashed();
 	if (!found)
 		return 0;
+	if (found->in_flight)
+		sends = bpf_map_lookup_elem(&sends_in_flight, &found->own_ino);
 	if (found->nr == NR_close && ret != 0)
 		bpf_map_delete_elem(&closing, &tid);
-	if (found->in_flight && found->nr == nr)
-		check_overlap(found);
+	if (sends && found->nr == nr)
+		check_overlap(found, sends);
 	if (found->nr == nr) /* else a stale entry: this thread's earlier sys_exit was skipped */
 		syscall_done(found, ret, pid_tgid);
-	if (found->in_flight)
-		end_send(found);
+	if (sends)
+		__sync_fetch_and_add(sends, -1); /* after the send's records */
+	found->in_flight = 0;
 	found->nr = NO_SYSCALL;
 	return 0;
 }

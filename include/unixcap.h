@@ -103,10 +103,11 @@ struct uc_message {
 };
 
 struct uc_stats {
-	uint64_t messages;    /* data messages delivered */
+	uint64_t messages;    /* data messages delivered whole (every byte up to caplen stored) */
 	uint64_t bytes;       /* bytes the syscalls moved, lost messages included */
 	uint64_t stored;      /* bytes stored */
-	uint64_t lost_msgs;   /* messages with any byte not stored, including never-recorded ones */
+	uint64_t lost_msgs;   /* messages with any byte not stored, including never-recorded ones:
+			       * messages + lost_msgs = messages sent */
 	uint64_t lost_bytes;  /* bytes not stored, -s truncation excluded */
 	uint64_t truncated;   /* bytes left out by -s */
 	uint64_t hook_misses; /* times the kernel skipped our hooks (recursion protection) */

@@ -483,13 +483,15 @@ static void count(struct uc_stats *st, const struct uc_message *m)
 	}
 	if (m->event != UC_MSG_DATA)
 		return;
-	st->messages++;
 	st->bytes += m->len;
 	st->stored += m->stored;
 	st->truncated += m->len - m->caplen;
+	/* a message is captured or lost, never both: the two counts add up to the messages sent */
 	if (m->stored < m->caplen) {
 		st->lost_msgs++;
 		st->lost_bytes += m->caplen - m->stored;
+	} else {
+		st->messages++;
 	}
 }
 

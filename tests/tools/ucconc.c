@@ -17,9 +17,10 @@
  *            it; only once the child has exited does the server accept them, read each to
  *            end-of-file and close it, so every client end is closed before its server end is
  *            even accepted. Manifest: `connections K bytes TOTAL`.
- * longwrite: one write() of S bytes (default 8M) from a thread, read by the main thread in
- *            pieces of C bytes (default 64k) while the write is still blocked; then both ends
- *            close. Manifest: the two `stream` lines as for threads.
+ * longwrite: a thread writes "hello" (so the connection is open in the capture before), then
+ *            S bytes (default 8M) in one write(), read by the main thread in pieces of C bytes
+ *            (default 64k) while that write is still blocked; then both ends close. Manifest:
+ *            the two `stream` lines as for threads.
  * Exit status: 0 everything sent and read back, 1 runtime failure (one line on stderr), 2 bad
  * options.
  */
@@ -302,11 +303,14 @@ static void run_threads(const struct opts *o)
 	close_manifest(o, f);
 }
 
+#define GREETING "hello"
+
 /* 8 MiB cannot fit a socket buffer: the write is still blocked while most of it is read. */
 static void *long_writer_main(void *arg)
 {
 	struct writer *w = arg;
 
+	write_all(w->fd, (const uint8_t *)GREETING, strlen(GREETING));
 	writer_main(w);
 	close(w->fd);
 	return NULL;
@@ -328,8 +332,9 @@ static void run_longwrite(const struct opts *o)
 	reader_main(&r);
 	pthread_join(writer, NULL);
 	close(sv[1]);
-	if (r.bytes != (uint64_t)o->size)
-		die("read %llu bytes, %ld were written", (unsigned long long)r.bytes, o->size);
+	if (r.bytes != (uint64_t)o->size + strlen(GREETING))
+		die("read %llu bytes, %zu were written", (unsigned long long)r.bytes,
+		    (size_t)o->size + strlen(GREETING));
 	f = open_manifest(o);
 	print_stream(f, &r);
 	close_manifest(o, f);

@@ -16,15 +16,24 @@ cp "$UCCONC" "$WORK/ucconc" || { fail "concurrency" "cannot copy ucconc"; exit 0
 THREADS=8 COUNT=2000 SIZE=1000
 SENT=$((THREADS * COUNT * SIZE)) WRITES=$((THREADS * COUNT))
 
+# traffic NAME UNIXCAP_ARGS... -- UCCONC_ARGS...: one ucconc run under a capture into
+# $WORK/NAME.pcapng; on failure WHY says what went wrong.
+traffic() {
+    local name=$1 gen_rc args=()
+    shift
+    while [ "$1" != -- ]; do args+=("$1"); shift; done
+    shift
+    start_capture "$name" "${args[@]}" --comm ucconc -w "$WORK/$name.pcapng" || { WHY="unixcap did not start"; return 1; }
+    "$WORK/ucconc" "$@" >"$WORK/$name.gen" 2>&1
+    gen_rc=$?
+    stop_capture "$name" || { WHY=$STOP_ERR; return 1; }
+    [ "$gen_rc" = 0 ] || { WHY="generator failed: $(cat "$WORK/$name.gen")"; return 1; }
+}
+
 # All recorded (the default ring holds them): every byte as read, and the writes in the order
 # the reader got them, except those that overlapped another write in time, which are marked.
-start_capture order --comm ucconc -w "$WORK/order.pcapng" || { fail "concurrent writers: order" "unixcap did not start"; exit 0; }
-"$WORK/ucconc" threads --threads $THREADS --count $COUNT --size $SIZE --manifest "$WORK/order.man" --order "$WORK/order.txt" >"$WORK/order.gen" 2>&1
-gen_rc=$?
-if ! stop_capture order; then
-    fail "concurrent writers: order" "$STOP_ERR"
-elif [ "$gen_rc" != 0 ]; then
-    fail "concurrent writers: order" "generator failed: $(cat "$WORK/order.gen")"
+if ! traffic order -- threads --threads $THREADS --count $COUNT --size $SIZE --manifest "$WORK/order.man" --order "$WORK/order.txt"; then
+    fail "concurrent writers: order" "$WHY"
 elif out=$(python3 "$ROOT/tests/tools/check_order.py" --size $SIZE "$WORK/order.txt" "$WORK/order.man" "$WORK/order.pcapng" 2>&1); then
     pass "concurrent writers: every byte as read, unmarked writes in the reader's order ($(echo "$out" | tail -1 | sed 's/.*(\(.*\))/\1/'))"
 else
@@ -36,12 +45,9 @@ fi
 # Three runs, as a race shows only now and then; every one must be exact.
 # loss_run N: OUT says what run N found; fails at the first figure that is not exact.
 loss_run() {
-    local n=$1 total stored lost captured lost_msgs fin port gen_rc
-    start_capture "loss$n" -v -B 64 --comm ucconc -w "$WORK/loss$n.pcapng" || { OUT="unixcap did not start"; return 1; }
-    "$WORK/ucconc" threads --threads $THREADS --count $COUNT --size $SIZE --manifest "$WORK/loss$n.man" >"$WORK/loss$n.gen" 2>&1
-    gen_rc=$?
-    stop_capture "loss$n" || { OUT=$STOP_ERR; return 1; }
-    [ "$gen_rc" = 0 ] || { OUT="generator failed: $(cat "$WORK/loss$n.gen")"; return 1; }
+    local n=$1 total stored lost captured lost_msgs fin port
+    traffic "loss$n" -v -B 64 -- threads --threads $THREADS --count $COUNT --size $SIZE --manifest "$WORK/loss$n.man" ||
+        { OUT=$WHY; return 1; }
     read -r total stored lost < <(sed -n 's/^\([0-9]*\) bytes sent, \([0-9]*\) stored, \([0-9]*\) lost, 0 left out by -s$/\1 \2 \3/p' "$WORK/loss$n.err")
     captured=$(captured_count "loss$n") lost_msgs=$(lost_count "loss$n")
     [ "${total:-x}" = $SENT ] && [ $((stored + lost)) = $SENT ] ||
@@ -71,13 +77,8 @@ fi
 # any: the server's accept, reads and close name a peer whose socket is already gone, and must
 # still land in their connection, so each shows both FINs and the server's acknowledgement.
 N=1000
-start_capture churn --comm ucconc -w "$WORK/churn.pcapng" || { fail "client closes first" "unixcap did not start"; exit 0; }
-"$WORK/ucconc" churn --count $N --path "$WORK/churn.sock" --manifest "$WORK/churn.man" >"$WORK/churn.gen" 2>&1
-gen_rc=$?
-if ! stop_capture churn; then
-    fail "client closes first" "$STOP_ERR"
-elif [ "$gen_rc" != 0 ]; then
-    fail "client closes first" "generator failed: $(cat "$WORK/churn.gen")"
+if ! traffic churn -- churn --count $N --path "$WORK/churn.sock" --manifest "$WORK/churn.man"; then
+    fail "client closes first" "$WHY"
 else
     # per connection: SYNs, FINs from each side, pure ACKs of the server's reads
     read -r conns fin_c fin_s acks < <(tshark_fields "$WORK/churn.pcapng" tcp.stream tcp.flags.syn tcp.flags.ack tcp.flags.fin ip.src tcp.len frame.comment |
@@ -100,13 +101,8 @@ fi
 # returns, after most reads): a clean exchange, so Wireshark must raise no TCP expert warning
 # or note beyond opening and closing (no Duplicate ACK), live and rewritten by -r -w.
 expert_problems() { tshark -r "$1" -q -z expert 2>/dev/null | grep -E 'Warn|Error|Duplicate ACK|Retransmission|ACKed unseen|not captured|Out-Of-Order'; }
-start_capture long --comm ucconc -w "$WORK/long.pcapng" || { fail "long write" "unixcap did not start"; exit 0; }
-"$WORK/ucconc" longwrite --manifest "$WORK/long.man" >"$WORK/long.gen" 2>&1
-gen_rc=$?
-if ! stop_capture long; then
-    fail "long write" "$STOP_ERR"
-elif [ "$gen_rc" != 0 ]; then
-    fail "long write" "generator failed: $(cat "$WORK/long.gen")"
+if ! traffic long -- longwrite --manifest "$WORK/long.man"; then
+    fail "long write" "$WHY"
 else
     if out=$($CHECK "$WORK/long.man" "$WORK/long.pcapng" 2>&1); then
         pass "long write: each direction hashes as read"
@@ -124,13 +120,8 @@ fi
 
 # The same with a 64 KiB ring: the 8 MiB message keeps its header and loses most of its
 # payload. It is lost, not also captured: the two counts add up to the 2 messages sent.
-start_capture longloss -B 64 --comm ucconc -w "$WORK/longloss.pcapng" || { fail "long write, ring too small" "unixcap did not start"; exit 0; }
-"$WORK/ucconc" longwrite --manifest "$WORK/longloss.man" >"$WORK/longloss.gen" 2>&1
-gen_rc=$?
-if ! stop_capture longloss; then
-    fail "long write, ring too small" "$STOP_ERR"
-elif [ "$gen_rc" != 0 ]; then
-    fail "long write, ring too small" "generator failed: $(cat "$WORK/longloss.gen")"
+if ! traffic longloss -B 64 -- longwrite --manifest "$WORK/longloss.man"; then
+    fail "long write, ring too small" "$WHY"
 else
     captured=$(captured_count longloss) lost_msgs=$(lost_count longloss)
     check "a message cut short counts as lost only: captured + lost = 2 messages sent" "$captured captured, $lost_msgs lost" \

@@ -175,9 +175,11 @@ struct loss_entry {
 
 _Static_assert(sizeof(struct loss_entry) == sizeof(struct uc_loss), "user space reads uc_loss");
 
+/* Allocated as pairs first lose something (entries stay: see give_back_losses). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
 	__type(key, struct uc_loss_key);
 	__type(value, struct loss_entry);
 } losses SEC(".maps");

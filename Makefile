@@ -13,7 +13,7 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DUNIXCAP_VERSION='"$(VERSION)"' \
 	    -Iinclude -Isrc -I$(BUILD)
 LDLIBS   := -lbpf -lelf -lz
-BPFCFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I/usr/include/$(MULTIARCH) \
+BPFCFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I/usr/include/$(MULTIARCH) \
 	     -Wall -Werror
 
 # User-space modules, in the order the data flows: records → capture (or readback for -r, or the
@@ -57,7 +57,7 @@ ASAN_FLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 TEST_SRCS  := $(LIB_SRCS) src/cli/options.c src/cli/extcap.c
 TEST_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(TEST_SRCS))
 ASAN_OBJS  := $(patsubst src/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
-TOOLS      := $(BUILD)/tools/ucgen $(BUILD)/tools/ucmiss $(BUILD)/pump
+TOOLS      := $(BUILD)/tools/ucgen $(BUILD)/tools/ucmiss $(BUILD)/tools/ucconc $(BUILD)/pump
 
 $(BUILD)/asan/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h) include/unixcap.h
 	@mkdir -p $(dir $@)
@@ -81,6 +81,10 @@ $(BUILD)/tools/ucgen: tests/tools/ucgen.c $(TOOL_LIB)
 $(BUILD)/tools/ucmiss: tests/tools/ucmiss.c $(TOOL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/tools tests/tools/ucmiss.c $(filter %.c,$(TOOL_LIB)) -o $@
+
+$(BUILD)/tools/ucconc: tests/tools/ucconc.c $(TOOL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -pthread -Itests/tools tests/tools/ucconc.c $(filter %.c,$(TOOL_LIB)) -o $@
 
 tests: unixcap $(UNIT_BINS) $(TOOLS)
 

@@ -80,6 +80,8 @@ struct uc_message {
 	uint32_t peer_pid; /* owner of the peer end (SO_PEERCRED); 0 if unknown */
 	uint32_t peer_uid, peer_gid;
 	bool peek;         /* a read with MSG_PEEK: the bytes stay queued */
+	bool order_unknown; /* a stream send that overlapped another send on its socket: the reader
+			     * may have got the two in either order */
 	char comm[17];
 	uint16_t sock_type; /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
 	uint16_t syscall;
@@ -102,10 +104,11 @@ struct uc_message {
 };
 
 struct uc_stats {
-	uint64_t messages;    /* data messages delivered */
+	uint64_t messages;    /* data messages delivered whole (every byte up to caplen stored) */
 	uint64_t bytes;       /* bytes the syscalls moved, lost messages included */
 	uint64_t stored;      /* bytes stored */
-	uint64_t lost_msgs;   /* messages with any byte not stored, including never-recorded ones */
+	uint64_t lost_msgs;   /* messages with any byte not stored, including never-recorded ones:
+			       * messages + lost_msgs = messages sent */
 	uint64_t lost_bytes;  /* bytes not stored, -s truncation excluded */
 	uint64_t truncated;   /* bytes left out by -s */
 	uint64_t hook_misses; /* times the kernel skipped our hooks (recursion protection) */

@@ -473,6 +473,7 @@ static void message_from_record(struct uc_message *m, const struct uc_rec_messag
 	m->peer_uid = r->peer_uid;
 	m->peer_gid = r->peer_gid;
 	m->peek = r->peek;
+	m->order_unknown = r->order_unknown;
 	memcpy(m->comm, r->comm, UC_COMM_LEN);
 	m->comm[UC_COMM_LEN] = '\0';
 	m->sock_type = r->sock_type;
@@ -502,13 +503,15 @@ static void count(struct uc_stats *st, const struct uc_message *m)
 	}
 	if (m->event != UC_MSG_DATA)
 		return;
-	st->messages++;
 	st->bytes += m->len;
 	st->stored += m->stored;
 	st->truncated += m->len - m->caplen;
+	/* a message is captured or lost, never both: the two counts add up to the messages sent */
 	if (m->stored < m->caplen) {
 		st->lost_msgs++;
 		st->lost_bytes += m->caplen - m->stored;
+	} else {
+		st->messages++;
 	}
 }
 
@@ -674,8 +677,8 @@ static void deliver_leftover_losses(struct uc_session *s)
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &loss) != 0)
-			continue;
+		if (bpf_map_lookup_elem(fd, &key, &loss) != 0 || !loss.msgs)
+			continue; /* reported already: the hooks keep entries, taken to zero */
 		memset(&m, 0, sizeof(m));
 		m.ts_ns = uc_now_ns();
 		m.event = UC_MSG_LOST;
@@ -714,6 +717,9 @@ static void kernel_counters(struct uc_session *s)
 		for (int i = 0; i < ncpus; i++) {
 			s->stats.ring_full += per_cpu[i].ring_full;
 			s->stats.unreadable += per_cpu[i].unreadable;
+			s->stats.lost_msgs += per_cpu[i].unpaired_msgs;
+			s->stats.lost_bytes += per_cpu[i].unpaired_bytes;
+			s->stats.bytes += per_cpu[i].unpaired_bytes;
 		}
 	free(per_cpu);
 }

@@ -29,6 +29,8 @@ struct uc_flow {
 	const char *path[2];           /* address each side is bound to, "" if unnamed */
 	uint32_t next_seq[2];          /* TCP: next sequence number each way */
 	uint32_t read_seq[2];          /* TCP: how far the receiving side has read, each way */
+	uint32_t read_acked[2];        /* TCP: the ack number of the last read's ACK, each way */
+	bool ack_held[2];              /* TCP: a read's ACK waits for bytes not yet in the file */
 	bool handshake_done;
 	bool fin[2];                   /* each way: FIN written (TCP), or that end finished */
 };

@@ -82,6 +82,10 @@ struct pending {
 	__u32 nr;
 	__u16 sock_type;
 	__u16 event;
+	__u32 send_start; /* a stream send: its number among the socket's sends begun */
+	__u8 in_flight;   /* counted in its socket's sends_in_flight entry */
+	__u8 overlap;     /* another send on the socket ran at the same time */
+	__u16 pad;
 };
 
 #define NO_SYSCALL 0xffffffffu /* pending.nr once sys_exit has taken it */
@@ -112,6 +116,43 @@ static __always_inline struct pending *stashed(void)
 	return slot && slot->nr != NO_SYSCALL ? slot : NULL;
 }
 
+/* Stream sends in progress per socket (by inode). The kernel queues a send's bytes somewhere
+ * between its sys_enter and sys_exit, so two sends that overlap in time may reach the reader in
+ * either order, whatever order their records take: such sends are marked, and a send that
+ * overlapped none is in its true place. */
+#define SEND_STARTED (1ULL << 32) /* sends begun, above the count of sends in flight */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64); /* sends begun << 32 | sends in flight: one atomic add counts both */
+} sends_in_flight SEC(".maps");
+
+static __always_inline void begin_send(struct pending *p)
+{
+	__u64 zero = 0, *n = bpf_map_lookup_elem(&sends_in_flight, &p->own_ino), was;
+
+	if (!n) {
+		bpf_map_update_elem(&sends_in_flight, &p->own_ino, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&sends_in_flight, &p->own_ino);
+		if (!n)
+			return;
+	}
+	was = __sync_fetch_and_add(n, SEND_STARTED + 1);
+	p->overlap = (__u32)was != 0;
+	p->send_start = (__u32)(was >> 32);
+	p->in_flight = 1;
+}
+
+/* Before the send's records (a send that begins after this has its records after them too):
+ * did another begin meanwhile? */
+static __always_inline void check_overlap(struct pending *p, const __u64 *n)
+{
+	if ((__u32)(*(volatile const __u64 *)n >> 32) != p->send_start + 1)
+		p->overlap = 1;
+}
+
 /* Addresses of a socket being closed, read at sys_enter: by sys_exit it may be freed. */
 struct close_names {
 	__u8 own_len;
@@ -127,11 +168,24 @@ struct {
 	__type(value, struct close_names);
 } closing SEC(".maps");
 
+/* struct uc_loss with its lock: kprobe programs may not use a map holding one, so only the
+ * syscall, tracepoint and fentry hooks touch it. */
+struct loss_entry {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 bytes;
+	__u64 msgs;
+};
+
+_Static_assert(sizeof(struct loss_entry) == sizeof(struct uc_loss), "user space reads uc_loss");
+
+/* Allocated as pairs first lose something (entries stay: see give_back_losses). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
 	__type(key, struct uc_loss_key);
-	__type(value, struct uc_loss);
+	__type(value, struct loss_entry);
 } losses SEC(".maps");
 
 /* Unix sockets unixcap itself writes to (its output may be one): reads of what it wrote are not
@@ -305,6 +359,42 @@ static __always_inline struct sock *unix_peer(struct sock *sk)
 	return BPF_CORE_READ((struct unix_sock *)sk, peer);
 }
 
+/* The inode a socket had when its last descriptor was closed, for its peer to go on naming it:
+ * the kernel forgets it at once (sock_orphan), though the peer may read and close much later.
+ * Keyed by the struct sock, which the peer's reference keeps from being reused. */
+struct closed_sock {
+	__u64 ino;
+	__u64 peer; /* its peer then: an entry left by an earlier socket at this address fails */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct closed_sock);
+} closed_socks SEC(".maps");
+
+static __always_inline void remember_closed(struct sock *sk, __u64 ino)
+{
+	struct closed_sock c = { .ino = ino, .peer = (__u64)unix_peer(sk) };
+
+	if (c.peer)
+		bpf_map_update_elem(&closed_socks, (__u64 *)&sk, &c, BPF_ANY);
+}
+
+/* The inode of sk's peer, also once its owner has closed it. */
+static __always_inline __u64 peer_inode(struct sock *sk)
+{
+	struct sock *peer = unix_peer(sk);
+	struct closed_sock *c;
+	__u64 ino = sk_inode(peer);
+
+	if (ino || !peer)
+		return ino;
+	c = bpf_map_lookup_elem(&closed_socks, (__u64 *)&peer);
+	return c && c->peer == (__u64)sk ? c->ino : 0;
+}
+
 static __always_inline bool is_last_reference(struct file *file)
 {
 	if (bpf_core_field_exists(file->f_ref))
@@ -377,7 +467,7 @@ static __always_inline bool inode_matches(__u64 own_ino, struct sock *sk)
 
 	if (!n_inodes)
 		return true;
-	peer = sk_inode(unix_peer(sk));
+	peer = peer_inode(sk);
 	for (int i = 0; i < UC_MAX_INODES && i < n_inodes; i++)
 		if (inodes[i] == own_ino || (peer && inodes[i] == peer))
 			return true;
@@ -546,9 +636,12 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	p.args[5] = regs->r9;
 	p.nr = id;
 	p.sk = (__u64)sk;
+	if (is_send(id) && p.sock_type == 1 /* SOCK_STREAM */)
+		begin_send(&p);
 	if (id == NR_close) {
-		p.peer_ino = sk_inode(unix_peer(sk));
+		p.peer_ino = peer_inode(sk);
 		remember_close_names(sk, (__u32)pid_tgid);
+		remember_closed(sk, p.own_ino);
 	}
 	stash(&p);
 	return 0;
@@ -651,39 +744,76 @@ static __always_inline bool path_matches(struct uc_rec_message *m, struct sock *
 	return m->path_match != 0;
 }
 
-static __always_inline void note_lost_message(const struct uc_rec_message *m, __u32 len)
+static __always_inline void count_unpaired(__u64 bytes, __u64 msgs)
 {
-	struct uc_loss_key key = { .own_ino = m->own_ino, .peer_ino = m->peer_ino };
-	struct uc_loss fresh = {
-		.bytes = m->lost_before_bytes + len, .msgs = m->lost_before_msgs + 1,
-	};
 	struct uc_counters *c = my_counters();
-	struct uc_loss *have;
+
+	if (c) {
+		__sync_fetch_and_add(&c->unpaired_bytes, bytes);
+		__sync_fetch_and_add(&c->unpaired_msgs, msgs);
+	}
+}
+
+/* Losses of the pair own -> peer to report later: on its entry, made if missing, else in the
+ * totals only. Entries are never deleted here: a CPU that has just looked one up would add
+ * to freed memory. */
+static __always_inline void give_back_losses(__u64 own, __u64 peer, __u64 bytes, __u64 msgs)
+{
+	struct uc_loss_key key = { .own_ino = own, .peer_ino = peer };
+	struct loss_entry fresh = { .bytes = bytes, .msgs = msgs }, *have;
+
+	have = bpf_map_lookup_elem(&losses, &key);
+	if (!have) {
+		if (!bpf_map_update_elem(&losses, &key, &fresh, BPF_NOEXIST))
+			return;
+		have = bpf_map_lookup_elem(&losses, &key); /* another CPU made it first */
+	}
+	if (!have) {
+		count_unpaired(bytes, msgs); /* the table is full */
+		return;
+	}
+	bpf_spin_lock(&have->lock);
+	have->bytes += bytes;
+	have->msgs += msgs;
+	bpf_spin_unlock(&have->lock);
+}
+
+static __always_inline void count_ring_full(__u32 len)
+{
+	struct uc_counters *c = my_counters();
 
 	if (c) {
 		c->ring_full++;
 		c->lost_msgs++;
 		c->lost_bytes += len;
 	}
-	have = bpf_map_lookup_elem(&losses, &key);
-	if (have) {
-		__sync_fetch_and_add(&have->bytes, fresh.bytes);
-		__sync_fetch_and_add(&have->msgs, fresh.msgs);
-	} else {
-		bpf_map_update_elem(&losses, &key, &fresh, BPF_NOEXIST);
-	}
+}
+
+/* m could not be recorded: it, and the earlier losses it was to report, wait for the next. */
+static __always_inline void note_lost_message(const struct uc_rec_message *m, __u32 len)
+{
+	count_ring_full(len);
+	give_back_losses(m->own_ino, m->peer_ino, m->lost_before_bytes + len, m->lost_before_msgs + 1);
+}
+
+/* Taken to zero, an entry waits for the pair's next loss; user space reads what is left. */
+static __always_inline void take_losses(struct uc_rec_message *m, struct uc_loss_key key)
+{
+	struct loss_entry *have = bpf_map_lookup_elem(&losses, &key);
+
+	if (!have || !have->msgs)
+		return;
+	bpf_spin_lock(&have->lock);
+	m->lost_before_bytes = have->bytes;
+	m->lost_before_msgs = (__u32)have->msgs;
+	have->bytes = 0;
+	have->msgs = 0;
+	bpf_spin_unlock(&have->lock);
 }
 
 static __always_inline void take_earlier_losses(struct uc_rec_message *m)
 {
-	struct uc_loss_key key = { .own_ino = m->own_ino, .peer_ino = m->peer_ino };
-	struct uc_loss *have = bpf_map_lookup_elem(&losses, &key);
-
-	if (!have)
-		return;
-	m->lost_before_bytes = have->bytes;
-	m->lost_before_msgs = have->msgs;
-	bpf_map_delete_elem(&losses, &key);
+	take_losses(m, (struct uc_loss_key){ .own_ino = m->own_ino, .peer_ino = m->peer_ino });
 }
 
 static __always_inline __u64 next_msg_id(__u32 cpu)
@@ -960,27 +1090,26 @@ static __always_inline void copy_payload(__u64 msg_id, __u32 cpu, __u32 caplen,
 	}
 }
 
-/* A small message from one buffer goes out inside its message record. False: send it the
- * usual way (too large, from an iovec, or its memory unreadable: copy_payload reports that). */
-static __always_inline bool emit_inline(struct head_and_payload *hp, __u64 buf, __u32 caplen)
+/* A small message from one buffer goes out inside its message record: 1 sent, -1 the ring had
+ * no room, 0 send it the usual way (too large, from an iovec, or its memory unreadable:
+ * copy_payload reports that). */
+static __always_inline int emit_inline(struct head_and_payload *hp, __u64 buf, __u32 caplen)
 {
 	struct uc_counters *c = my_counters();
 	__u64 n = caplen;
 
 	if (!buf || !caplen || caplen > UC_INLINE_MAX)
-		return false;
+		return 0;
 	asm volatile("if %[n] <= %[max] goto +1; %[n] = %[max]" : [n] "+r"(n) : [max] "i"(UC_INLINE_MAX));
 	if (bpf_probe_read_user(hp->data, n, (void *)buf))
-		return false;
-	if (bpf_ringbuf_output(&ring, hp, sizeof(hp->m) + n, ring_flags())) {
-		note_lost_message(&hp->m, hp->m.len);
-		return true;
-	}
+		return 0;
+	if (bpf_ringbuf_output(&ring, hp, sizeof(hp->m) + n, ring_flags()))
+		return -1;
 	if (c) {
 		c->msgs++;
 		c->bytes += n;
 	}
-	return true;
+	return 1;
 }
 
 static __always_inline void fill_identity(struct uc_rec_message *m, const struct pending *p,
@@ -990,7 +1119,7 @@ static __always_inline void fill_identity(struct uc_rec_message *m, const struct
 
 	m->ktime_ns = bpf_ktime_get_ns();
 	m->own_ino = p->own_ino;
-	m->peer_ino = sk_inode(peer);
+	m->peer_ino = peer ? peer_inode(sk) : 0;
 	m->pid = pid_tgid >> 32;
 	m->tid = (__u32)pid_tgid;
 	m->uid = (__u32)bpf_get_current_uid_gid();
@@ -1002,6 +1131,7 @@ static __always_inline void fill_identity(struct uc_rec_message *m, const struct
 	m->cgroup_id = bpf_get_current_cgroup_id();
 	m->sock_type = p->sock_type;
 	m->syscall = p->nr;
+	m->order_unknown = p->overlap;
 	bpf_get_current_comm(m->comm, sizeof(m->comm));
 }
 
@@ -1091,8 +1221,20 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 	m->len = len;
 	if (event == UC_EV_UNSEEN)
 		m->syscall = current_syscall();
-	if (bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags()) && event == UC_EV_UNSEEN)
+	/* The end of a direction comes after every byte sent that way, recorded or not: a close or
+	 * shutdown by the sender, or end-of-file at the reader, whichever the ring has room for. */
+	if (event == UC_EV_CLOSE || event == UC_EV_SHUTDOWN)
+		take_earlier_losses(m);
+	else if (event == UC_EV_EOF)
+		take_losses(m, (struct uc_loss_key){ .own_ino = m->peer_ino, .peer_ino = m->own_ino });
+	if (!bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags()))
+		return;
+	if (event == UC_EV_UNSEEN)
 		note_lost_message(m, len); /* reported with the pair's next message, or at the end */
+	else if (m->lost_before_msgs && event == UC_EV_EOF)
+		give_back_losses(m->peer_ino, m->own_ino, m->lost_before_bytes, m->lost_before_msgs);
+	else if (m->lost_before_msgs)
+		give_back_losses(m->own_ino, m->peer_ino, m->lost_before_bytes, m->lost_before_msgs);
 }
 
 #define SOL_SOCKET 1
@@ -1215,12 +1357,12 @@ static __always_inline void emit_ancillary(__u64 msg_id, __u32 cpu, const struct
 	bpf_ringbuf_output(&ring, a, sizeof(*a), ring_flags());
 }
 
-static __noinline void emit_message(const struct pending *p, const struct msg_source *src,
+/* The record of a send, in head_scratch: 0 if the path filter does not want it. */
+static __noinline int build_message(const struct pending *p, const struct msg_source *src,
 				    __u32 len, __u64 pid_tgid)
 {
 	struct sock *sk = (struct sock *)p->sk, *peer = unix_peer(sk);
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0;
-	__u32 caplen = no_payload ? 0 : snaplen && snaplen < len ? snaplen : len;
 	const void *dest = src->dest;
 	struct head_and_payload *hp;
 	struct uc_rec_message *m;
@@ -1229,7 +1371,7 @@ static __noinline void emit_message(const struct pending *p, const struct msg_so
 	 * the ring has no room for is known to be one the user asked for. */
 	hp = bpf_map_lookup_elem(&head_scratch, &zero);
 	if (!hp)
-		return;
+		return 0;
 	m = &hp->m;
 	__builtin_memset(m, 0, sizeof(*m));
 	fill_identity(m, p, peer, pid_tgid);
@@ -1237,23 +1379,60 @@ static __noinline void emit_message(const struct pending *p, const struct msg_so
 	if (dest)
 		m->peer_path_len = read_user_dest(dest, src->dest_len, m->peer_path);
 	if (!path_matches(m, sk, dest ? NULL : peer, dest != NULL))
-		return;
+		return 0;
 	m->head.kind = UC_REC_MESSAGE;
 	m->head.cpu = cpu;
 	m->head.msg_id = next_msg_id(cpu);
 	m->event = UC_EV_DATA;
 	m->len = len;
-	m->caplen = caplen;
-	take_earlier_losses(m);
-	if (!src->ctl.ptr && emit_inline(hp, src->buf, caplen))
-		return;
-	if (bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags())) {
-		note_lost_message(m, len);
-		return;
-	}
+	m->caplen = no_payload ? 0 : snaplen && snaplen < len ? snaplen : len;
+	return 1;
+}
+
+/* The record built in head_scratch and its payload: 1 if the ring had no room for the record. */
+static __noinline int send_message(const struct msg_source *src)
+{
+	__u32 zero = 0;
+	struct head_and_payload *hp = bpf_map_lookup_elem(&head_scratch, &zero);
+	struct uc_rec_message *m;
+	int inlined;
+
+	if (!hp)
+		return 0;
+	m = &hp->m;
+	inlined = src->ctl.ptr ? 0 : emit_inline(hp, src->buf, m->caplen);
+	if (inlined)
+		return inlined < 0;
+	if (bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags()))
+		return 1;
 	if (src->ctl.ptr && src->ctl.len >= sizeof(struct cmsg_head))
-		emit_ancillary(m->head.msg_id, cpu, &src->ctl);
-	copy_payload(m->head.msg_id, cpu, caplen, src);
+		emit_ancillary(m->head.msg_id, m->head.cpu, &src->ctl);
+	copy_payload(m->head.msg_id, m->head.cpu, m->caplen, src);
+	return 0;
+}
+
+/* A send, with the losses of its socket pair: reported by it, or kept for the next one when it
+ * cannot be recorded either. Inlined with with_losses constant, so that the kprobe hooks, which
+ * may not use a map holding locks, never refer to the losses map (their losses count only in
+ * the totals). */
+static __always_inline void emit_message(const struct pending *p, const struct msg_source *src,
+					 __u32 len, __u64 pid_tgid, bool with_losses)
+{
+	struct head_and_payload *hp;
+	__u32 zero = 0;
+
+	if (!build_message(p, src, len, pid_tgid) || !(hp = bpf_map_lookup_elem(&head_scratch, &zero)))
+		return;
+	if (with_losses)
+		take_earlier_losses(&hp->m);
+	if (!send_message(src))
+		return;
+	if (with_losses) {
+		note_lost_message(&hp->m, len);
+	} else {
+		count_ring_full(len);
+		count_unpaired(len, 1);
+	}
 }
 
 static __noinline void emit_send(const struct pending *p, __u32 len, __u64 pid_tgid)
@@ -1261,7 +1440,7 @@ static __noinline void emit_send(const struct pending *p, __u32 len, __u64 pid_t
 	struct msg_source src;
 
 	payload_source(p, &src);
-	emit_message(p, &src, len, pid_tgid);
+	emit_message(p, &src, len, pid_tgid, true);
 }
 
 static __always_inline bool reads_our_output(const struct pending *p)
@@ -1299,7 +1478,7 @@ static long one_mmsg(__u64 i, struct mmsg_walk *w)
 		return 0;
 	}
 	source_from_msghdr(&mm.hdr, &src);
-	emit_message(w->p, &src, mm.len, w->pid_tgid);
+	emit_message(w->p, &src, mm.len, w->pid_tgid, true);
 	return 0;
 }
 
@@ -1414,7 +1593,7 @@ static __always_inline int snap_send(struct sock *sk, struct msghdr *msg)
 
 /* Return of unix_stream_sendmsg: its first ret bytes went; they become a message record and
  * data slices like a write()'s, named by the syscall the thread is in. */
-static __always_inline int emit_snapped(long ret)
+static __always_inline int emit_snapped(long ret, bool with_losses)
 {
 	struct iter_snap *snap = bpf_task_storage_get(&iter_by_task, bpf_get_current_task_btf(), 0, 0);
 	struct pending p;
@@ -1428,7 +1607,7 @@ static __always_inline int emit_snapped(long ret)
 	if (ret <= 0)
 		return 0;
 	p.nr = current_syscall();
-	emit_message(&p, &src, (__u32)ret, bpf_get_current_pid_tgid());
+	emit_message(&p, &src, (__u32)ret, bpf_get_current_pid_tgid(), with_losses);
 	snap->decoded_sk = p.sk;
 	snap->decoded_len = (__u32)ret;
 	return 0;
@@ -1443,7 +1622,7 @@ int BPF_PROG(on_unix_send, struct socket *sock, struct msghdr *msg, size_t len)
 SEC("fexit/unix_stream_sendmsg")
 int BPF_PROG(on_unix_sent, struct socket *sock, struct msghdr *msg, size_t len, int ret)
 {
-	return emit_snapped(ret);
+	return emit_snapped(ret, true);
 }
 
 /* The same with kprobes, for kernels that refuse BPF trampolines but have kprobes. */
@@ -1456,7 +1635,7 @@ int BPF_KPROBE(kp_unix_send, struct socket *sock, struct msghdr *msg)
 SEC("kretprobe/unix_stream_sendmsg")
 int BPF_KRETPROBE(kp_unix_sent, int ret)
 {
-	return emit_snapped(ret);
+	return emit_snapped(ret, false);
 }
 
 /* True once for the send unix_stream_sendmsg's exit hook has just decoded. */
@@ -1523,16 +1702,24 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	__u32 tid = (__u32)pid_tgid;
 	__u32 nr = (__u32)regs->orig_ax;
 	struct pending *found;
+	__u64 *sends = NULL;
 
 	if (!is_send(nr) && !is_recv(nr) && !is_lifecycle(nr) && nr != NR_recvmmsg)
 		return 0; /* nothing was stashed: no map lookup for the syscalls of no interest */
 	found = stashed();
 	if (!found)
 		return 0;
+	if (found->in_flight)
+		sends = bpf_map_lookup_elem(&sends_in_flight, &found->own_ino);
 	if (found->nr == NR_close && ret != 0)
 		bpf_map_delete_elem(&closing, &tid);
+	if (sends && found->nr == nr)
+		check_overlap(found, sends);
 	if (found->nr == nr) /* else a stale entry: this thread's earlier sys_exit was skipped */
 		syscall_done(found, ret, pid_tgid);
+	if (sends)
+		__sync_fetch_and_add(sends, -1); /* after the send's records */
+	found->in_flight = 0;
 	found->nr = NO_SYSCALL;
 	return 0;
 }

@@ -68,6 +68,8 @@ struct uc_rec_message {
 	__u8 peer_path_len;
 	__u8 path_match;    /* 2: only an approximate --path glob matched; user space decides */
 	__u8 peek;          /* a read with MSG_PEEK: the bytes stay queued */
+	__u8 order_unknown; /* a stream send that overlapped another on its socket: the reader may
+			     * have got the two in either order */
 	char comm[UC_COMM_LEN];
 	char own_path[UC_PATH_LEN];
 	char peer_path[UC_PATH_LEN]; /* connected peer, or the destination of an unconnected send */
@@ -132,7 +134,11 @@ struct uc_loss_key {
 	__u64 peer_ino;
 };
 
+/* The hooks change an entry only under its lock (a struct bpf_spin_lock in their own copy of
+ * this layout): both counts move together, and a message reports each loss exactly once. */
 struct uc_loss {
+	__u32 lock;
+	__u32 pad;
 	__u64 bytes;
 	__u64 msgs;
 };
@@ -145,6 +151,10 @@ struct uc_counters {
 	__u64 lost_bytes;    /* bytes not stored (excluding -s truncation) */
 	__u64 ring_full;     /* failed ring reservations */
 	__u64 unreadable;    /* failed user-memory reads */
+	/* messages lost whole that no socket pair's entry could hold (the table was full, or the
+	 * send came by a kprobe hook, which may not take locks): counted so the totals stay exact */
+	__u64 unpaired_msgs;
+	__u64 unpaired_bytes;
 };
 
 #endif

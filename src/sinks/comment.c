@@ -131,6 +131,8 @@ size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m)
 	}
 	if (m->peek)
 		put_str(&o, " peek=1");
+	if (m->order_unknown)
+		put_str(&o, " order=unknown");
 	put_value(&o, "own", m->own_path);
 	put_key_uint(&o, " own_ino=", m->own_ino);
 	put_value(&o, "peer", m->peer_path);
@@ -303,7 +305,7 @@ static const struct field fields[] = {
 	FIELD("peer", F_STR, peer_path), { "cgroup", F_SPECIAL, 0, 0 },
 	{ "ts", F_SPECIAL, 0, 0 }, { "type", F_SPECIAL, 0, 0 }, { "event", F_SPECIAL, 0, 0 },
 	{ "syscall", F_SPECIAL, 0, 0 }, { "peek", F_SPECIAL, 0, 0 }, { "scm_rights", F_SPECIAL, 0, 0 },
-	{ "fd", F_SPECIAL, 0, 0 }, { "scm_creds", F_SPECIAL, 0, 0 },
+	{ "fd", F_SPECIAL, 0, 0 }, { "scm_creds", F_SPECIAL, 0, 0 }, { "order", F_SPECIAL, 0, 0 },
 };
 
 /* The keys that are not a plain number or string. */
@@ -328,6 +330,10 @@ static int parse_special(const char *key, const char *v, size_t n, struct uc_mes
 		m->has_creds = true;
 		m->cred_pid = triple[0], m->cred_uid = triple[1], m->cred_gid = triple[2];
 		return 0;
+	}
+	if (strcmp(key, "order") == 0) {
+		m->order_unknown = n == 7 && memcmp(v, "unknown", 7) == 0;
+		return m->order_unknown ? 0 : -1;
 	}
 	if (strcmp(key, "type") == 0 || strcmp(key, "event") == 0) {
 		if (unescape(v, n, word, sizeof(word)) < 0)

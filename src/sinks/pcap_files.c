@@ -360,11 +360,10 @@ int uc_pcap_files_write(struct uc_pcap_files *f, const struct uc_message *m)
 	}
 	if (uc_pcap_write(f->sink, m) < 0)
 		return -1;
-	if (m->event == UC_MSG_DATA) {
+	if (m->event == UC_MSG_DATA && m->stored < m->caplen)
+		f->file_lost++;
+	else if (m->event == UC_MSG_DATA)
 		f->file_msgs++;
-		if (m->stored < m->caplen)
-			f->file_lost++;
-	}
 	f->file_lost += m->lost_before_msgs;
 	return 0;
 }

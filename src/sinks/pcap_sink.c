@@ -235,6 +235,9 @@ static int tcp_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struc
 	int ret = 0;
 
 	f->next_seq[dir] += (uint32_t)m->lost_before_bytes;
+	if (m->order_unknown)
+		add_note(n, "sent while another write to this socket was in progress: the reader may "
+			 "have received the two in the other order");
 	while (!ret && off < e.len) { /* off only grows: to stored, past the gap, to len */
 		uint32_t end = lost && off < e.stored ? e.stored : e.len, seg = end - off;
 		uint32_t kept;
@@ -295,8 +298,13 @@ static int tcp_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct
 {
 	int ret = 0;
 
-	if (!f->fin[dir] && (f->handshake_done || (f->opened_meta && f->proto != UC_PROTO_DBUS)))
-		ret = handshake(s, f, n) ?: tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_FIN | SYNTH_TCP_ACK, NULL, 0, 0, n);
+	if (!f->fin[dir] && (f->handshake_done || (f->opened_meta && f->proto != UC_PROTO_DBUS))) {
+		ret = handshake(s, f, n);
+		/* a close reports the losses no later message of its pair will: the FIN follows them */
+		note_losses(n, n->m);
+		f->next_seq[dir] += (uint32_t)n->m->lost_before_bytes;
+		ret = ret ?: tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_FIN | SYNTH_TCP_ACK, NULL, 0, 0, n);
+	}
 	f->fin[dir] = true;
 	if (f->fin[1 - dir])
 		uc_conversations_retire(s->conv, f);
@@ -354,27 +362,61 @@ static int missing_only(struct uc_pcap_sink *s, struct uc_flow *f, int dir, stru
 	return tcp_packet(s, f, m->ts_ns, dir, SYNTH_TCP_ACK, NULL, 0, 0, n);
 }
 
+/* How far the reader of direction dir has read, as far as the file holds: a large write is
+ * recorded when it returns, after the reader has taken part of it, and acknowledging bytes not
+ * yet in the file would make Wireshark take them for retransmissions. */
+static uint32_t readable_ack(const struct uc_flow *f, int dir)
+{
+	return (int32_t)(f->read_seq[dir] - f->next_seq[dir]) > 0 ? f->next_seq[dir] : f->read_seq[dir];
+}
+
+/* The reader of direction dir acknowledges up to ack. */
+static int read_ack(struct uc_pcap_sink *s, struct uc_flow *f, int dir, uint32_t ack,
+		    struct packet_note *n)
+{
+	uint8_t head[SYNTH_TCP_HEADER_LEN];
+	int reader = 1 - dir;
+
+	f->read_acked[dir] = ack;
+	synth_tcp_header(head, s->ip_id++, &f->ends[reader], &f->ends[dir], f->next_seq[reader], ack,
+			 SYNTH_TCP_ACK, NULL, 0, 0);
+	return emit(s, n->m->ts_ns, reader, head, sizeof(head), NULL, 0, 0, n);
+}
+
 /* A read: the reading side acknowledges what it has consumed, and the comment says who read it.
  * Datagram reads have no packet of their own (UDP has no acknowledgement). */
 static int reader_ack(struct uc_pcap_sink *s, struct uc_flow *f, int reader, struct packet_note *n)
 {
 	int data_dir = 1 - reader;
-	uint8_t head[SYNTH_TCP_HEADER_LEN];
 	uint32_t ack;
 
 	if (!f->tcp || !f->handshake_done)
 		return 0;
 	if (!n->m->peek)
 		f->read_seq[data_dir] += n->m->len;
-	/* A large write is recorded when it returns, after the reader has taken part of it: never
-	 * acknowledge bytes not yet in the file, or Wireshark takes them for retransmissions. */
-	ack = (int32_t)(f->read_seq[data_dir] - f->next_seq[data_dir]) > 0 ? f->next_seq[data_dir]
-									  : f->read_seq[data_dir];
+	ack = readable_ack(f, data_dir);
+	if (ack == f->read_acked[data_dir]) {
+		/* the same ACK again would be a Duplicate ACK to Wireshark: this read is in a custom
+		 * block, and the bytes it took are acknowledged once their write is in the file */
+		f->ack_held[data_dir] = true;
+		return 0;
+	}
 	add_note(n, "%s%u bytes by %s[%u]", n->m->peek ? "peeked (left queued) " : "read ", n->m->len,
 		 n->m->comm, n->m->pid);
-	synth_tcp_header(head, s->ip_id++, &f->ends[reader], &f->ends[data_dir], f->next_seq[reader],
-			 ack, SYNTH_TCP_ACK, NULL, 0, 0);
-	return emit(s, n->m->ts_ns, reader, head, sizeof(head), NULL, 0, 0, n);
+	return read_ack(s, f, data_dir, ack, n);
+}
+
+/* After a write to a reader that read ahead of the file: the ACK its reads could not send. */
+static int held_ack(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
+{
+	uint32_t ack = readable_ack(f, dir);
+
+	if (!f->ack_held[dir] || ack == f->read_acked[dir])
+		return 0;
+	f->ack_held[dir] = false;
+	add_note(n, "acknowledges what was read while this write was still in progress (those "
+		 "reads are recorded before it, without packets of their own)");
+	return read_ack(s, f, dir, ack, n);
 }
 
 /* Plain stream bytes in segments, for what a protocol-aware writer could not frame. */
@@ -456,6 +498,8 @@ static int write_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, boo
 	note_losses(n, m);
 	if (!ret)
 		ret = f->tcp ? tcp_message(s, f, dir, n) : udp_message(s, f, dir, n);
+	if (!ret && f->tcp)
+		ret = held_ack(s, f, dir, n);
 	return ret;
 }
 

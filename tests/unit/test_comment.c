@@ -181,7 +181,7 @@ static void test_parse_round_trip(void **state)
 	snprintf(m.own_path, sizeof(m.own_path), "@abs name");
 	snprintf(m.cgroup, sizeof(m.cgroup), "/system.slice/x.service");
 	m.cgroup_id = 9;
-	m.peer_pid = 7, m.peer_uid = 8, m.peer_gid = 9, m.peek = true;
+	m.peer_pid = 7, m.peer_uid = 8, m.peer_gid = 9, m.peek = true, m.order_unknown = true;
 	m.nfds = 3, m.nfds_described = 1;
 	m.fds[0] = (struct uc_passed_fd){ .fd = 4, .ino = 77, .kind = "socket" };
 	snprintf(m.fds[0].what, sizeof(m.fds[0].what), "/run/a,b c.sock");
@@ -196,6 +196,7 @@ static void test_parse_round_trip(void **state)
 	assert_string_equal(back.comm, "a b%c");
 	assert_string_equal(back.fds[0].what, "/run/a,b c.sock");
 	assert_int_equal(back.ts_ns, m.ts_ns);
+	assert_true(back.order_unknown);
 	assert_null(back.data);
 }
 
@@ -226,6 +227,7 @@ static void test_parse_rejects(void **state)
 	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=unknown event=lost", &m), 0);
 	assert_int_equal(m.sock_type, 0);
 	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=unknown event=data", &m), -1);
+	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=stream event=data order=known", &m), -1);
 	/* keys from a later version are skipped */
 	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=dgram event=read newkey=5", &m), 0);
 	assert_int_equal(m.event, UC_MSG_READ);

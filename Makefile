@@ -16,10 +16,11 @@ LDLIBS   := -lbpf -lelf -lz
 BPFCFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I/usr/include/$(MULTIARCH) \
 	     -Wall -Werror
 
-# User-space modules, in the order the data flows: records → capture (or readback for -r, or the
-# proxy's relay) → conversations → sinks; and inventory, the sockets that exist (unixcap list).
-LIB_SRCS := $(wildcard src/capture/*.c src/readback/*.c src/proxy/*.c src/conversations/*.c \
-		       src/sinks/*.c src/inventory/*.c)
+# User-space modules, bottom layer first: core (shared by all), format (file formats), then the
+# sources of messages — capture (live), readback (-r), proxy (the relay) — then conversations
+# and sinks; and inventory, the sockets that exist (unixcap list).
+LIB_SRCS := $(wildcard src/core/*.c src/format/*.c src/capture/*.c src/readback/*.c src/proxy/*.c \
+		       src/conversations/*.c src/sinks/*.c src/inventory/*.c)
 CLI_SRCS := $(wildcard src/cli/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 CLI_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(CLI_SRCS))

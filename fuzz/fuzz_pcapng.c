@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "readback/pcapng_reader.h"
+#include "format/pcapng_reader.h"
 #include "readback/replay.h"
 #include "sinks/json.h"
 #include "sinks/pcap_sink.h"

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "sinks/pcap_sink.h"
-#include "sinks/pcapng.h"
+#include "format/pcapng.h"
 
 #define T0 1700000000000000042ull
 #define STREAM 1

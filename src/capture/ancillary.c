@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "capture/names.h"
+#include "core/names.h"
 
 const char *uc_fd_kind(unsigned mode)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture/error.h"
+#include "core/error.h"
 
 enum extcap_option_id {
 	X_INTERFACES, X_VERSION, X_DLTS, X_CONFIG, X_CAPTURE, X_INTERFACE, X_FIFO, X_FILTER,

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "capture/error.h"
+#include "core/error.h"
 #include "cli/options.h"
 #include "inventory/listing.h"
 #include "inventory/owners.h"

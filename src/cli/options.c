@@ -3,8 +3,9 @@
 #include "cli/options.h"
 
 #include "capture/cgroups.h"
-#include "capture/error.h"
-#include "capture/names.h"
+#include "core/error.h"
+#include "capture/patterns.h"
+#include "core/names.h"
 
 #include <errno.h>
 #include <getopt.h>

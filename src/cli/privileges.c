@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture/error.h"
+#include "core/error.h"
 
 int uc_drop_privileges(const char *user, char *err, size_t errlen)
 {

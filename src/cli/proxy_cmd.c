@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture/error.h"
+#include "core/error.h"
 #include "cli/options.h"
 #include "cli/signals.h"
 #include "cli/output.h"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
-#include "capture/error.h"
+#include "core/error.h"
 #include "cli/options.h"
 #include "cli/signals.h"
 #include "conversations/traffic_table.h"

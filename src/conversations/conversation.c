@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture/names.h"
+#include "core/names.h"
 
 /* Circular doubly-linked lists with a head that is not an element. */
 struct link {

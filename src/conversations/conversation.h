@@ -10,7 +10,7 @@
 
 #include "capture/capture.h"
 #include "conversations/protocol.h"
-#include "sinks/synth.h"
+#include "format/synth.h"
 
 enum { UC_C2S = 0, UC_S2C = 1 }; /* direction index: client to server, server to client */
 

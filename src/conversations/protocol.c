@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture/names.h"
+#include "core/names.h"
 
 static const struct {
 	const char *glob; /* matched against the whole path; '*' matches anything */

@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
 
-#include "capture/names.h"
+#include "core/names.h"
 #include "sinks/json.h"
 
 #define PATH_COLUMN_MAX 60 /* a longer address pushes OWNERS out on its own line, not on all */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture/error.h"
+#include "core/error.h"
 
 struct uc_owners {
 	struct uc_owner *v; /* sorted by inode, then pid; one entry per (inode, pid) */

@@ -12,7 +12,7 @@
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
 
-#include "capture/error.h"
+#include "core/error.h"
 
 /* The kernel fills dump replies up to 32 KiB (netlink_recvmsg caps max_recvmsg_len there). */
 #define REPLY_BUF (64 * 1024)

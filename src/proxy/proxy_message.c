@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "capture/ancillary.h"
-#include "capture/names.h"
+#include "core/names.h"
 
 void uc_proxy_message(struct uc_message *m, enum uc_message_event ev, uint16_t sock_type,
 		      uint64_t ts_ns, const struct uc_proxy_end *from, const struct uc_proxy_end *to)

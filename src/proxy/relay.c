@@ -10,7 +10,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "capture/error.h"
+#include "core/error.h"
 #include "proxy/relay_int.h"
 
 #define STREAM_READ 65536 /* bytes one read of a stream takes at most: one message each */

@@ -7,7 +7,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "capture/names.h"
+#include "core/names.h"
 #include "proxy/relay_int.h"
 
 #define BUCKETS 1024

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture/error.h"
-#include "capture/names.h"
+#include "core/error.h"
+#include "core/names.h"
 
 #define SUN_OFFSET offsetof(struct sockaddr_un, sun_path)
 

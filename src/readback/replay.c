@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture/names.h"
-#include "readback/pcapng_reader.h"
-#include "sinks/comment.h"
-#include "sinks/pcapng.h"
+#include "core/names.h"
+#include "format/pcapng_reader.h"
+#include "format/comment.h"
+#include "format/pcapng.h"
 
 #define IPPROTO_TCP_NUM 6
 #define IPPROTO_UDP_NUM 17

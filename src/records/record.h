@@ -4,7 +4,10 @@
 #define UNIXCAP_RECORD_H
 
 /* Plain fixed-width types only: this header is included by the BPF side (vmlinux.h types)
- * and by user space (<stdint.h> via the includer). */
+ * and by user space (<linux/types.h>). */
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
 
 #define UC_COMM_LEN 16
 #define UC_PATH_LEN 108 /* sizeof(sun_path) */

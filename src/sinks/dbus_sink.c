@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sinks/comment.h"
+#include "format/comment.h"
 #include "sinks/dbus_split.h"
 
 #define SASL_TEXT 2048

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sinks/pcapng.h"
+#include "format/pcapng.h"
 
 struct uc_dbus_flow;
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sinks/comment.h"
+#include "format/comment.h"
 
 /* Payload bytes encoded per fwrite: a multiple of 3, so that only the last chunk is padded. */
 #define B64_CHUNK 12288

@@ -10,10 +10,10 @@
 #include <sys/utsname.h>
 
 #include "conversations/conversation.h"
-#include "sinks/comment.h"
+#include "format/comment.h"
 #include "sinks/dbus_sink.h"
-#include "sinks/pcapng.h"
-#include "sinks/synth.h"
+#include "format/pcapng.h"
+#include "format/synth.h"
 
 struct uc_pcap_sink {
 	struct pcapng_writer *w;

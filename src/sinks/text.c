@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sinks/comment.h"
+#include "format/comment.h"
 
 #define INDENT "    "
 

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "sample_message.h"
-#include "sinks/comment.h"
+#include "format/comment.h"
 
 /* The writers' sample message, 100 bytes long, 64 kept by -s, 60 of them stored. */
 static struct uc_message cut_sample(void)

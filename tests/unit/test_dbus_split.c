@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "sinks/dbus_split.h"
-#include "sinks/pcapng.h"
+#include "format/pcapng.h"
 
 /* ---- recorder: every callback becomes an event; adjacent unsynced pieces are joined so that
  * feeding in different piece sizes yields comparable event lists ---- */

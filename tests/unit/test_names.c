@@ -11,7 +11,8 @@
 #include <cmocka.h>
 
 #include "capture/capture.h"
-#include "capture/names.h"
+#include "capture/patterns.h"
+#include "core/names.h"
 
 /* ---- uc_sun_path_len ---- */
 

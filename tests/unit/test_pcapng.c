@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "sinks/pcapng.h"
+#include "format/pcapng.h"
 
 /* ---- writev seam: the writer's only output call, so tests can inject faults ---- */
 

@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "readback/pcapng_reader.h"
-#include "sinks/pcapng.h"
+#include "format/pcapng_reader.h"
+#include "format/pcapng.h"
 
 #define BT_SHB 0x0A0D0D0Au
 #define BT_IDB 0x00000001u

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "sinks/synth.h"
+#include "format/synth.h"
 
 static uint16_t be16(const uint8_t *p)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Builds IPv4 + TCP/UDP headers with valid checksums so AF_UNIX payloads dissect as IP traffic. */
-#include "synth.h"
+#include "format/synth.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Reads pcapng block by block; a damaged or foreign file gets an error naming the block and offset. */
-#include "readback/pcapng_reader.h"
+#include "format/pcapng_reader.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 
 /* Room for the longest metadata whole, every value escaped three times over: names 2 x 1317,
  * cgroup 765, eight passed descriptors 8 x 1030, numbers about 600 — under 13 000 bytes. A

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The key=value metadata line each packet of a capture carries as its comment. */
-#include "sinks/comment.h"
+#include "format/comment.h"
 
 #include <stddef.h>
 #include <stdint.h>

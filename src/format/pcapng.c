@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Streams a single-section pcapng file (draft-ietf-opsawg-pcapng) to a file descriptor. */
-#include "pcapng.h"
+#include "format/pcapng.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* One-line error messages: written into the caller's buffer, so the caller decides where they go. */
-#include "capture/error.h"
+#include "core/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -35,7 +35,7 @@ static FILE *open_input(const uint8_t *data, size_t size)
 	return fmemopen((void *)data, size, "r");
 }
 
-static void check_block(const struct pcapng_block *b, size_t size)
+static void check_block(const struct uc_pcapng_block *b, size_t size)
 {
 	assert(b->kind >= PCAPNG_BLOCK_SECTION && b->kind <= PCAPNG_BLOCK_CUSTOM);
 	assert(b->number >= 1);
@@ -63,29 +63,29 @@ static void check_block(const struct pcapng_block *b, size_t size)
 static void fuzz_reader(const uint8_t *data, size_t size)
 {
 	FILE *in = open_input(data, size);
-	struct pcapng_reader *r;
-	struct pcapng_block b;
+	struct uc_pcapng_reader *r;
+	struct uc_pcapng_block b;
 	uint64_t last = 0;
 	int ret;
 
 	assert(in);
-	r = pcapng_reader_new(in);
+	r = uc_pcapng_reader_new(in);
 	assert(r);
-	while ((ret = pcapng_reader_next(r, &b)) > 0) {
+	while ((ret = uc_pcapng_reader_next(r, &b)) > 0) {
 		check_block(&b, size);
 		assert(b.number > last); /* blocks come in file order */
 		last = b.number;
 	}
 	assert(ret == 0 || ret == -1);
 	if (ret < 0) {
-		const char *e = pcapng_reader_error(r);
+		const char *e = uc_pcapng_reader_error(r);
 
 		assert(e && e[0]);
-		assert(pcapng_reader_next(r, &b) == -1); /* after -1, always -1 */
+		assert(uc_pcapng_reader_next(r, &b) == -1); /* after -1, always -1 */
 		if (verbose)
 			fprintf(stderr, "reader: %s\n", e);
 	}
-	pcapng_reader_free(r);
+	uc_pcapng_reader_free(r);
 	fclose(in);
 }
 

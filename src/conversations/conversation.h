@@ -24,7 +24,7 @@ struct uc_flow {
 	const char *opened_how; /* "connect()" or "socketpair()" */
 	char *opened_meta;      /* that event's comment, for the handshake written later */
 	void *sink_state;       /* a sink's own per-flow state, freed by its retire hook */
-	struct synth_endpoint ends[2]; /* [UC_C2S] client, [UC_S2C] server */
+	struct uc_synth_endpoint ends[2]; /* [UC_C2S] client, [UC_S2C] server */
 	uint64_t ino[2];               /* socket inode of client and server, 0 if unknown */
 	const char *path[2];           /* address each side is bound to, "" if unnamed */
 	uint32_t next_seq[2];          /* TCP: next sequence number each way */

@@ -41,7 +41,7 @@
 #define BLK_MAX_IOV 16
 #define BLK_SCRATCH 256
 
-struct pcapng_writer {
+struct uc_pcapng_writer {
 	int fd;
 	bool flush_each;
 	/* regular: a regular file, cut back to its last whole block when a write fails, so that
@@ -169,7 +169,7 @@ static void blk_opt_end(struct blk *b, bool any)
 		blk_u32(b, OPT_ENDOFOPT);
 }
 
-static int record_error(struct pcapng_writer *w, int err)
+static int record_error(struct uc_pcapng_writer *w, int err)
 {
 	if (!w->err)
 		w->err = err;
@@ -227,7 +227,7 @@ static size_t whole_blocks(const uint8_t *buf, size_t used, size_t done)
  * block before the failure. Whole blocks that went out are kept: a full disk keeps what fits.
  * (The large block cannot have gone out whole: the write would not have failed.) The fd of a
  * pipe or a device is left alone: nothing can be taken back from it. */
-static void keep_whole_blocks(struct pcapng_writer *w, size_t used, size_t done)
+static void keep_whole_blocks(struct uc_pcapng_writer *w, size_t used, size_t done)
 {
 	size_t keep = whole_blocks(w->buf, used, done);
 	off_t end;
@@ -241,7 +241,7 @@ static void keep_whole_blocks(struct pcapng_writer *w, size_t used, size_t done)
 }
 
 /* One writev for buffered bytes plus an optional block keeps the file order and saves a copy. */
-static int write_out(struct pcapng_writer *w, const struct blk *b)
+static int write_out(struct uc_pcapng_writer *w, const struct blk *b)
 {
 	struct iovec iov[BLK_MAX_IOV + 1];
 	size_t used = w->used, done;
@@ -266,7 +266,7 @@ static int write_out(struct pcapng_writer *w, const struct blk *b)
 	return 0;
 }
 
-static int emit(struct pcapng_writer *w, const struct blk *b)
+static int emit(struct uc_pcapng_writer *w, const struct blk *b)
 {
 	int i;
 
@@ -283,7 +283,7 @@ static int emit(struct pcapng_writer *w, const struct blk *b)
 	return 0;
 }
 
-static int write_shb(struct pcapng_writer *w, const char *hardware, const char *os,
+static int write_shb(struct uc_pcapng_writer *w, const char *hardware, const char *os,
 		     const char *application)
 {
 	struct blk b;
@@ -305,7 +305,7 @@ static int write_shb(struct pcapng_writer *w, const char *hardware, const char *
 /* Where the section starts, for cutting back after a failed write: the current offset, or
  * for O_APPEND the end of the file, where the first write will go. Anything but a seekable
  * regular file is never cut. */
-static void locate(struct pcapng_writer *w, int fl)
+static void locate(struct uc_pcapng_writer *w, int fl)
 {
 	struct stat st;
 	off_t pos;
@@ -322,10 +322,10 @@ static void locate(struct pcapng_writer *w, int fl)
 	w->regular = true;
 }
 
-struct pcapng_writer *pcapng_open(int fd, bool flush_each, const char *hardware, const char *os,
+struct uc_pcapng_writer *uc_pcapng_open(int fd, bool flush_each, const char *hardware, const char *os,
 				  const char *application)
 {
-	struct pcapng_writer *w;
+	struct uc_pcapng_writer *w;
 	int fl = fcntl(fd, F_GETFL);
 
 	/* Catch a bad or read-only fd now rather than at the first flush, maybe minutes later. */
@@ -353,7 +353,7 @@ struct pcapng_writer *pcapng_open(int fd, bool flush_each, const char *hardware,
 	return w;
 }
 
-int pcapng_add_interface(struct pcapng_writer *w, uint16_t linktype, uint32_t snaplen,
+int uc_pcapng_add_interface(struct uc_pcapng_writer *w, uint16_t linktype, uint32_t snaplen,
 			 const char *name, const char *description)
 {
 	static const uint8_t tsresol = 9; /* 10^-9 s: timestamps are nanoseconds */
@@ -380,7 +380,7 @@ int pcapng_add_interface(struct pcapng_writer *w, uint16_t linktype, uint32_t sn
 	return (int)w->n_interfaces++;
 }
 
-int pcapng_add_ipv4_name(struct pcapng_writer *w, uint32_t ipv4_host_order, const char *name)
+int uc_pcapng_add_ipv4_name(struct uc_pcapng_writer *w, uint32_t ipv4_host_order, const char *name)
 {
 	static const uint8_t nul;
 	/* The record value is the address in network order followed by a NUL-terminated name. */
@@ -405,7 +405,7 @@ int pcapng_add_ipv4_name(struct pcapng_writer *w, uint32_t ipv4_host_order, cons
 	return emit(w, &b);
 }
 
-static int check_packet(const struct pcapng_writer *w, const struct pcapng_packet *p)
+static int check_packet(const struct uc_pcapng_writer *w, const struct uc_pcapng_packet *p)
 {
 	uint64_t caplen;
 
@@ -422,7 +422,7 @@ static int check_packet(const struct pcapng_writer *w, const struct pcapng_packe
 	return 0;
 }
 
-int pcapng_write_packet(struct pcapng_writer *w, const struct pcapng_packet *p)
+int uc_pcapng_write_packet(struct uc_pcapng_writer *w, const struct uc_pcapng_packet *p)
 {
 	struct blk b;
 	bool any = false;
@@ -452,7 +452,7 @@ int pcapng_write_packet(struct pcapng_writer *w, const struct pcapng_packet *p)
 	return emit(w, &b);
 }
 
-int pcapng_write_stats(struct pcapng_writer *w, uint32_t interface_id, uint64_t ts_ns,
+int uc_pcapng_write_stats(struct uc_pcapng_writer *w, uint32_t interface_id, uint64_t ts_ns,
 		       uint64_t received, uint64_t dropped)
 {
 	struct blk b;
@@ -474,7 +474,7 @@ int pcapng_write_stats(struct pcapng_writer *w, uint32_t interface_id, uint64_t 
 	return emit(w, &b);
 }
 
-int pcapng_flush(struct pcapng_writer *w)
+int uc_pcapng_flush(struct uc_pcapng_writer *w)
 {
 	if (!w)
 		return fail(EINVAL);
@@ -485,18 +485,18 @@ int pcapng_flush(struct pcapng_writer *w)
 	return write_out(w, NULL);
 }
 
-uint64_t pcapng_bytes(const struct pcapng_writer *w)
+uint64_t uc_pcapng_bytes(const struct uc_pcapng_writer *w)
 {
 	return w ? w->written + w->used : 0;
 }
 
-int pcapng_close(struct pcapng_writer *w)
+int uc_pcapng_close(struct uc_pcapng_writer *w)
 {
 	int r, err;
 
 	if (!w)
 		return 0;
-	r = pcapng_flush(w);
+	r = uc_pcapng_flush(w);
 	err = errno;
 	free(w);
 	if (r < 0)
@@ -504,7 +504,7 @@ int pcapng_close(struct pcapng_writer *w)
 	return r;
 }
 
-int pcapng_write_custom(struct pcapng_writer *w, uint32_t pen, const char *text)
+int uc_pcapng_write_custom(struct uc_pcapng_writer *w, uint32_t pen, const char *text)
 {
 	static const uint8_t nul;
 	struct blk b;

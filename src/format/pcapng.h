@@ -16,11 +16,11 @@
 /* Largest caplen tshark 4.0 accepts in one record. */
 #define PCAPNG_MAX_RECORD 262144u
 
-struct pcapng_writer;
+struct uc_pcapng_writer;
 
 /* One packet: head (synthetic headers) and data (payload) are written back to back, so the
  * payload is never copied. caplen = head_len + data_len; origlen >= caplen. */
-struct pcapng_packet {
+struct uc_pcapng_packet {
 	uint32_t interface_id;
 	uint64_t ts_ns;        /* wall-clock nanoseconds since the epoch */
 	const void *head;
@@ -36,30 +36,30 @@ struct pcapng_packet {
 
 /* Writes the Section Header Block to fd (not closed by the writer). flush_each: write every
  * block at once (-U); otherwise blocks are buffered. Returns NULL with errno set on failure. */
-struct pcapng_writer *pcapng_open(int fd, bool flush_each, const char *hardware, const char *os,
+struct uc_pcapng_writer *uc_pcapng_open(int fd, bool flush_each, const char *hardware, const char *os,
 				  const char *application);
 /* Interface Description Block with if_tsresol = 9 (nanoseconds). Returns the interface id or -1. */
-int pcapng_add_interface(struct pcapng_writer *w, uint16_t linktype, uint32_t snaplen,
+int uc_pcapng_add_interface(struct uc_pcapng_writer *w, uint16_t linktype, uint32_t snaplen,
 			 const char *name, const char *description);
 /* Name Resolution Block with one IPv4 record. */
-int pcapng_add_ipv4_name(struct pcapng_writer *w, uint32_t ipv4_host_order, const char *name);
+int uc_pcapng_add_ipv4_name(struct uc_pcapng_writer *w, uint32_t ipv4_host_order, const char *name);
 /* Enhanced Packet Block. Returns 0 or -1 with errno. */
-int pcapng_write_packet(struct pcapng_writer *w, const struct pcapng_packet *p);
+int uc_pcapng_write_packet(struct uc_pcapng_writer *w, const struct uc_pcapng_packet *p);
 /* Interface Statistics Block: isb_ifrecv and isb_ifdrop. */
-int pcapng_write_stats(struct pcapng_writer *w, uint32_t interface_id, uint64_t ts_ns,
+int uc_pcapng_write_stats(struct uc_pcapng_writer *w, uint32_t interface_id, uint64_t ts_ns,
 		       uint64_t received, uint64_t dropped);
 /* Custom Block (the kind tools should not copy) holding pen and text with its NUL. */
-int pcapng_write_custom(struct pcapng_writer *w, uint32_t pen, const char *text);
+int uc_pcapng_write_custom(struct uc_pcapng_writer *w, uint32_t pen, const char *text);
 /* Writes out what is buffered. Returns 0 or -1 with errno (the first error met, ever).
  * When a write fails or stops short (full disk, EIO, file size limit) and fd is a regular
  * file, the file is cut back (ftruncate) to the end of the last block that went out whole, so
  * it stays readable to its last complete block; the error stays sticky. */
-int pcapng_flush(struct pcapng_writer *w);
-/* Bytes handed to the writer since pcapng_open: written out plus buffered (after a failed
+int uc_pcapng_flush(struct uc_pcapng_writer *w);
+/* Bytes handed to the writer since uc_pcapng_open: written out plus buffered (after a failed
  * write: the whole blocks kept in the file). For rotating a file by size. */
-uint64_t pcapng_bytes(const struct pcapng_writer *w);
-/* Flushes and frees the writer; returns pcapng_flush's result. The fd stays open. NULL is a
+uint64_t uc_pcapng_bytes(const struct uc_pcapng_writer *w);
+/* Flushes and frees the writer; returns uc_pcapng_flush's result. The fd stays open. NULL is a
  * no-op returning 0, so cleanup paths need not check. */
-int pcapng_close(struct pcapng_writer *w);
+int uc_pcapng_close(struct uc_pcapng_writer *w);
 
 #endif

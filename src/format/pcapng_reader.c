@@ -29,7 +29,7 @@ struct interface {
 	uint8_t tsresol; /* if_tsresol as written: 9 is nanoseconds, 6 (the default) microseconds */
 };
 
-struct pcapng_reader {
+struct uc_pcapng_reader {
 	FILE *in;
 	uint64_t offset;       /* of the next block */
 	uint64_t number;       /* blocks read */
@@ -46,7 +46,7 @@ struct pcapng_reader {
 };
 
 __attribute__((format(printf, 2, 3)))
-static int fail(struct pcapng_reader *r, const char *fmt, ...)
+static int fail(struct uc_pcapng_reader *r, const char *fmt, ...)
 {
 	int used = snprintf(r->error, sizeof(r->error), "block %llu at offset %llu: ",
 			    (unsigned long long)r->number, (unsigned long long)r->offset);
@@ -59,7 +59,7 @@ static int fail(struct pcapng_reader *r, const char *fmt, ...)
 	return -1;
 }
 
-static uint32_t u32(const struct pcapng_reader *r, const uint8_t *p)
+static uint32_t u32(const struct uc_pcapng_reader *r, const uint8_t *p)
 {
 	uint32_t v;
 
@@ -67,7 +67,7 @@ static uint32_t u32(const struct pcapng_reader *r, const uint8_t *p)
 	return r->swap ? __builtin_bswap32(v) : v;
 }
 
-static uint16_t u16(const struct pcapng_reader *r, const uint8_t *p)
+static uint16_t u16(const struct uc_pcapng_reader *r, const uint8_t *p)
 {
 	uint16_t v;
 
@@ -75,16 +75,16 @@ static uint16_t u16(const struct pcapng_reader *r, const uint8_t *p)
 	return r->swap ? __builtin_bswap16(v) : v;
 }
 
-struct pcapng_reader *pcapng_reader_new(FILE *in)
+struct uc_pcapng_reader *uc_pcapng_reader_new(FILE *in)
 {
-	struct pcapng_reader *r = calloc(1, sizeof(*r));
+	struct uc_pcapng_reader *r = calloc(1, sizeof(*r));
 
 	if (r)
 		r->in = in;
 	return r;
 }
 
-void pcapng_reader_free(struct pcapng_reader *r)
+void uc_pcapng_reader_free(struct uc_pcapng_reader *r)
 {
 	if (!r)
 		return;
@@ -94,13 +94,13 @@ void pcapng_reader_free(struct pcapng_reader *r)
 	free(r);
 }
 
-const char *pcapng_reader_error(const struct pcapng_reader *r)
+const char *uc_pcapng_reader_error(const struct uc_pcapng_reader *r)
 {
 	return r->error;
 }
 
 /* Reads exactly n bytes; a short read is a file cut short, or a read error. */
-static int read_exact(struct pcapng_reader *r, void *buf, size_t n, size_t *got)
+static int read_exact(struct uc_pcapng_reader *r, void *buf, size_t n, size_t *got)
 {
 	*got = fread(buf, 1, n, r->in);
 	if (*got == n)
@@ -120,7 +120,7 @@ static const char *foreign_format(uint32_t magic)
 }
 
 /* The first block of a section fixes the byte order of everything up to the next one. */
-static int read_section_order(struct pcapng_reader *r)
+static int read_section_order(struct uc_pcapng_reader *r)
 {
 	uint8_t magic[4];
 	uint32_t m;
@@ -139,7 +139,7 @@ static int read_section_order(struct pcapng_reader *r)
 
 /* Reads the block at r->offset into r->body; returns its type and body length via out-params.
  * 1: clean end of file before a block; 0: a block; -1: error. */
-static int read_block(struct pcapng_reader *r, uint32_t *type, uint32_t *body_len)
+static int read_block(struct uc_pcapng_reader *r, uint32_t *type, uint32_t *body_len)
 {
 	uint8_t head[8];
 	uint32_t total, trailer;
@@ -196,8 +196,8 @@ static int read_block(struct pcapng_reader *r, uint32_t *type, uint32_t *body_le
 }
 
 /* Walks the options from p to end, calling fn for each; a length past the end is damage. */
-static int walk_options(struct pcapng_reader *r, const uint8_t *p, const uint8_t *end,
-			int (*fn)(struct pcapng_reader *, uint16_t, const uint8_t *, uint16_t, void *),
+static int walk_options(struct uc_pcapng_reader *r, const uint8_t *p, const uint8_t *end,
+			int (*fn)(struct uc_pcapng_reader *, uint16_t, const uint8_t *, uint16_t, void *),
 			void *ctx)
 {
 	while (end - p >= 4) {
@@ -215,7 +215,7 @@ static int walk_options(struct pcapng_reader *r, const uint8_t *p, const uint8_t
 	return 0;
 }
 
-static int keep_comment(struct pcapng_reader *r, const uint8_t *v, uint16_t len)
+static int keep_comment(struct uc_pcapng_reader *r, const uint8_t *v, uint16_t len)
 {
 	if ((size_t)len + 1 > r->comment_cap) {
 		char *grown = realloc(r->comment, (size_t)len + 1);
@@ -230,10 +230,10 @@ static int keep_comment(struct pcapng_reader *r, const uint8_t *v, uint16_t len)
 	return 0;
 }
 
-static int section_option(struct pcapng_reader *r, uint16_t code, const uint8_t *v, uint16_t len,
+static int section_option(struct uc_pcapng_reader *r, uint16_t code, const uint8_t *v, uint16_t len,
 			  void *ctx)
 {
-	struct pcapng_block *b = ctx;
+	struct uc_pcapng_block *b = ctx;
 
 	if (code == OPT_SHB_USERAPPL) {
 		size_t n = len < sizeof(b->application) - 1 ? len : sizeof(b->application) - 1;
@@ -245,7 +245,7 @@ static int section_option(struct pcapng_reader *r, uint16_t code, const uint8_t 
 	return 0;
 }
 
-static int on_section(struct pcapng_reader *r, uint32_t body_len, struct pcapng_block *b)
+static int on_section(struct uc_pcapng_reader *r, uint32_t body_len, struct uc_pcapng_block *b)
 {
 	/* magic 4, major 2, minor 2, section length 8 */
 	if (body_len < 16)
@@ -259,7 +259,7 @@ static int on_section(struct pcapng_reader *r, uint32_t body_len, struct pcapng_
 	return walk_options(r, r->body + 16, r->body + body_len, section_option, b);
 }
 
-static int interface_option(struct pcapng_reader *r, uint16_t code, const uint8_t *v, uint16_t len,
+static int interface_option(struct uc_pcapng_reader *r, uint16_t code, const uint8_t *v, uint16_t len,
 			    void *ctx)
 {
 	struct interface *i = ctx;
@@ -270,7 +270,7 @@ static int interface_option(struct pcapng_reader *r, uint16_t code, const uint8_
 	return 0;
 }
 
-static int on_interface(struct pcapng_reader *r, uint32_t body_len, struct pcapng_block *b)
+static int on_interface(struct uc_pcapng_reader *r, uint32_t body_len, struct uc_pcapng_block *b)
 {
 	struct interface *i;
 
@@ -311,10 +311,10 @@ static uint64_t to_ns(uint64_t units, uint8_t tsresol)
 	return v > UINT64_MAX ? UINT64_MAX : (uint64_t)v;
 }
 
-static int packet_option(struct pcapng_reader *r, uint16_t code, const uint8_t *v, uint16_t len,
+static int packet_option(struct uc_pcapng_reader *r, uint16_t code, const uint8_t *v, uint16_t len,
 			 void *ctx)
 {
-	struct pcapng_block *b = ctx;
+	struct uc_pcapng_block *b = ctx;
 
 	if (code == OPT_COMMENT && !b->comment) {
 		if (keep_comment(r, v, len) < 0)
@@ -326,7 +326,7 @@ static int packet_option(struct pcapng_reader *r, uint16_t code, const uint8_t *
 	return 0;
 }
 
-static int on_packet(struct pcapng_reader *r, uint32_t body_len, struct pcapng_block *b)
+static int on_packet(struct uc_pcapng_reader *r, uint32_t body_len, struct uc_pcapng_block *b)
 {
 	const uint8_t *p = r->body;
 	uint32_t caplen, padded;
@@ -355,7 +355,7 @@ static int on_packet(struct pcapng_reader *r, uint32_t body_len, struct pcapng_b
 	return walk_options(r, p + 20 + padded, p + body_len, packet_option, b);
 }
 
-static int on_custom(struct pcapng_reader *r, uint32_t body_len, struct pcapng_block *b)
+static int on_custom(struct uc_pcapng_reader *r, uint32_t body_len, struct uc_pcapng_block *b)
 {
 	if (body_len < 4)
 		return fail(r, "custom block of %u bytes has no enterprise number", body_len);
@@ -367,7 +367,7 @@ static int on_custom(struct pcapng_reader *r, uint32_t body_len, struct pcapng_b
 	return 0;
 }
 
-int pcapng_reader_next(struct pcapng_reader *r, struct pcapng_block *b)
+int uc_pcapng_reader_next(struct uc_pcapng_reader *r, struct uc_pcapng_block *b)
 {
 	for (;;) {
 		uint32_t type = 0, body_len = 0;

@@ -16,7 +16,7 @@ enum pcapng_block_kind {
 	PCAPNG_BLOCK_CUSTOM,      /* Custom Block (either type) */
 };
 
-struct pcapng_block {
+struct uc_pcapng_block {
 	enum pcapng_block_kind kind;
 	uint64_t number;           /* 1-based position in the file, every block counted */
 	uint64_t offset;           /* of its first byte */
@@ -38,16 +38,16 @@ struct pcapng_block {
 	const char *comment;
 };
 
-struct pcapng_reader;
+struct uc_pcapng_reader;
 
 /* Reads from in (not closed by the reader). NULL only when out of memory. */
-struct pcapng_reader *pcapng_reader_new(FILE *in);
+struct uc_pcapng_reader *uc_pcapng_reader_new(FILE *in);
 /* The next block of a kind above. Returns 1, 0 at a clean end of file, or -1 when the file is
- * damaged, foreign or unreadable: pcapng_reader_error() then says why, e.g. "block 7 at offset
+ * damaged, foreign or unreadable: uc_pcapng_reader_error() then says why, e.g. "block 7 at offset
  * 1208: block length 3 is shorter than a block". The block's pointers stay valid until the next
  * call. After -1 every later call returns -1. */
-int pcapng_reader_next(struct pcapng_reader *r, struct pcapng_block *b);
-const char *pcapng_reader_error(const struct pcapng_reader *r);
-void pcapng_reader_free(struct pcapng_reader *r);
+int uc_pcapng_reader_next(struct uc_pcapng_reader *r, struct uc_pcapng_block *b);
+const char *uc_pcapng_reader_error(const struct uc_pcapng_reader *r);
+void uc_pcapng_reader_free(struct uc_pcapng_reader *r);
 
 #endif

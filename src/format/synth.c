@@ -27,7 +27,7 @@ static void put32(uint8_t *p, uint32_t v)
 /* The ones'-complement sum does not depend on byte order (RFC 1071 §2(B)): add the data as
  * native 64-bit loads, fold, and swap once at the end. Checksumming every captured byte is the
  * consumer's second largest cost after writing it, so this loop matters. */
-uint32_t synth_sum16(uint32_t sum, const void *data, size_t len)
+uint32_t uc_synth_sum16(uint32_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	uint64_t acc = 0;
@@ -60,7 +60,7 @@ uint32_t synth_sum16(uint32_t sum, const void *data, size_t len)
 	return sum + (uint32_t)acc;
 }
 
-uint16_t synth_fold(uint32_t sum)
+uint16_t uc_synth_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffffu) + (sum >> 16);
@@ -89,7 +89,7 @@ static void put_ipv4(uint8_t *ip, uint16_t ip_id, uint8_t proto, uint32_t src, u
 	put16(ip + 10, 0);
 	put32(ip + 12, src);
 	put32(ip + 16, dst);
-	put16(ip + 10, (uint16_t)~synth_fold(synth_sum16(0, ip, IPV4_HEADER_LEN)));
+	put16(ip + 10, (uint16_t)~uc_synth_fold(uc_synth_sum16(0, ip, IPV4_HEADER_LEN)));
 }
 
 /* Transport checksum (RFC 793/768): pseudo header, transport header, then the captured bytes. */
@@ -103,15 +103,15 @@ static uint16_t transport_checksum(const uint8_t *ip, const uint8_t *l4, uint32_
 	pseudo[8] = 0;
 	pseudo[9] = ip[9];
 	put16(pseudo + 10, (uint16_t)l4_total_len);
-	sum = synth_sum16(0, pseudo, sizeof(pseudo));
-	sum = synth_sum16(sum, l4, l4_hdr_len);
+	sum = uc_synth_sum16(0, pseudo, sizeof(pseudo));
+	sum = uc_synth_sum16(sum, l4, l4_hdr_len);
 	if (caplen)
-		sum = synth_sum16(sum, payload, caplen);
-	return (uint16_t)~synth_fold(sum);
+		sum = uc_synth_sum16(sum, payload, caplen);
+	return (uint16_t)~uc_synth_fold(sum);
 }
 
-void synth_tcp_header(uint8_t out[SYNTH_TCP_HEADER_LEN], uint16_t ip_id,
-		      const struct synth_endpoint *src, const struct synth_endpoint *dst,
+void uc_synth_tcp_header(uint8_t out[SYNTH_TCP_HEADER_LEN], uint16_t ip_id,
+		      const struct uc_synth_endpoint *src, const struct uc_synth_endpoint *dst,
 		      uint32_t seq, uint32_t ack, uint8_t flags, const void *payload,
 		      uint32_t caplen, uint32_t origlen)
 {
@@ -132,8 +132,8 @@ void synth_tcp_header(uint8_t out[SYNTH_TCP_HEADER_LEN], uint16_t ip_id,
 					   payload, caplen));
 }
 
-void synth_udp_header(uint8_t out[SYNTH_UDP_HEADER_LEN], uint16_t ip_id,
-		      const struct synth_endpoint *src, const struct synth_endpoint *dst,
+void uc_synth_udp_header(uint8_t out[SYNTH_UDP_HEADER_LEN], uint16_t ip_id,
+		      const struct uc_synth_endpoint *src, const struct uc_synth_endpoint *dst,
 		      const void *payload, uint32_t caplen, uint32_t origlen)
 {
 	uint8_t *udp = out + IPV4_HEADER_LEN;

@@ -43,7 +43,7 @@ struct conn {
 
 static void settle(struct uc_relay *r, struct conn *c);
 
-void relay_report(struct uc_relay *r, const struct uc_message *m)
+void uc_relay_report(struct uc_relay *r, const struct uc_message *m)
 {
 	if (r->stopped || !r->fn)
 		return;
@@ -57,7 +57,7 @@ void relay_report(struct uc_relay *r, const struct uc_message *m)
 		r->stopped = true;
 }
 
-void relay_report_data(struct uc_relay *r, const struct uc_chunk *c,
+void uc_relay_report_data(struct uc_relay *r, const struct uc_chunk *c,
 		       const struct uc_proxy_end *from, const struct uc_proxy_end *to)
 {
 	struct uc_message m;
@@ -66,19 +66,19 @@ void relay_report_data(struct uc_relay *r, const struct uc_chunk *c,
 	uc_proxy_payload(&m, c->data + c->off, (uint32_t)(c->len - c->off), r->opt.snaplen);
 	uc_proxy_describe_fds(&m, c->fds, c->nfds, c->fds_cut);
 	uc_proxy_creds(&m, c->has_creds, &c->creds, from);
-	relay_report(r, &m);
+	uc_relay_report(r, &m);
 }
 
-void relay_report_event(struct uc_relay *r, enum uc_message_event ev,
+void uc_relay_report_event(struct uc_relay *r, enum uc_message_event ev,
 			const struct uc_proxy_end *from, const struct uc_proxy_end *to)
 {
 	struct uc_message m;
 
 	uc_proxy_message(&m, ev, (uint16_t)r->type, uc_now_ns(), from, to);
-	relay_report(r, &m);
+	uc_relay_report(r, &m);
 }
 
-int relay_watch(struct uc_relay *r, struct watch *w, uint32_t wanted)
+int uc_relay_watch(struct uc_relay *r, struct watch *w, uint32_t wanted)
 {
 	struct epoll_event ev = { .events = wanted, .data.ptr = w };
 	int op = !wanted ? EPOLL_CTL_DEL : w->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
@@ -91,7 +91,7 @@ int relay_watch(struct uc_relay *r, struct watch *w, uint32_t wanted)
 	return 0;
 }
 
-int relay_scratch(struct uc_relay *r, size_t n)
+int uc_relay_scratch(struct uc_relay *r, size_t n)
 {
 	uint8_t *p;
 
@@ -105,7 +105,7 @@ int relay_scratch(struct uc_relay *r, size_t n)
 	return 0;
 }
 
-void relay_say(struct uc_relay *r, bool *said, const char *fmt, ...)
+void uc_relay_say(struct uc_relay *r, bool *said, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -144,7 +144,7 @@ static void conn_finish(struct uc_relay *r, struct conn *c, bool report)
 		struct side *sd = &c->s[i];
 
 		if (report && !sd->closed_said)
-			relay_report_event(r, UC_MSG_CLOSE, &sd->end, &c->s[1 - i].end);
+			uc_relay_report_event(r, UC_MSG_CLOSE, &sd->end, &c->s[1 - i].end);
 		if (sd->out.active)
 			r->st.undelivered++;
 		uc_chunk_clear(&sd->out);
@@ -205,7 +205,7 @@ static void conn_connect(struct uc_relay *r, struct conn *c)
 	if (e == EAGAIN && uc_now_ns() < c->deadline_ns)
 		return;
 	if (e) {
-		relay_say(r, &r->connect_said, "cannot connect to '%s' for %s[%u]: %s (its connection "
+		uc_relay_say(r, &r->connect_said, "cannot connect to '%s' for %s[%u]: %s (its connection "
 			  "is closed)", r->opt.real.text, c->s[CLIENT].end.comm, c->s[CLIENT].end.pid,
 			  strerror(e == EAGAIN ? ETIMEDOUT : e));
 		conn_finish(r, c, false);
@@ -216,7 +216,7 @@ static void conn_connect(struct uc_relay *r, struct conn *c)
 	/* only now: set before connect(), it would bind a name the server would see */
 	setsockopt(up->w.fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
 	side_end(up, r->opt.real.name);
-	relay_report_event(r, UC_MSG_CONNECT, &c->s[CLIENT].end, &up->end);
+	uc_relay_report_event(r, UC_MSG_CONNECT, &c->s[CLIENT].end, &up->end);
 	settle(r, c);
 }
 
@@ -255,7 +255,7 @@ static void pass_on(struct uc_relay *r, struct conn *c, int j)
 	ret = uc_chunk_send(to->w.fd, &to->out, NULL, 0, &r->forward_creds);
 	e = ret < 0 ? errno : ENOMEM;
 	if (could && !r->forward_creds)
-		relay_say(r, &r->creds_said, "the kernel does not let this process pass on other "
+		uc_relay_say(r, &r->creds_said, "the kernel does not let this process pass on other "
 			  "processes' credentials (only root may): where a peer asks for them "
 			  "(SO_PASSCRED) it gets the proxy's");
 	if (ret > 0) {
@@ -264,7 +264,7 @@ static void pass_on(struct uc_relay *r, struct conn *c, int j)
 	}
 	if (ret == 0 && uc_chunk_keep(&to->out) == 0)
 		return;
-	relay_say(r, NULL, "cannot relay to %s[%u]: %s", to->end.comm, to->end.pid, strerror(e));
+	uc_relay_say(r, NULL, "cannot relay to %s[%u]: %s", to->end.comm, to->end.pid, strerror(e));
 	to->dead = true;
 	r->st.undelivered++;
 	uc_chunk_clear(&to->out);
@@ -280,7 +280,7 @@ static void side_ended(struct uc_relay *r, struct conn *c, int i, bool closed)
 
 	sd->eof = true;
 	sd->closed_said = closed;
-	relay_report_event(r, closed ? UC_MSG_CLOSE : UC_MSG_SHUTDOWN, &sd->end, &c->s[1 - i].end);
+	uc_relay_report_event(r, closed ? UC_MSG_CLOSE : UC_MSG_SHUTDOWN, &sd->end, &c->s[1 - i].end);
 }
 
 /* Reads what side i sends and passes it on, until the other side cannot take more, i has
@@ -294,7 +294,7 @@ static void read_side(struct uc_relay *r, struct conn *c, int i, uint32_t events
 	for (int round = 0; round < ROUNDS && can_read(r, c, i); round++) {
 		ssize_t n = whole ? uc_chunk_next_size(from->w.fd) : STREAM_READ;
 
-		if (n >= 0 && relay_scratch(r, (size_t)n) < 0) {
+		if (n >= 0 && uc_relay_scratch(r, (size_t)n) < 0) {
 			n = -1;
 			errno = ENOMEM;
 		}
@@ -308,7 +308,7 @@ static void read_side(struct uc_relay *r, struct conn *c, int i, uint32_t events
 			side_ended(r, c, i, n < 0 || (events & EPOLLHUP));
 			return;
 		}
-		relay_report_data(r, &to->out, &from->end, &to->end);
+		uc_relay_report_data(r, &to->out, &from->end, &to->end);
 		pass_on(r, c, 1 - i);
 	}
 }
@@ -330,7 +330,7 @@ static void settle(struct uc_relay *r, struct conn *c)
 		return;
 	}
 	for (int i = 0; i < 2; i++)
-		if (relay_watch(r, &c->s[i].w, wanted(r, c, i)) < 0) {
+		if (uc_relay_watch(r, &c->s[i].w, wanted(r, c, i)) < 0) {
 			conn_finish(r, c, true);
 			return;
 		}
@@ -362,10 +362,10 @@ static void on_accept(struct uc_relay *r)
 		if (fd < 0) {
 			if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS && errno != ENOMEM)
 				return; /* EAGAIN, or a client that gave up before we took it */
-			relay_say(r, &r->accept_said, "cannot accept a client: %s (clients wait)",
+			uc_relay_say(r, &r->accept_said, "cannot accept a client: %s (clients wait)",
 				  strerror(errno));
 			r->accept_paused_until = uc_now_ns() + ACCEPT_PAUSE_NS;
-			relay_watch(r, &r->listener, 0);
+			uc_relay_watch(r, &r->listener, 0);
 			return;
 		}
 		c = conn_new(r, fd);
@@ -384,9 +384,9 @@ static void dispatch(struct uc_relay *r, const struct epoll_event *ev)
 	if (w->kind == W_SIDE)
 		on_side(r, container_of(w, struct side, w), ev->events);
 	else if (w->kind == W_DGRAM_CLIENT)
-		relay_dgram_event(r, w, ev->events);
+		uc_relay_dgram_event(r, w, ev->events);
 	else if (r->type == SOCK_DGRAM)
-		relay_dgram_incoming(r);
+		uc_relay_dgram_incoming(r);
 	else
 		on_accept(r);
 }
@@ -405,9 +405,9 @@ static bool timers(struct uc_relay *r)
 	}
 	if (r->accept_paused_until && now >= r->accept_paused_until) {
 		r->accept_paused_until = 0;
-		relay_watch(r, &r->listener, EPOLLIN);
+		uc_relay_watch(r, &r->listener, EPOLLIN);
 	}
-	soon = r->dgram && relay_dgram_tick(r, now);
+	soon = r->dgram && uc_relay_dgram_tick(r, now);
 	while (r->finished) {
 		struct conn *c = r->finished;
 
@@ -451,21 +451,21 @@ struct uc_relay *uc_relay_open(const struct uc_relay_options *opt, char *err, si
 	r->forward_creds = true;
 	r->type = opt->sock_type;
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (r->epfd < 0 || relay_scratch(r, STREAM_READ) < 0) {
+	if (r->epfd < 0 || uc_relay_scratch(r, STREAM_READ) < 0) {
 		uc_error(err, errlen, "cannot start: %s", strerror(errno));
 		goto fail;
 	}
 	if (r->type ? uc_proxy_check_target(&r->opt.real, err, errlen) < 0
 		    : (r->type = uc_proxy_probe_type(&r->opt.real, err, errlen)) < 0)
 		goto fail;
-	if (r->type == SOCK_DGRAM && relay_dgram_init(r) < 0) {
+	if (r->type == SOCK_DGRAM && uc_relay_dgram_init(r) < 0) {
 		uc_error(err, errlen, "out of memory");
 		goto fail;
 	}
 	r->listener.fd = uc_proxy_listen(&r->opt.listen, r->type, &r->made, err, errlen);
 	if (r->listener.fd < 0)
 		goto fail;
-	if (relay_watch(r, &r->listener, EPOLLIN) < 0) {
+	if (uc_relay_watch(r, &r->listener, EPOLLIN) < 0) {
 		uc_error(err, errlen, "cannot watch '%s': %s", r->opt.listen.text, strerror(errno));
 		goto fail;
 	}
@@ -493,7 +493,7 @@ void uc_relay_stop(struct uc_relay *r, uc_message_fn fn, void *ctx)
 	while (r->conns)
 		conn_finish(r, r->conns, true);
 	if (r->dgram)
-		relay_dgram_stop(r);
+		uc_relay_dgram_stop(r);
 	timers(r);
 }
 
@@ -507,7 +507,7 @@ void uc_relay_close(struct uc_relay *r)
 	if (!r)
 		return;
 	uc_relay_stop(r, NULL, NULL);
-	relay_dgram_free(r);
+	uc_relay_dgram_free(r);
 	if (r->epfd >= 0)
 		close(r->epfd);
 	free(r->scratch);

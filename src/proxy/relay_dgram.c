@@ -74,7 +74,7 @@ static bool same_sender(const struct dgram_client *cl, const struct sockaddr_un 
 	return len == cl->addrlen && memcmp(a->sun_path, cl->addr.sun_path, path_len(len)) == 0;
 }
 
-int relay_dgram_init(struct uc_relay *r)
+int uc_relay_dgram_init(struct uc_relay *r)
 {
 	r->dgram = calloc(1, sizeof(*r->dgram));
 	return r->dgram ? 0 : -1;
@@ -90,10 +90,10 @@ static void set_full(unsigned *count, bool *flag, bool full)
 /* NEW is read while REAL takes every datagram; the client's socket while its replies go out. */
 static void update_watches(struct uc_relay *r, struct dgram_client *cl)
 {
-	relay_watch(r, &r->listener, r->dgram->server_full ? 0 : EPOLLIN);
+	uc_relay_watch(r, &r->listener, r->dgram->server_full ? 0 : EPOLLIN);
 	if (!cl || cl->gone)
 		return;
-	relay_watch(r, &cl->w, (cl->to_client.active ? 0 : EPOLLIN) |
+	uc_relay_watch(r, &cl->w, (cl->to_client.active ? 0 : EPOLLIN) |
 			       (cl->to_server.active ? EPOLLOUT : 0));
 }
 
@@ -104,7 +104,7 @@ static void client_finish(struct uc_relay *r, struct dgram_client *cl, bool repo
 	struct dgram_client **at = &t->buckets[cl->bucket];
 
 	if (report)
-		relay_report_event(r, UC_MSG_CLOSE, &cl->end, &cl->server);
+		uc_relay_report_event(r, UC_MSG_CLOSE, &cl->end, &cl->server);
 	r->st.undelivered += (cl->to_server.active ? 1u : 0u) + (cl->to_client.active ? 1u : 0u);
 	uc_chunk_clear(&cl->to_server);
 	uc_chunk_clear(&cl->to_client);
@@ -139,8 +139,8 @@ static struct dgram_client *client_new(struct uc_relay *r, const struct sockaddr
 	cl->w = (struct watch){ .kind = W_DGRAM_CLIENT, .fd = uc_proxy_socket(SOCK_DGRAM) };
 	if (cl->w.fd < 0 ||
 	    connect(cl->w.fd, (const struct sockaddr *)&r->opt.real.sa, r->opt.real.len) < 0 ||
-	    relay_watch(r, &cl->w, EPOLLIN) < 0) {
-		relay_say(r, &r->connect_said, "cannot connect to '%s': %s (a datagram from pid %u is "
+	    uc_relay_watch(r, &cl->w, EPOLLIN) < 0) {
+		uc_relay_say(r, &r->connect_said, "cannot connect to '%s': %s (a datagram from pid %u is "
 			  "dropped)", r->opt.real.text, strerror(errno), pid);
 		if (cl->w.fd >= 0)
 			close(cl->w.fd);
@@ -203,7 +203,7 @@ static void to_server(struct uc_relay *r, struct dgram_client *cl)
 	}
 	r->st.undelivered++;
 	uc_chunk_clear(&cl->to_server);
-	relay_say(r, &r->connect_said, "cannot relay to '%s': %s", r->opt.real.text,
+	uc_relay_say(r, &r->connect_said, "cannot relay to '%s': %s", r->opt.real.text,
 		  strerror(ret == 0 ? ENOMEM : e));
 	/* REAL's socket has gone (a server restarting binds a new one): connect afresh next time */
 	if (e == ECONNREFUSED || e == ECONNRESET || e == ENOTCONN || e == EPIPE)
@@ -215,7 +215,7 @@ static void to_client(struct uc_relay *r, struct dgram_client *cl)
 	int ret, e;
 
 	if (!bound(cl->addrlen)) {
-		relay_say(r, NULL, "a reply from '%s' to %s[%u] is dropped: that sender's socket has no "
+		uc_relay_say(r, NULL, "a reply from '%s' to %s[%u] is dropped: that sender's socket has no "
 			  "address", r->opt.real.text, cl->end.comm, cl->end.pid);
 		r->st.undelivered++;
 		uc_chunk_clear(&cl->to_client);
@@ -233,14 +233,14 @@ static void to_client(struct uc_relay *r, struct dgram_client *cl)
 		uc_chunk_clear(&cl->to_client);
 		return;
 	}
-	relay_say(r, NULL, "cannot relay to '%s': %s", cl->name, strerror(ret == 0 ? ENOMEM : e));
+	uc_relay_say(r, NULL, "cannot relay to '%s': %s", cl->name, strerror(ret == 0 ? ENOMEM : e));
 	r->st.undelivered++;
 	uc_chunk_clear(&cl->to_client);
 	if (e == ECONNREFUSED || e == ENOENT) /* the client's socket has gone */
 		client_finish(r, cl, true);
 }
 
-void relay_dgram_incoming(struct uc_relay *r)
+void uc_relay_dgram_incoming(struct uc_relay *r)
 {
 	for (int round = 0; round < ROUNDS && !r->stopped && !r->dgram->server_full; round++) {
 		struct sockaddr_un from;
@@ -249,7 +249,7 @@ void relay_dgram_incoming(struct uc_relay *r)
 		struct dgram_client *cl;
 		ssize_t n = uc_chunk_next_size(r->listener.fd);
 
-		if (n < 0 || relay_scratch(r, (size_t)n) < 0 ||
+		if (n < 0 || uc_relay_scratch(r, (size_t)n) < 0 ||
 		    uc_chunk_recv(r->listener.fd, &c, r->scratch, (size_t)n, true, &from,
 				  &fromlen) < 0)
 			break;
@@ -262,7 +262,7 @@ void relay_dgram_incoming(struct uc_relay *r)
 		sender_is(&cl->end, &c);
 		cl->to_server = c;
 		cl->last_ns = uc_now_ns();
-		relay_report_data(r, &cl->to_server, &cl->end, &cl->server);
+		uc_relay_report_data(r, &cl->to_server, &cl->end, &cl->server);
 		to_server(r, cl);
 		update_watches(r, cl);
 	}
@@ -274,18 +274,18 @@ static void from_server(struct uc_relay *r, struct dgram_client *cl)
 	     round++) {
 		ssize_t n = uc_chunk_next_size(cl->w.fd);
 
-		if (n < 0 || relay_scratch(r, (size_t)n) < 0 ||
+		if (n < 0 || uc_relay_scratch(r, (size_t)n) < 0 ||
 		    uc_chunk_recv(cl->w.fd, &cl->to_client, r->scratch, (size_t)n, true, NULL,
 				  NULL) < 0)
 			return;
 		sender_is(&cl->server, &cl->to_client);
 		cl->last_ns = uc_now_ns();
-		relay_report_data(r, &cl->to_client, &cl->server, &cl->end);
+		uc_relay_report_data(r, &cl->to_client, &cl->server, &cl->end);
 		to_client(r, cl);
 	}
 }
 
-void relay_dgram_event(struct uc_relay *r, struct watch *w, uint32_t events)
+void uc_relay_dgram_event(struct uc_relay *r, struct watch *w, uint32_t events)
 {
 	struct dgram_client *cl = container_of(w, struct dgram_client, w);
 	int e;
@@ -302,7 +302,7 @@ void relay_dgram_event(struct uc_relay *r, struct watch *w, uint32_t events)
 	update_watches(r, cl);
 }
 
-bool relay_dgram_tick(struct uc_relay *r, uint64_t now_ns)
+bool uc_relay_dgram_tick(struct uc_relay *r, uint64_t now_ns)
 {
 	struct dgram_table *t = r->dgram;
 	bool sweep = now_ns >= t->next_sweep_ns;
@@ -328,19 +328,19 @@ bool relay_dgram_tick(struct uc_relay *r, uint64_t now_ns)
 	return t->client_full > 0;
 }
 
-void relay_dgram_stop(struct uc_relay *r)
+void uc_relay_dgram_stop(struct uc_relay *r)
 {
 	while (r->dgram->all)
 		client_finish(r, r->dgram->all, true);
 }
 
-void relay_dgram_free(struct uc_relay *r)
+void uc_relay_dgram_free(struct uc_relay *r)
 {
 	if (!r->dgram)
 		return;
 	r->fn = NULL;
-	relay_dgram_stop(r);
-	relay_dgram_tick(r, 0);
+	uc_relay_dgram_stop(r);
+	uc_relay_dgram_tick(r, 0);
 	free(r->dgram);
 	r->dgram = NULL;
 }

@@ -47,31 +47,31 @@ struct uc_relay {
 };
 
 /* Reports m to the caller (data messages are counted). */
-void relay_report(struct uc_relay *r, const struct uc_message *m);
+void uc_relay_report(struct uc_relay *r, const struct uc_message *m);
 /* A relayed chunk as a data message from one end to the other. */
-void relay_report_data(struct uc_relay *r, const struct uc_chunk *c,
+void uc_relay_report_data(struct uc_relay *r, const struct uc_chunk *c,
 		       const struct uc_proxy_end *from, const struct uc_proxy_end *to);
-void relay_report_event(struct uc_relay *r, enum uc_message_event ev,
+void uc_relay_report_event(struct uc_relay *r, enum uc_message_event ev,
 			const struct uc_proxy_end *from, const struct uc_proxy_end *to);
 /* Registers w for wanted events (0: none, taken out of the set). */
-int relay_watch(struct uc_relay *r, struct watch *w, uint32_t wanted);
+int uc_relay_watch(struct uc_relay *r, struct watch *w, uint32_t wanted);
 /* Makes the scratch buffer hold at least n bytes. 0, or -1 when out of memory. */
-int relay_scratch(struct uc_relay *r, size_t n);
+int uc_relay_scratch(struct uc_relay *r, size_t n);
 /* Says once on stderr (or each time with -v) why something could not be relayed. */
-void relay_say(struct uc_relay *r, bool *said, const char *fmt, ...)
+void uc_relay_say(struct uc_relay *r, bool *said, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Datagrams (relay_dgram.c): a socket of the proxy's own for each sender, connected to REAL. */
-int relay_dgram_init(struct uc_relay *r);
+int uc_relay_dgram_init(struct uc_relay *r);
 /* NEW is readable: datagrams from clients. */
-void relay_dgram_incoming(struct uc_relay *r);
+void uc_relay_dgram_incoming(struct uc_relay *r);
 /* A client's upstream socket is ready. */
-void relay_dgram_event(struct uc_relay *r, struct watch *w, uint32_t events);
+void uc_relay_dgram_event(struct uc_relay *r, struct watch *w, uint32_t events);
 /* Each poll: retries replies a client could not take, forgets idle senders. Returns true when
  * a retry is pending (the next wait should be short). */
-bool relay_dgram_tick(struct uc_relay *r, uint64_t now_ns);
+bool uc_relay_dgram_tick(struct uc_relay *r, uint64_t now_ns);
 /* Every sender's socket closed (reported as its close). */
-void relay_dgram_stop(struct uc_relay *r);
-void relay_dgram_free(struct uc_relay *r);
+void uc_relay_dgram_stop(struct uc_relay *r);
+void uc_relay_dgram_free(struct uc_relay *r);
 
 #endif

@@ -33,7 +33,7 @@ struct replay {
 };
 
 __attribute__((format(printf, 3, 4)))
-static int fail_at(struct replay *r, const struct pcapng_block *b, const char *fmt, ...)
+static int fail_at(struct replay *r, const struct uc_pcapng_block *b, const char *fmt, ...)
 {
 	int used = snprintf(r->err, r->errlen, "block %llu at offset %llu: ",
 			    (unsigned long long)b->number, (unsigned long long)b->offset);
@@ -104,7 +104,7 @@ static void deliver(struct replay *r)
 
 /* The message's bytes: never more than its comment says were stored (a D-Bus message, which is
  * not one send, at most what stored can count), so no file makes memory grow without bound. */
-static int append(struct replay *r, const struct pcapng_block *b, const uint8_t *p, size_t n)
+static int append(struct replay *r, const struct uc_pcapng_block *b, const uint8_t *p, size_t n)
 {
 	size_t most = r->dbus ? UINT32_MAX : r->m.stored;
 
@@ -131,7 +131,7 @@ static int append(struct replay *r, const struct pcapng_block *b, const uint8_t 
 
 /* What the writer relies on, and a live capture always holds: stored <= caplen <= len, no more
  * descriptors described than passed, lost bytes only with lost messages. */
-static int check_consistent(struct replay *r, const struct pcapng_block *b)
+static int check_consistent(struct replay *r, const struct uc_pcapng_block *b)
 {
 	const struct uc_message *m = &r->m;
 
@@ -154,7 +154,7 @@ static int check_consistent(struct replay *r, const struct pcapng_block *b)
 /* Starts a new message unless this packet continues the one being gathered: the same metadata,
  * and a payload only while that message holds fewer bytes than it stored (two messages alike to
  * the nanosecond are two messages). */
-static int take_meta(struct replay *r, const struct pcapng_block *b, const char *comment, bool dbus,
+static int take_meta(struct replay *r, const struct uc_pcapng_block *b, const char *comment, bool dbus,
 		     size_t payload)
 {
 	bool full = !dbus && payload && r->len >= r->m.stored;
@@ -181,7 +181,7 @@ static int take_meta(struct replay *r, const struct pcapng_block *b, const char 
 }
 
 /* The payload behind the synthetic IPv4 and TCP/UDP headers. */
-static int payload(struct replay *r, const struct pcapng_block *b, const uint8_t **p, size_t *n)
+static int payload(struct replay *r, const struct uc_pcapng_block *b, const uint8_t **p, size_t *n)
 {
 	const uint8_t *d = b->data;
 	size_t ihl, head;
@@ -201,7 +201,7 @@ static int payload(struct replay *r, const struct pcapng_block *b, const uint8_t
 	return 0;
 }
 
-static int on_packet(struct replay *r, const struct pcapng_block *b)
+static int on_packet(struct replay *r, const struct uc_pcapng_block *b)
 {
 	bool dbus = b->packet_linktype == PCAPNG_LINKTYPE_DBUS;
 	const uint8_t *p = b->data;
@@ -222,7 +222,7 @@ static int on_packet(struct replay *r, const struct pcapng_block *b)
 	return n ? append(r, b, p, n) : 0;
 }
 
-static int on_custom(struct replay *r, const struct pcapng_block *b)
+static int on_custom(struct replay *r, const struct uc_pcapng_block *b)
 {
 	size_t n = strnlen((const char *)b->data, b->caplen);
 	char text[UC_COMMENT_LEN];
@@ -239,7 +239,7 @@ static int on_custom(struct replay *r, const struct pcapng_block *b)
 	return 0;
 }
 
-static int on_block(struct replay *r, const struct pcapng_block *b)
+static int on_block(struct replay *r, const struct uc_pcapng_block *b)
 {
 	switch (b->kind) {
 	case PCAPNG_BLOCK_SECTION:
@@ -272,8 +272,8 @@ int uc_replay_until(FILE *in, const volatile sig_atomic_t *stop, const struct uc
 	struct uc_replay_stats ignored;
 	struct replay r = { .filter = filter, .fn = fn, .ctx = ctx, .stats = stats ? stats : &ignored,
 			    .err = err, .errlen = errlen };
-	struct pcapng_reader *reader = pcapng_reader_new(in);
-	struct pcapng_block b;
+	struct uc_pcapng_reader *reader = uc_pcapng_reader_new(in);
+	struct uc_pcapng_block b;
 	int ret = 0, got = 0;
 
 	memset(r.stats, 0, sizeof(*r.stats));
@@ -281,7 +281,7 @@ int uc_replay_until(FILE *in, const volatile sig_atomic_t *stop, const struct uc
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	while (!r.stop && !(stop && *stop) && (got = pcapng_reader_next(reader, &b)) > 0) {
+	while (!r.stop && !(stop && *stop) && (got = uc_pcapng_reader_next(reader, &b)) > 0) {
 		r.stats->blocks++;
 		if ((ret = on_block(&r, &b)) < 0)
 			break;
@@ -289,11 +289,11 @@ int uc_replay_until(FILE *in, const volatile sig_atomic_t *stop, const struct uc
 	if (stop && *stop && ret == 0)
 		r.stop = true; /* asked to: a read the signal interrupted is not damage */
 	if (!r.stop && ret == 0 && got < 0) {
-		snprintf(err, errlen, "%s", pcapng_reader_error(reader));
+		snprintf(err, errlen, "%s", uc_pcapng_reader_error(reader));
 		ret = -1;
 	}
 	deliver(&r); /* what came before the damage was delivered */
-	pcapng_reader_free(reader);
+	uc_pcapng_reader_free(reader);
 	free(r.data);
 	return ret;
 }

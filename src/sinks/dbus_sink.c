@@ -94,7 +94,7 @@ static void on_message(void *ctx, const uint8_t *msg, size_t len)
 	const char *sasl = f->d->sasl[out->dir] ? f->d->sasl[out->dir]->shown : "";
 	char comment[UC_COMMENT_LEN + 2 * SASL_TEXT]; /* the metadata whole: only a note may be cut */
 	uint32_t kept = len > PCAPNG_MAX_RECORD ? PCAPNG_MAX_RECORD : (uint32_t)len;
-	struct pcapng_packet p = {
+	struct uc_pcapng_packet p = {
 		.interface_id = out->iface, .ts_ns = out->ts_ns, .data = msg, .data_len = kept,
 		.origlen = (uint32_t)len, .comment = comment,
 		.flags = out->dir == 0 ? PCAPNG_DIR_OUTBOUND : PCAPNG_DIR_INBOUND,
@@ -103,7 +103,7 @@ static void on_message(void *ctx, const uint8_t *msg, size_t len)
 
 	snprintf(comment, sizeof(comment), "%s%s%s%s", out->meta, sasl[0] ? "; SASL: " : "", sasl,
 		 kept < len ? "; message longer than a pcapng record: cut at 256 KiB" : "");
-	if (pcapng_write_packet(out->w, &p) < 0 && !f->error)
+	if (uc_pcapng_write_packet(out->w, &p) < 0 && !f->error)
 		f->error = errno;
 	forget_sasl(f->d, out->dir);
 	f->dropcount = 0;

@@ -13,7 +13,7 @@ struct uc_dbus_flow;
 
 /* Where one syscall's bytes go, and what to say about them. */
 struct uc_dbus_out {
-	struct pcapng_writer *w;
+	struct uc_pcapng_writer *w;
 	uint32_t iface;     /* the LINKTYPE_DBUS interface */
 	int dir;            /* 0: client to server, 1: server to client */
 	uint64_t ts_ns;

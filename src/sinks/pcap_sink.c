@@ -16,7 +16,7 @@
 #include "format/synth.h"
 
 struct uc_pcap_sink {
-	struct pcapng_writer *w;
+	struct uc_pcapng_writer *w;
 	struct uc_conversations *conv;
 	int iface;
 	int dbus_iface; /* LINKTYPE_DBUS: one packet per D-Bus message */
@@ -63,7 +63,7 @@ static void name_address(uint32_t ip, const char *name, void *ctx)
 {
 	struct uc_pcap_sink *s = ctx;
 
-	pcapng_add_ipv4_name(s->w, ip, name);
+	uc_pcapng_add_ipv4_name(s->w, ip, name);
 }
 
 static void drop_flow_state(struct uc_flow *f, void *ctx)
@@ -89,20 +89,20 @@ struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *descripti
 	uname(&u);
 	snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
 	s->conv = uc_conversations_new();
-	s->w = pcapng_open(fd, flush_each, u.machine, os, "unixcap " UNIXCAP_VERSION);
+	s->w = uc_pcapng_open(fd, flush_each, u.machine, os, "unixcap " UNIXCAP_VERSION);
 	if (!s->conv || !s->w) {
 		int e = errno;
 
 		uc_conversations_free(s->conv);
 		if (s->w)
-			pcapng_close(s->w);
+			uc_pcapng_close(s->w);
 		free(s);
 		errno = e;
 		return NULL;
 	}
-	s->iface = pcapng_add_interface(s->w, PCAPNG_LINKTYPE_RAW, PCAPNG_MAX_RECORD, "unixcap",
+	s->iface = uc_pcapng_add_interface(s->w, PCAPNG_LINKTYPE_RAW, PCAPNG_MAX_RECORD, "unixcap",
 					description);
-	s->dbus_iface = pcapng_add_interface(s->w, PCAPNG_LINKTYPE_DBUS, PCAPNG_MAX_RECORD,
+	s->dbus_iface = uc_pcapng_add_interface(s->w, PCAPNG_LINKTYPE_DBUS, PCAPNG_MAX_RECORD,
 					     "unixcap-dbus", "D-Bus messages on AF_UNIX sockets");
 	if (s->dbus_iface < 0) {
 		uc_pcap_close(s, NULL, 0);
@@ -123,7 +123,7 @@ static int emit(struct uc_pcap_sink *s, uint64_t ts, int dir, const uint8_t *hea
 {
 	size_t meta_len = strlen(n->meta), note_len = strlen(n->note);
 	int ret;
-	struct pcapng_packet p = {
+	struct uc_pcapng_packet p = {
 		.interface_id = (uint32_t)s->iface, .ts_ns = ts, .head = head, .head_len = head_len,
 		.data = data, .data_len = kept, .origlen = head_len + origlen,
 		.flags = dir == UC_C2S ? PCAPNG_DIR_OUTBOUND : PCAPNG_DIR_INBOUND,
@@ -137,7 +137,7 @@ static int emit(struct uc_pcap_sink *s, uint64_t ts, int dir, const uint8_t *hea
 		memcpy(n->meta + meta_len + 2, n->note, note_len + 1);
 	}
 	p.comment = n->meta;
-	ret = pcapng_write_packet(s->w, &p);
+	ret = uc_pcapng_write_packet(s->w, &p);
 	s->emitted++;
 	n->meta[meta_len] = '\0';
 	n->dropcount = 0;
@@ -151,7 +151,7 @@ static int tcp_packet(struct uc_pcap_sink *s, struct uc_flow *f, uint64_t ts, in
 	uint8_t head[SYNTH_TCP_HEADER_LEN];
 	uint32_t seq = f->next_seq[dir], ack = flags & SYNTH_TCP_ACK ? f->next_seq[1 - dir] : 0;
 
-	synth_tcp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], seq, ack, flags, data,
+	uc_synth_tcp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], seq, ack, flags, data,
 			 kept, len);
 	f->next_seq[dir] += len + ((flags & (SYNTH_TCP_SYN | SYNTH_TCP_FIN)) ? 1 : 0);
 	return emit(s, ts, dir, head, sizeof(head), data, kept, len, n);
@@ -286,7 +286,7 @@ static int udp_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struc
 		if (lost_hi > lost_lo)
 			add_note(n, "%u bytes of this datagram lost (ring buffer full or memory "
 				 "unreadable)", lost_hi - lost_lo);
-		synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], part, kept, len);
+		uc_synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], part, kept, len);
 		ret = emit(s, m->ts_ns, dir, head, sizeof(head), part, kept, len, n);
 	}
 	return ret;
@@ -353,7 +353,7 @@ static int missing_only(struct uc_pcap_sink *s, struct uc_flow *f, int dir, stru
 		uint8_t head[SYNTH_UDP_HEADER_LEN];
 
 		len = len < SYNTH_UDP_MAX_PAYLOAD ? len : SYNTH_UDP_MAX_PAYLOAD;
-		synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], NULL, 0, len);
+		uc_synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], NULL, 0, len);
 		return emit(s, m->ts_ns, dir, head, sizeof(head), NULL, 0, len, n);
 	}
 	if (handshake(s, f, n) < 0)
@@ -378,7 +378,7 @@ static int read_ack(struct uc_pcap_sink *s, struct uc_flow *f, int dir, uint32_t
 	int reader = 1 - dir;
 
 	f->read_acked[dir] = ack;
-	synth_tcp_header(head, s->ip_id++, &f->ends[reader], &f->ends[dir], f->next_seq[reader], ack,
+	uc_synth_tcp_header(head, s->ip_id++, &f->ends[reader], &f->ends[dir], f->next_seq[reader], ack,
 			 SYNTH_TCP_ACK, NULL, 0, 0);
 	return emit(s, n->m->ts_ns, reader, head, sizeof(head), NULL, 0, 0, n);
 }
@@ -525,18 +525,18 @@ int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m)
 	if (ret < 0 || (m->event == UC_MSG_DATA && f->tcp && f->proto == UC_PROTO_DBUS))
 		return ret;
 	if (s->emitted == before || m->event == UC_MSG_CONNECT)
-		ret = pcapng_write_custom(s->w, UC_COMMENT_PEN, n.meta);
+		ret = uc_pcapng_write_custom(s->w, UC_COMMENT_PEN, n.meta);
 	return ret;
 }
 
 int uc_pcap_flush(struct uc_pcap_sink *s)
 {
-	return pcapng_flush(s->w);
+	return uc_pcapng_flush(s->w);
 }
 
 uint64_t uc_pcap_bytes(const struct uc_pcap_sink *s)
 {
-	return pcapng_bytes(s->w);
+	return uc_pcapng_bytes(s->w);
 }
 
 int uc_pcap_close(struct uc_pcap_sink *s, const struct uc_stats *st, uint64_t ts_ns)
@@ -544,8 +544,8 @@ int uc_pcap_close(struct uc_pcap_sink *s, const struct uc_stats *st, uint64_t ts
 	int ret = 0;
 
 	if (st)
-		ret = pcapng_write_stats(s->w, (uint32_t)s->iface, ts_ns, st->messages, st->lost_msgs);
-	if (pcapng_close(s->w) < 0)
+		ret = uc_pcapng_write_stats(s->w, (uint32_t)s->iface, ts_ns, st->messages, st->lost_msgs);
+	if (uc_pcapng_close(s->w) < 0)
 		ret = -1;
 	uc_conversations_free(s->conv);
 	free(s);

@@ -18,7 +18,7 @@ void uc_pcap_decode_as(struct uc_pcap_sink *s, const struct uc_decode_as *rules,
 int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m);
 /* Writes out what is buffered. 0, or -1 with errno (the writer's first error). */
 int uc_pcap_flush(struct uc_pcap_sink *s);
-/* Bytes of pcapng written so far, buffered ones included (pcapng_bytes). */
+/* Bytes of pcapng written so far, buffered ones included (uc_pcapng_bytes). */
 uint64_t uc_pcap_bytes(const struct uc_pcap_sink *s);
 /* Writes the interface statistics, flushes and frees; the fd stays open. 0 or -1 with errno. */
 int uc_pcap_close(struct uc_pcap_sink *s, const struct uc_stats *st, uint64_t ts_ns);

@@ -944,7 +944,7 @@ static void test_arguments(void **state)
 /* ---- Wireshark: the messages as LINKTYPE_DBUS packets ---- */
 
 struct pcap_ctx {
-	struct pcapng_writer *w;
+	struct uc_pcapng_writer *w;
 	uint64_t ts;
 	uint32_t flags;
 };
@@ -952,11 +952,11 @@ struct pcap_ctx {
 static void write_message(void *ctx, const uint8_t *msg, size_t len)
 {
 	struct pcap_ctx *p = ctx;
-	struct pcapng_packet pkt = { .ts_ns = p->ts += 1000, .data = msg,
+	struct uc_pcapng_packet pkt = { .ts_ns = p->ts += 1000, .data = msg,
 				     .data_len = (uint32_t)len, .origlen = (uint32_t)len,
 				     .flags = p->flags };
 
-	assert_int_equal(pcapng_write_packet(p->w, &pkt), 0);
+	assert_int_equal(uc_pcapng_write_packet(p->w, &pkt), 0);
 }
 
 static char *run(const char *cmd, int *status)
@@ -981,9 +981,9 @@ static void write_capture(int fd)
 	struct pcap_ctx pc = { .ts = 1700000000000000000ull };
 	const struct real_record *r;
 
-	pc.w = pcapng_open(fd, false, "test-hw", "test-os", "test_dbus_split");
+	pc.w = uc_pcapng_open(fd, false, "test-hw", "test-os", "test_dbus_split");
 	assert_non_null(pc.w);
-	assert_int_equal(pcapng_add_interface(pc.w, PCAPNG_LINKTYPE_DBUS, PCAPNG_MAX_RECORD,
+	assert_int_equal(uc_pcapng_add_interface(pc.w, PCAPNG_LINKTYPE_DBUS, PCAPNG_MAX_RECORD,
 					      "unix:/tmp/dbuscap/bus", "unixcap test"), 0);
 	for (r = real_records; r < real_records + sizeof(real_records) / sizeof(*r); r++) {
 		pc.flags = r->client ? PCAPNG_DIR_OUTBOUND : PCAPNG_DIR_INBOUND;
@@ -992,7 +992,7 @@ static void write_capture(int fd)
 	}
 	pc.flags = PCAPNG_DIR_INBOUND;
 	assert_int_equal(uc_dbus_split_feed(side[0], sig.b, sig.len, &to_pcap, &pc), 0);
-	assert_int_equal(pcapng_close(pc.w), 0);
+	assert_int_equal(uc_pcapng_close(pc.w), 0);
 	uc_dbus_split_free(side[0]);
 	uc_dbus_split_free(side[1]);
 }

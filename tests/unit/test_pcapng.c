@@ -230,12 +230,12 @@ static void assert_str_opt(const uint8_t *o, size_t len, uint16_t code, const ch
 	assert_memory_equal(v, want, l);
 }
 
-static struct pcapng_writer *open_with_iface(int fd, bool flush_each)
+static struct uc_pcapng_writer *open_with_iface(int fd, bool flush_each)
 {
-	struct pcapng_writer *w = pcapng_open(fd, flush_each, NULL, NULL, NULL);
+	struct uc_pcapng_writer *w = uc_pcapng_open(fd, flush_each, NULL, NULL, NULL);
 
 	assert_non_null(w);
-	assert_int_equal(pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL), 0);
+	assert_int_equal(uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL), 0);
 	return w;
 }
 
@@ -244,14 +244,14 @@ static struct pcapng_writer *open_with_iface(int fd, bool flush_each)
 static void test_shb_layout(void **state)
 {
 	int fd = new_fd();
-	struct pcapng_writer *w = pcapng_open(fd, false, "x86_64", "Linux 6.1", "unixcap 0.1");
+	struct uc_pcapng_writer *w = uc_pcapng_open(fd, false, "x86_64", "Linux 6.1", "unixcap 0.1");
 	struct block b[4];
 	size_t n;
 	uint8_t *buf;
 
 	(void)state;
 	assert_non_null(w);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	buf = slurp(fd, &n);
 	assert_int_equal(parse_blocks(buf, n, b, 4), 1);
 	assert_int_equal(b[0].type, 0x0A0D0D0A);
@@ -271,14 +271,14 @@ static void test_shb_layout(void **state)
 static void test_shb_without_options(void **state)
 {
 	int fd = new_fd();
-	struct pcapng_writer *w = pcapng_open(fd, true, NULL, NULL, NULL);
+	struct uc_pcapng_writer *w = uc_pcapng_open(fd, true, NULL, NULL, NULL);
 	struct block b[2];
 	size_t n;
 	uint8_t *buf;
 
 	(void)state;
 	assert_non_null(w);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	buf = slurp(fd, &n);
 	assert_int_equal(parse_blocks(buf, n, b, 2), 1);
 	assert_int_equal(b[0].len, 28);
@@ -289,7 +289,7 @@ static void test_shb_without_options(void **state)
 static void test_idb_layout(void **state)
 {
 	int fd = new_fd();
-	struct pcapng_writer *w = pcapng_open(fd, false, NULL, NULL, NULL);
+	struct uc_pcapng_writer *w = uc_pcapng_open(fd, false, NULL, NULL, NULL);
 	struct block b[4];
 	uint16_t l = 0;
 	const uint8_t *v;
@@ -297,10 +297,10 @@ static void test_idb_layout(void **state)
 	uint8_t *buf;
 
 	(void)state;
-	assert_int_equal(pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 262144, "unix:/run/a.sock",
+	assert_int_equal(uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 262144, "unix:/run/a.sock",
 					      "stream socket"), 0);
-	assert_int_equal(pcapng_add_interface(w, PCAPNG_LINKTYPE_DBUS, 0, NULL, NULL), 1);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_DBUS, 0, NULL, NULL), 1);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	buf = slurp(fd, &n);
 	assert_int_equal(parse_blocks(buf, n, b, 4), 3);
 	assert_int_equal(b[1].type, 1);
@@ -326,8 +326,8 @@ static void test_epb_layout(void **state)
 {
 	static const uint8_t head[3] = { 1, 2, 3 }, data[2] = { 4, 5 };
 	int fd = new_fd();
-	struct pcapng_writer *w = open_with_iface(fd, false);
-	struct pcapng_packet p = {
+	struct uc_pcapng_writer *w = open_with_iface(fd, false);
+	struct uc_pcapng_packet p = {
 		.ts_ns = 0x123456789abcdef0ull, .head = head, .head_len = 3, .data = data,
 		.data_len = 2, .origlen = 9, .flags = PCAPNG_DIR_OUTBOUND, .has_dropcount = true,
 		.dropcount = 0x1122334455667788ull, .comment = "hi!!x",
@@ -339,8 +339,8 @@ static void test_epb_layout(void **state)
 	uint8_t *buf;
 
 	(void)state;
-	assert_int_equal(pcapng_write_packet(w, &p), 0);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	buf = slurp(fd, &n);
 	assert_int_equal(parse_blocks(buf, n, b, 4), 3);
 	assert_int_equal(b[2].type, 6);
@@ -369,17 +369,17 @@ static void test_epb_layout(void **state)
 static void test_epb_without_options(void **state)
 {
 	int fd = new_fd();
-	struct pcapng_writer *w = open_with_iface(fd, true);
-	struct pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
-	struct pcapng_packet empty = { .ts_ns = 1 };
+	struct uc_pcapng_writer *w = open_with_iface(fd, true);
+	struct uc_pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
+	struct uc_pcapng_packet empty = { .ts_ns = 1 };
 	struct block b[5];
 	size_t n;
 	uint8_t *buf;
 
 	(void)state;
-	assert_int_equal(pcapng_write_packet(w, &p), 0);
-	assert_int_equal(pcapng_write_packet(w, &empty), 0);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &empty), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	buf = slurp(fd, &n);
 	assert_int_equal(parse_blocks(buf, n, b, 5), 4);
 	assert_int_equal(b[2].len, 32 + 4); /* no flags, dropcount, comment, nor opt_endofopt */
@@ -396,8 +396,8 @@ static void test_long_comment_cut_at_utf8_boundary(void **state)
 	enum { N = 70000 };
 	char *ascii = malloc(N + 1), *utf8 = malloc(N + 1);
 	int fd = new_fd();
-	struct pcapng_writer *w = open_with_iface(fd, false);
-	struct pcapng_packet p = { .data = "x", .data_len = 1, .origlen = 1 };
+	struct uc_pcapng_writer *w = open_with_iface(fd, false);
+	struct uc_pcapng_packet p = { .data = "x", .data_len = 1, .origlen = 1 };
 	struct block b[5];
 	uint16_t l = 0;
 	size_t n;
@@ -410,10 +410,10 @@ static void test_long_comment_cut_at_utf8_boundary(void **state)
 		memcpy(utf8 + i, "\xc3\xa9", 2); /* U+00E9, two bytes */
 	utf8[N] = 0;
 	p.comment = ascii;
-	assert_int_equal(pcapng_write_packet(w, &p), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), 0);
 	p.comment = utf8;
-	assert_int_equal(pcapng_write_packet(w, &p), 0);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	buf = slurp(fd, &n);
 	assert_int_equal(parse_blocks(buf, n, b, 5), 4);
 	assert_non_null(find_opt(b[2].body + 24, b[2].body_len - 24, 1, &l));
@@ -429,14 +429,14 @@ static void test_long_comment_cut_at_utf8_boundary(void **state)
 static void test_nrb_layout(void **state)
 {
 	int fd = new_fd();
-	struct pcapng_writer *w = pcapng_open(fd, false, NULL, NULL, NULL);
+	struct uc_pcapng_writer *w = uc_pcapng_open(fd, false, NULL, NULL, NULL);
 	struct block b[3];
 	size_t n;
 	uint8_t *buf;
 
 	(void)state;
-	assert_int_equal(pcapng_add_ipv4_name(w, 0x7f000001, "localhost"), 0);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_add_ipv4_name(w, 0x7f000001, "localhost"), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	buf = slurp(fd, &n);
 	assert_int_equal(parse_blocks(buf, n, b, 3), 2);
 	assert_int_equal(b[1].type, 4);
@@ -452,7 +452,7 @@ static void test_nrb_layout(void **state)
 static void test_isb_layout(void **state)
 {
 	int fd = new_fd();
-	struct pcapng_writer *w = open_with_iface(fd, false);
+	struct uc_pcapng_writer *w = open_with_iface(fd, false);
 	struct block b[4];
 	uint16_t l = 0;
 	const uint8_t *v;
@@ -460,8 +460,8 @@ static void test_isb_layout(void **state)
 	uint8_t *buf;
 
 	(void)state;
-	assert_int_equal(pcapng_write_stats(w, 0, 0x100000002ull, 1000, 0x1ffffffffull), 0);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_write_stats(w, 0, 0x100000002ull, 1000, 0x1ffffffffull), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	buf = slurp(fd, &n);
 	assert_int_equal(parse_blocks(buf, n, b, 4), 3);
 	assert_int_equal(b[2].type, 5);
@@ -485,31 +485,31 @@ static void test_isb_layout(void **state)
 static void test_buffered_until_flush(void **state)
 {
 	int fd = new_fd();
-	struct pcapng_writer *w = open_with_iface(fd, false);
+	struct uc_pcapng_writer *w = open_with_iface(fd, false);
 
 	(void)state;
 	assert_int_equal(file_size(fd), 0);
-	assert_int_equal(pcapng_flush(w), 0);
+	assert_int_equal(uc_pcapng_flush(w), 0);
 	assert_int_equal(file_size(fd), 28 + 32);
-	assert_int_equal(pcapng_flush(w), 0);
+	assert_int_equal(uc_pcapng_flush(w), 0);
 	assert_int_equal(file_size(fd), 28 + 32);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	close(fd);
 }
 
 static void test_flush_each_writes_at_once(void **state)
 {
 	int fd = new_fd();
-	struct pcapng_writer *w = pcapng_open(fd, true, NULL, NULL, NULL);
-	struct pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
+	struct uc_pcapng_writer *w = uc_pcapng_open(fd, true, NULL, NULL, NULL);
+	struct uc_pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
 
 	(void)state;
 	assert_int_equal(file_size(fd), 28);
-	assert_int_equal(pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL), 0);
+	assert_int_equal(uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL), 0);
 	assert_int_equal(file_size(fd), 28 + 32);
-	assert_int_equal(pcapng_write_packet(w, &p), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), 0);
 	assert_int_equal(file_size(fd), 28 + 32 + 36);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	close(fd);
 }
 
@@ -518,9 +518,9 @@ static void test_large_payload_not_copied_and_ordered(void **state)
 	enum { BIG = 65536 };
 	uint8_t *big = malloc(BIG);
 	int fd = new_fd();
-	struct pcapng_writer *w = open_with_iface(fd, false);
-	struct pcapng_packet small = { .data = "0123456789", .data_len = 10, .origlen = 10 };
-	struct pcapng_packet large = { .head = "HDR!", .head_len = 4, .data = big,
+	struct uc_pcapng_writer *w = open_with_iface(fd, false);
+	struct uc_pcapng_packet small = { .data = "0123456789", .data_len = 10, .origlen = 10 };
+	struct uc_pcapng_packet large = { .head = "HDR!", .head_len = 4, .data = big,
 				       .data_len = BIG, .origlen = BIG + 4 };
 	struct block b[6];
 	size_t n;
@@ -530,11 +530,11 @@ static void test_large_payload_not_copied_and_ordered(void **state)
 	for (size_t i = 0; i < BIG; i++)
 		big[i] = (uint8_t)(i ^ (i >> 8));
 	fake.watch = big;
-	assert_int_equal(pcapng_write_packet(w, &small), 0);
-	assert_int_equal(pcapng_write_packet(w, &large), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &small), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &large), 0);
 	assert_true(fake.watch_seen); /* handed to the kernel straight from the caller's memory */
-	assert_int_equal(pcapng_write_packet(w, &small), 0);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &small), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	buf = slurp(fd, &n);
 	assert_int_equal(parse_blocks(buf, n, b, 6), 5);
 	assert_int_equal(rd32(b[2].body + 12), 10);
@@ -551,8 +551,8 @@ static void test_buffer_spills_on_block_boundaries(void **state)
 {
 	static uint8_t payload[4000];
 	int fd = new_fd();
-	struct pcapng_writer *w = open_with_iface(fd, false);
-	struct pcapng_packet p = { .data = payload, .data_len = 4000, .origlen = 4000 };
+	struct uc_pcapng_writer *w = open_with_iface(fd, false);
+	struct uc_pcapng_packet p = { .data = payload, .data_len = 4000, .origlen = 4000 };
 	struct block *b = calloc(200, sizeof(*b));
 	size_t n;
 	uint8_t *buf;
@@ -560,14 +560,14 @@ static void test_buffer_spills_on_block_boundaries(void **state)
 	(void)state;
 	for (int i = 0; i < 100; i++) {
 		memset(payload, i, sizeof(payload));
-		assert_int_equal(pcapng_write_packet(w, &p), 0);
+		assert_int_equal(uc_pcapng_write_packet(w, &p), 0);
 	}
 	/* 100 blocks of 4032 bytes exceed the buffer, so part is out, cut between blocks. */
 	buf = slurp(fd, &n);
 	assert_true(n > 0);
 	assert_true(parse_blocks(buf, n, b, 200) < 102);
 	free(buf);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	buf = slurp(fd, &n);
 	assert_int_equal(parse_blocks(buf, n, b, 200), 102);
 	for (int i = 0; i < 100; i++) {
@@ -581,39 +581,39 @@ static void test_buffer_spills_on_block_boundaries(void **state)
 }
 
 /* Writes the same mixed capture through w; used to compare normal and faulty writev. */
-static void write_sample(struct pcapng_writer *w)
+static void write_sample(struct uc_pcapng_writer *w)
 {
 	static uint8_t big[70000];
-	struct pcapng_packet p = { .head = "head", .head_len = 4, .data = big, .data_len = 3,
+	struct uc_pcapng_packet p = { .head = "head", .head_len = 4, .data = big, .data_len = 3,
 				   .origlen = 7, .flags = PCAPNG_DIR_INBOUND, .comment = "c" };
 
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)(i * 13);
-	assert_int_equal(pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, "if", "desc"), 0);
-	assert_int_equal(pcapng_add_ipv4_name(w, 0x0a000001, "host"), 0);
-	assert_int_equal(pcapng_write_packet(w, &p), 0);
+	assert_int_equal(uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, "if", "desc"), 0);
+	assert_int_equal(uc_pcapng_add_ipv4_name(w, 0x0a000001, "host"), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), 0);
 	p.data_len = p.origlen = sizeof(big);
 	p.origlen += 4;
-	assert_int_equal(pcapng_write_packet(w, &p), 0);
-	assert_int_equal(pcapng_write_stats(w, 0, 5, 2, 0), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), 0);
+	assert_int_equal(uc_pcapng_write_stats(w, 0, 5, 2, 0), 0);
 }
 
 static void test_short_writes_and_eintr(void **state)
 {
 	for (int flush_each = 0; flush_each < 2; flush_each++) {
 		int ref_fd = new_fd(), fd = new_fd();
-		struct pcapng_writer *w = pcapng_open(ref_fd, flush_each, "hw", "os", "app");
+		struct uc_pcapng_writer *w = uc_pcapng_open(ref_fd, flush_each, "hw", "os", "app");
 		size_t ref_n, n;
 		uint8_t *ref, *got;
 
 		reset_fake(state);
 		write_sample(w);
-		assert_int_equal(pcapng_close(w), 0);
+		assert_int_equal(uc_pcapng_close(w), 0);
 		fake.max_bytes = 7;
 		fake.eintr_every_other = true;
-		w = pcapng_open(fd, flush_each, "hw", "os", "app");
+		w = uc_pcapng_open(fd, flush_each, "hw", "os", "app");
 		write_sample(w);
-		assert_int_equal(pcapng_close(w), 0);
+		assert_int_equal(uc_pcapng_close(w), 0);
 		assert_true(fake.calls > 2 * (70000 / 7)); /* the faults really were exercised */
 		ref = slurp(ref_fd, &ref_n);
 		got = slurp(fd, &n);
@@ -634,11 +634,11 @@ static void test_open_bad_fd(void **state)
 
 	(void)state;
 	errno = 0;
-	assert_null(pcapng_open(-1, false, NULL, NULL, NULL));
+	assert_null(uc_pcapng_open(-1, false, NULL, NULL, NULL));
 	assert_int_equal(errno, EBADF);
 	errno = 0;
 	assert_true(fd >= 0);
-	assert_null(pcapng_open(fd, true, NULL, NULL, NULL)); /* read-only */
+	assert_null(uc_pcapng_open(fd, true, NULL, NULL, NULL)); /* read-only */
 	assert_int_equal(errno, EBADF);
 	close(fd);
 }
@@ -646,9 +646,9 @@ static void test_open_bad_fd(void **state)
 static void test_rejects_invalid_packets(void **state)
 {
 	int fd = new_fd();
-	struct pcapng_writer *w = open_with_iface(fd, true);
-	struct pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
-	struct pcapng_packet bad;
+	struct uc_pcapng_writer *w = open_with_iface(fd, true);
+	struct uc_pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
+	struct uc_pcapng_packet bad;
 	struct block b[4];
 	size_t n, before = file_size(fd);
 	uint8_t *buf;
@@ -657,27 +657,27 @@ static void test_rejects_invalid_packets(void **state)
 	bad = p;
 	bad.interface_id = 1;
 	errno = 0;
-	assert_int_equal(pcapng_write_packet(w, &bad), -1);
+	assert_int_equal(uc_pcapng_write_packet(w, &bad), -1);
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_int_equal(pcapng_write_stats(w, 1, 0, 0, 0), -1);
+	assert_int_equal(uc_pcapng_write_stats(w, 1, 0, 0, 0), -1);
 	assert_int_equal(errno, EINVAL);
 	bad = p;
 	bad.data_len = PCAPNG_MAX_RECORD + 1; /* rejected before data is read */
 	bad.origlen = PCAPNG_MAX_RECORD + 1;
 	errno = 0;
-	assert_int_equal(pcapng_write_packet(w, &bad), -1);
+	assert_int_equal(uc_pcapng_write_packet(w, &bad), -1);
 	assert_int_equal(errno, EINVAL);
 	bad.head_len = UINT32_MAX; /* head_len + data_len must not wrap to something small */
 	bad.data_len = 2;
 	bad.origlen = UINT32_MAX;
 	errno = 0;
-	assert_int_equal(pcapng_write_packet(w, &bad), -1);
+	assert_int_equal(uc_pcapng_write_packet(w, &bad), -1);
 	assert_int_equal(errno, EINVAL);
 	bad = p;
 	bad.origlen = 3;
 	errno = 0;
-	assert_int_equal(pcapng_write_packet(w, &bad), -1);
+	assert_int_equal(uc_pcapng_write_packet(w, &bad), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(file_size(fd), before); /* nothing of the rejected calls was written */
 	/* Rejections are not sticky: the writer still works. */
@@ -685,9 +685,9 @@ static void test_rejects_invalid_packets(void **state)
 	bad.data_len = PCAPNG_MAX_RECORD; /* the limit itself is accepted */
 	bad.data = calloc(1, PCAPNG_MAX_RECORD);
 	bad.origlen = PCAPNG_MAX_RECORD;
-	assert_int_equal(pcapng_write_packet(w, &p), 0);
-	assert_int_equal(pcapng_write_packet(w, &bad), 0);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &bad), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	buf = slurp(fd, &n);
 	assert_int_equal(parse_blocks(buf, n, b, 4), 4);
 	free((void *)bad.data);
@@ -698,86 +698,86 @@ static void test_rejects_invalid_packets(void **state)
 static void test_null_arguments(void **state)
 {
 	int fd = new_fd();
-	struct pcapng_writer *w = open_with_iface(fd, true);
-	struct pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
+	struct uc_pcapng_writer *w = open_with_iface(fd, true);
+	struct uc_pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
 	size_t before = file_size(fd);
 
 	(void)state;
 	errno = 0;
-	assert_int_equal(pcapng_write_packet(w, NULL), -1);
+	assert_int_equal(uc_pcapng_write_packet(w, NULL), -1);
 	assert_int_equal(errno, EINVAL);
 	p.data = NULL; /* data_len says 4 bytes are there */
 	errno = 0;
-	assert_int_equal(pcapng_write_packet(w, &p), -1);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), -1);
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_int_equal(pcapng_add_ipv4_name(w, 1, NULL), -1);
+	assert_int_equal(uc_pcapng_add_ipv4_name(w, 1, NULL), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(pcapng_write_packet(NULL, &p), -1);
-	assert_int_equal(pcapng_add_interface(NULL, 1, 0, NULL, NULL), -1);
-	assert_int_equal(pcapng_add_ipv4_name(NULL, 1, "a"), -1);
-	assert_int_equal(pcapng_write_stats(NULL, 0, 0, 0, 0), -1);
-	assert_int_equal(pcapng_flush(NULL), -1);
-	assert_int_equal(pcapng_close(NULL), 0);
+	assert_int_equal(uc_pcapng_write_packet(NULL, &p), -1);
+	assert_int_equal(uc_pcapng_add_interface(NULL, 1, 0, NULL, NULL), -1);
+	assert_int_equal(uc_pcapng_add_ipv4_name(NULL, 1, "a"), -1);
+	assert_int_equal(uc_pcapng_write_stats(NULL, 0, 0, 0, 0), -1);
+	assert_int_equal(uc_pcapng_flush(NULL), -1);
+	assert_int_equal(uc_pcapng_close(NULL), 0);
 	assert_int_equal(file_size(fd), before);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	close(fd);
 }
 
 static void test_closed_fd_error_is_sticky(void **state)
 {
 	int fd = new_fd();
-	struct pcapng_writer *w = open_with_iface(fd, false);
-	struct pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
+	struct uc_pcapng_writer *w = open_with_iface(fd, false);
+	struct uc_pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
 
 	(void)state;
 	close(fd);
-	assert_int_equal(pcapng_write_packet(w, &p), 0); /* buffered, nothing written yet */
+	assert_int_equal(uc_pcapng_write_packet(w, &p), 0); /* buffered, nothing written yet */
 	errno = 0;
-	assert_int_equal(pcapng_flush(w), -1);
+	assert_int_equal(uc_pcapng_flush(w), -1);
 	assert_int_equal(errno, EBADF);
 	errno = 0;
-	assert_int_equal(pcapng_write_packet(w, &p), -1);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), -1);
 	assert_int_equal(errno, EBADF);
 	errno = 0;
-	assert_int_equal(pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL), -1);
+	assert_int_equal(uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL), -1);
 	assert_int_equal(errno, EBADF);
 	errno = 0;
-	assert_int_equal(pcapng_add_ipv4_name(w, 1, "a"), -1);
+	assert_int_equal(uc_pcapng_add_ipv4_name(w, 1, "a"), -1);
 	assert_int_equal(errno, EBADF);
 	errno = 0;
-	assert_int_equal(pcapng_write_stats(w, 0, 0, 0, 0), -1);
+	assert_int_equal(uc_pcapng_write_stats(w, 0, 0, 0, 0), -1);
 	assert_int_equal(errno, EBADF);
 	errno = 0;
-	assert_int_equal(pcapng_flush(w), -1);
+	assert_int_equal(uc_pcapng_flush(w), -1);
 	assert_int_equal(errno, EBADF);
 	errno = 0;
-	assert_int_equal(pcapng_close(w), -1);
+	assert_int_equal(uc_pcapng_close(w), -1);
 	assert_int_equal(errno, EBADF);
 }
 
 static void test_first_error_is_kept(void **state)
 {
 	int fd = new_fd();
-	struct pcapng_writer *w = open_with_iface(fd, true);
-	struct pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
+	struct uc_pcapng_writer *w = open_with_iface(fd, true);
+	struct uc_pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
 
 	(void)state;
 	fake.fail_errno = ENOSPC;
 	errno = 0;
-	assert_int_equal(pcapng_write_packet(w, &p), -1);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), -1);
 	assert_int_equal(errno, ENOSPC);
 	/* A later, different fault and then a healthy disk: the first error is still reported. */
 	fake.fail_errno = EIO;
 	errno = 0;
-	assert_int_equal(pcapng_write_packet(w, &p), -1);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), -1);
 	assert_int_equal(errno, ENOSPC);
 	fake.fail_errno = 0;
 	errno = 0;
-	assert_int_equal(pcapng_write_stats(w, 0, 0, 0, 0), -1);
+	assert_int_equal(uc_pcapng_write_stats(w, 0, 0, 0, 0), -1);
 	assert_int_equal(errno, ENOSPC);
 	errno = 0;
-	assert_int_equal(pcapng_close(w), -1);
+	assert_int_equal(uc_pcapng_close(w), -1);
 	assert_int_equal(errno, ENOSPC);
 	assert_int_equal(file_size(fd), 28 + 32); /* nothing after the failure */
 	close(fd);
@@ -787,19 +787,19 @@ static void test_device_full(void **state)
 {
 	/* /dev/full fails every write with ENOSPC: a real device error rather than a fake one. */
 	int fd = open("/dev/full", O_WRONLY);
-	struct pcapng_writer *w;
+	struct uc_pcapng_writer *w;
 
 	(void)state;
 	if (fd < 0)
 		skip();
 	errno = 0;
-	assert_null(pcapng_open(fd, true, "hw", NULL, NULL));
+	assert_null(uc_pcapng_open(fd, true, "hw", NULL, NULL));
 	assert_int_equal(errno, ENOSPC);
-	w = pcapng_open(fd, false, "hw", NULL, NULL);
+	w = uc_pcapng_open(fd, false, "hw", NULL, NULL);
 	assert_non_null(w);
-	assert_int_equal(pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL), 0);
+	assert_int_equal(uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL), 0);
 	errno = 0;
-	assert_int_equal(pcapng_close(w), -1);
+	assert_int_equal(uc_pcapng_close(w), -1);
 	assert_int_equal(errno, ENOSPC);
 	close(fd);
 }
@@ -807,17 +807,17 @@ static void test_device_full(void **state)
 static void test_no_progress_write_is_an_error(void **state)
 {
 	int fd = new_fd();
-	struct pcapng_writer *w = open_with_iface(fd, true);
-	struct pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
+	struct uc_pcapng_writer *w = open_with_iface(fd, true);
+	struct uc_pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
 
 	(void)state;
 	fake.return_zero = true; /* a writev that returns 0 must not make the writer spin */
 	errno = 0;
-	assert_int_equal(pcapng_write_packet(w, &p), -1);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), -1);
 	assert_int_equal(errno, EIO);
 	assert_int_equal(fake.calls, 3);
 	fake.return_zero = false;
-	assert_int_equal(pcapng_close(w), -1);
+	assert_int_equal(uc_pcapng_close(w), -1);
 	assert_int_equal(errno, EIO);
 	close(fd);
 }
@@ -832,19 +832,19 @@ static const uint32_t fault_sizes[] = { 10, 700, 4000, 20000, 3, 70000, 1500, 16
 
 /* Writes packets of every path (copied into the buffer, handed to writev uncopied) and
  * flushes. Returns 0 when everything went out, else the errno of the first failure. */
-static int write_fault_sequence(struct pcapng_writer *w)
+static int write_fault_sequence(struct uc_pcapng_writer *w)
 {
 	for (int i = 0; i < FAULT_PACKETS; i++) {
 		uint32_t len = fault_sizes[i % (sizeof(fault_sizes) / sizeof(fault_sizes[0]))];
-		struct pcapng_packet p = { .ts_ns = (uint64_t)i, .data = fault_payload,
+		struct uc_pcapng_packet p = { .ts_ns = (uint64_t)i, .data = fault_payload,
 					   .data_len = len, .origlen = len,
 					   .comment = i % 3 ? NULL : "third" };
 
 		memset(fault_payload, i, len); /* the writer keeps no reference after the call */
-		if (pcapng_write_packet(w, &p) < 0)
+		if (uc_pcapng_write_packet(w, &p) < 0)
 			return errno;
 	}
-	return pcapng_flush(w) < 0 ? errno : 0;
+	return uc_pcapng_flush(w) < 0 ? errno : 0;
 }
 
 /* The same sequence without faults; returns the file (caller frees), its length, and the
@@ -853,12 +853,12 @@ static uint8_t *fault_reference(bool flush_each, size_t *n, size_t *ends, size_t
 {
 	struct block b[FAULT_MAX_BLOCKS];
 	int fd = new_fd();
-	struct pcapng_writer *w = open_with_iface(fd, flush_each);
+	struct uc_pcapng_writer *w = open_with_iface(fd, flush_each);
 	uint8_t *buf;
 	size_t off = 0;
 
 	assert_int_equal(write_fault_sequence(w), 0);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 	buf = slurp(fd, n);
 	*n_ends = parse_blocks(buf, *n, b, FAULT_MAX_BLOCKS);
 	for (size_t i = 0; i < *n_ends; i++)
@@ -910,14 +910,14 @@ static void test_failed_write_cuts_back_to_whole_blocks(void **state)
 		for (size_t k = 0; k < sizeof(limits) / sizeof(limits[0]); k++) {
 			size_t keep = boundary_below(ends, n_ends, limits[k]);
 			int fd = new_fd(), err;
-			struct pcapng_writer *w;
+			struct uc_pcapng_writer *w;
 
 			reset_fake(state);
 			fake.limit = limits[k];
 			fake.limit_errno = ENOSPC;
 			fake.max_bytes = mode == 2 ? 4093 : 0; /* and short writes before the end */
 			errno = 0;
-			w = pcapng_open(fd, flush_each, NULL, NULL, NULL);
+			w = uc_pcapng_open(fd, flush_each, NULL, NULL, NULL);
 			if (!w) { /* -U writes the section header at once */
 				assert_int_equal(errno, ENOSPC);
 				assert_int_equal(keep, 0);
@@ -925,12 +925,12 @@ static void test_failed_write_cuts_back_to_whole_blocks(void **state)
 				close(fd);
 				continue;
 			}
-			err = pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL) < 0
+			err = uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL) < 0
 				      ? errno : write_fault_sequence(w);
 			assert_int_equal(err, ENOSPC);
-			assert_true(pcapng_bytes(w) == keep); /* what the file holds now */
+			assert_true(uc_pcapng_bytes(w) == keep); /* what the file holds now */
 			errno = 0;
-			assert_int_equal(pcapng_close(w), -1);
+			assert_int_equal(uc_pcapng_close(w), -1);
 			assert_int_equal(errno, ENOSPC); /* still the first error */
 			assert_cut_at(fd, 0, ref, keep);
 			close(fd);
@@ -951,7 +951,7 @@ static void test_cut_back_respects_start_offset(void **state)
 	keep = boundary_below(ends, n_ends, 300001);
 	for (int append = 0; append < 2; append++) {
 		int fd = new_fd();
-		struct pcapng_writer *w;
+		struct uc_pcapng_writer *w;
 
 		reset_fake(state);
 		assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
@@ -963,7 +963,7 @@ static void test_cut_back_respects_start_offset(void **state)
 		fake.limit_errno = EIO;
 		w = open_with_iface(fd, false);
 		assert_int_equal(write_fault_sequence(w), EIO);
-		assert_int_equal(pcapng_close(w), -1);
+		assert_int_equal(uc_pcapng_close(w), -1);
 		assert_int_equal(errno, EIO);
 		assert_cut_at(fd, sizeof(junk), ref, keep);
 		{
@@ -1002,7 +1002,7 @@ static void test_file_size_limit_keeps_whole_blocks(void **state)
 			assert_true(pid >= 0);
 			if (pid == 0) {
 				struct rlimit rl;
-				struct pcapng_writer *w;
+				struct uc_pcapng_writer *w;
 				int err, r;
 
 				signal(SIGXFSZ, SIG_IGN);
@@ -1011,11 +1011,11 @@ static void test_file_size_limit_keeps_whole_blocks(void **state)
 				rl.rlim_cur = limits[k];
 				if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
 					_exit(21);
-				w = pcapng_open(fd, flush_each, NULL, NULL, NULL);
-				if (!w || pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL) < 0)
+				w = uc_pcapng_open(fd, flush_each, NULL, NULL, NULL);
+				if (!w || uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL) < 0)
 					_exit(22);
 				err = write_fault_sequence(w);
-				r = pcapng_close(w);
+				r = uc_pcapng_close(w);
 				_exit(err == EFBIG && r < 0 && errno == EFBIG ? 0 : 23);
 			}
 			assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -1033,22 +1033,22 @@ static void test_file_size_limit_keeps_whole_blocks(void **state)
 /* A pipe cannot be cut back: the writer just reports the error, sticky. */
 static void test_pipe_error_is_reported(void **state)
 {
-	struct pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
+	struct uc_pcapng_packet p = { .data = "abcd", .data_len = 4, .origlen = 4 };
 	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-	struct pcapng_writer *w;
+	struct uc_pcapng_writer *w;
 	int fds[2];
 
 	(void)state;
 	assert_int_equal(pipe(fds), 0);
 	close(fds[0]);
 	w = open_with_iface(fds[1], false);
-	assert_int_equal(pcapng_write_packet(w, &p), 0); /* buffered */
+	assert_int_equal(uc_pcapng_write_packet(w, &p), 0); /* buffered */
 	errno = 0;
-	assert_int_equal(pcapng_flush(w), -1);
+	assert_int_equal(uc_pcapng_flush(w), -1);
 	assert_int_equal(errno, EPIPE);
-	assert_int_equal(pcapng_write_packet(w, &p), -1);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), -1);
 	assert_int_equal(errno, EPIPE);
-	assert_int_equal(pcapng_close(w), -1);
+	assert_int_equal(uc_pcapng_close(w), -1);
 	assert_int_equal(errno, EPIPE);
 	close(fds[1]);
 	signal(SIGPIPE, old);
@@ -1057,25 +1057,25 @@ static void test_pipe_error_is_reported(void **state)
 static void test_bytes_counts_buffered_and_written(void **state)
 {
 	static uint8_t big[70000];
-	struct pcapng_packet small = { .data = "abcd", .data_len = 4, .origlen = 4 };
-	struct pcapng_packet large = { .data = big, .data_len = sizeof(big), .origlen = sizeof(big) };
+	struct uc_pcapng_packet small = { .data = "abcd", .data_len = 4, .origlen = 4 };
+	struct uc_pcapng_packet large = { .data = big, .data_len = sizeof(big), .origlen = sizeof(big) };
 	int fd = new_fd();
-	struct pcapng_writer *w = pcapng_open(fd, false, NULL, NULL, NULL);
+	struct uc_pcapng_writer *w = uc_pcapng_open(fd, false, NULL, NULL, NULL);
 
 	(void)state;
-	assert_true(pcapng_bytes(NULL) == 0);
-	assert_true(pcapng_bytes(w) == 28);
+	assert_true(uc_pcapng_bytes(NULL) == 0);
+	assert_true(uc_pcapng_bytes(w) == 28);
 	assert_int_equal(file_size(fd), 0);
-	assert_int_equal(pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL), 0);
-	assert_int_equal(pcapng_write_packet(w, &small), 0);
-	assert_true(pcapng_bytes(w) == 28 + 32 + 36);
-	assert_int_equal(pcapng_write_packet(w, &large), 0); /* written out with the buffer */
-	assert_true(pcapng_bytes(w) == 28 + 32 + 36 + 32 + sizeof(big));
-	assert_int_equal(file_size(fd), pcapng_bytes(w));
-	assert_int_equal(pcapng_write_packet(w, &small), 0);
-	assert_int_equal(pcapng_flush(w), 0);
-	assert_int_equal(file_size(fd), pcapng_bytes(w));
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &small), 0);
+	assert_true(uc_pcapng_bytes(w) == 28 + 32 + 36);
+	assert_int_equal(uc_pcapng_write_packet(w, &large), 0); /* written out with the buffer */
+	assert_true(uc_pcapng_bytes(w) == 28 + 32 + 36 + 32 + sizeof(big));
+	assert_int_equal(file_size(fd), uc_pcapng_bytes(w));
+	assert_int_equal(uc_pcapng_write_packet(w, &small), 0);
+	assert_int_equal(uc_pcapng_flush(w), 0);
+	assert_int_equal(file_size(fd), uc_pcapng_bytes(w));
+	assert_int_equal(uc_pcapng_close(w), 0);
 	close(fd);
 }
 
@@ -1109,12 +1109,12 @@ static size_t ip_header(uint8_t *h, uint8_t proto, uint32_t src, uint32_t dst, u
 	return 20 + l4;
 }
 
-static void tcp_packet(struct pcapng_writer *w, bool from_client, uint8_t flags, uint32_t seq,
-		       uint32_t ack, const char *data, const struct pcapng_packet *extra)
+static void tcp_packet(struct uc_pcapng_writer *w, bool from_client, uint8_t flags, uint32_t seq,
+		       uint32_t ack, const char *data, const struct uc_pcapng_packet *extra)
 {
 	uint8_t h[40];
 	size_t len = data ? strlen(data) : 0;
-	struct pcapng_packet p = *extra;
+	struct uc_pcapng_packet p = *extra;
 
 	if (from_client)
 		ip_header(h, 6, 0x7f000001, 0x7f000002, 40000, 50000, len);
@@ -1132,7 +1132,7 @@ static void tcp_packet(struct pcapng_writer *w, bool from_client, uint8_t flags,
 	p.data = data;
 	p.data_len = (uint32_t)len;
 	p.origlen = (uint32_t)len + 40;
-	assert_int_equal(pcapng_write_packet(w, &p), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), 0);
 }
 
 static char *run(const char *cmd, int *status)
@@ -1150,16 +1150,16 @@ static char *run(const char *cmd, int *status)
 
 static void write_capture(int fd)
 {
-	struct pcapng_writer *w = pcapng_open(fd, false, "test-hw", "test-os", "test_pcapng");
-	struct pcapng_packet out = { .flags = PCAPNG_DIR_OUTBOUND, .ts_ns = 1700000000000000000 };
-	struct pcapng_packet in = { .flags = PCAPNG_DIR_INBOUND, .ts_ns = 1700000000000001000 };
-	struct pcapng_packet data = out;
+	struct uc_pcapng_writer *w = uc_pcapng_open(fd, false, "test-hw", "test-os", "test_pcapng");
+	struct uc_pcapng_packet out = { .flags = PCAPNG_DIR_OUTBOUND, .ts_ns = 1700000000000000000 };
+	struct uc_pcapng_packet in = { .flags = PCAPNG_DIR_INBOUND, .ts_ns = 1700000000000001000 };
+	struct uc_pcapng_packet data = out;
 	uint8_t h[28];
 
 	assert_non_null(w);
-	assert_int_equal(pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 262144, "unix:/run/t.sock",
+	assert_int_equal(uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 262144, "unix:/run/t.sock",
 					      "unixcap test"), 0);
-	assert_int_equal(pcapng_add_ipv4_name(w, 0x7f000002, "server"), 0);
+	assert_int_equal(uc_pcapng_add_ipv4_name(w, 0x7f000002, "server"), 0);
 	tcp_packet(w, true, 0x02, 100, 0, NULL, &out);
 	tcp_packet(w, false, 0x12, 500, 101, NULL, &in);
 	tcp_packet(w, true, 0x10, 101, 501, NULL, &out);
@@ -1172,9 +1172,9 @@ static void write_capture(int fd)
 	in.data = "dgram";
 	in.data_len = 5;
 	in.origlen = 33;
-	assert_int_equal(pcapng_write_packet(w, &in), 0);
-	assert_int_equal(pcapng_write_stats(w, 0, 1700000000000002000ull, 5, 3), 0);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &in), 0);
+	assert_int_equal(uc_pcapng_write_stats(w, 0, 1700000000000002000ull, 5, 3), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 }
 
 static void test_tshark_reads_capture(void **state)

@@ -189,21 +189,21 @@ static FILE *open_mem(const void *data, size_t n)
 
 struct rd {
 	FILE *in;
-	struct pcapng_reader *r;
-	struct pcapng_block b;
+	struct uc_pcapng_reader *r;
+	struct uc_pcapng_block b;
 };
 
 static void rd_open(struct rd *rd, const void *data, size_t n)
 {
 	rd->in = open_mem(data, n);
-	rd->r = pcapng_reader_new(rd->in);
+	rd->r = uc_pcapng_reader_new(rd->in);
 	assert_non_null(rd->r);
 	memset(&rd->b, 0, sizeof(rd->b));
 }
 
 static void rd_close(struct rd *rd)
 {
-	pcapng_reader_free(rd->r);
+	uc_pcapng_reader_free(rd->r);
 	fclose(rd->in);
 }
 
@@ -211,7 +211,7 @@ static void rd_close(struct rd *rd)
 static void expect_block(struct rd *rd, enum pcapng_block_kind kind, uint64_t number,
 			 uint64_t offset)
 {
-	assert_int_equal(pcapng_reader_next(rd->r, &rd->b), 1);
+	assert_int_equal(uc_pcapng_reader_next(rd->r, &rd->b), 1);
 	assert_int_equal(rd->b.kind, kind);
 	assert_int_equal(rd->b.number, number);
 	assert_int_equal(rd->b.offset, offset);
@@ -219,19 +219,19 @@ static void expect_block(struct rd *rd, enum pcapng_block_kind kind, uint64_t nu
 
 static void expect_end(struct rd *rd)
 {
-	assert_int_equal(pcapng_reader_next(rd->r, &rd->b), 0);
-	assert_int_equal(pcapng_reader_next(rd->r, &rd->b), 0); /* and again */
-	assert_string_equal(pcapng_reader_error(rd->r), "");
+	assert_int_equal(uc_pcapng_reader_next(rd->r, &rd->b), 0);
+	assert_int_equal(uc_pcapng_reader_next(rd->r, &rd->b), 0); /* and again */
+	assert_string_equal(uc_pcapng_reader_error(rd->r), "");
 }
 
 /* The next call fails with exactly this message, and so does every later one. */
 static void expect_error(struct rd *rd, const char *message)
 {
-	assert_int_equal(pcapng_reader_next(rd->r, &rd->b), -1);
-	assert_string_equal(pcapng_reader_error(rd->r), message);
+	assert_int_equal(uc_pcapng_reader_next(rd->r, &rd->b), -1);
+	assert_string_equal(uc_pcapng_reader_error(rd->r), message);
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(pcapng_reader_next(rd->r, &rd->b), -1);
-		assert_string_equal(pcapng_reader_error(rd->r), message);
+		assert_int_equal(uc_pcapng_reader_next(rd->r, &rd->b), -1);
+		assert_string_equal(uc_pcapng_reader_error(rd->r), message);
 	}
 }
 
@@ -243,7 +243,7 @@ static void expect_file_error(const struct file *f, int ok_blocks, const char *m
 
 	rd_open(&rd, f->d, f->n);
 	for (int i = 0; i < ok_blocks; i++) {
-		assert_int_equal(pcapng_reader_next(rd.r, &rd.b), 1);
+		assert_int_equal(uc_pcapng_reader_next(rd.r, &rd.b), 1);
 		assert_int_equal(rd.b.number, i + 1);
 	}
 	expect_error(&rd, message);
@@ -256,7 +256,7 @@ static void test_reads_back_the_writer(void **state)
 {
 	static const char head[3] = { 'a', 'b', 'c' };
 	static const char data[6] = { 0, 1, 2, 0xfd, 0xfe, 0xff };
-	const struct pcapng_packet p = {
+	const struct uc_pcapng_packet p = {
 		.interface_id = 0,
 		.ts_ns = 1700000000123456789ull,
 		.head = head, .head_len = sizeof(head),
@@ -267,21 +267,21 @@ static void test_reads_back_the_writer(void **state)
 		.comment = "hello",
 	};
 	int fd = memfd_create("pcapng-reader-test", 0);
-	struct pcapng_writer *w;
+	struct uc_pcapng_writer *w;
 	struct rd rd;
 	struct stat st;
 	uint8_t *buf;
 
 	(void)state;
 	assert_true(fd >= 0);
-	w = pcapng_open(fd, false, NULL, NULL, "unixcap-test");
+	w = uc_pcapng_open(fd, false, NULL, NULL, "unixcap-test");
 	assert_non_null(w);
-	assert_int_equal(pcapng_add_interface(w, PCAPNG_LINKTYPE_DBUS, 0, NULL, NULL), 0);
-	assert_int_equal(pcapng_add_ipv4_name(w, 0x7f000001u, "host"), 0);
-	assert_int_equal(pcapng_write_packet(w, &p), 0);
-	assert_int_equal(pcapng_write_stats(w, 0, 1700000001000000000ull, 10, 2), 0);
-	assert_int_equal(pcapng_write_custom(w, 0x12345u, "meta=1"), 0);
-	assert_int_equal(pcapng_close(w), 0);
+	assert_int_equal(uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_DBUS, 0, NULL, NULL), 0);
+	assert_int_equal(uc_pcapng_add_ipv4_name(w, 0x7f000001u, "host"), 0);
+	assert_int_equal(uc_pcapng_write_packet(w, &p), 0);
+	assert_int_equal(uc_pcapng_write_stats(w, 0, 1700000001000000000ull, 10, 2), 0);
+	assert_int_equal(uc_pcapng_write_custom(w, 0x12345u, "meta=1"), 0);
+	assert_int_equal(uc_pcapng_close(w), 0);
 
 	/* Block sizes by hand: SHB 8+16+(4+12)+4+4 = 48, IDB 8+8+(4+4)+4+4 = 32,
 	 * NRB 8+(4+12)+4+4 = 32, EPB 8+20+12+(4+8)+(4+4)+(4+8)+4+4 = 80, ISB 8+12+12+12+4+4 = 52,
@@ -430,7 +430,7 @@ static void test_huge_timestamps_saturate(void **state)
 	rd_open(&rd, f.d, f.n);
 	expect_block(&rd, PCAPNG_BLOCK_SECTION, 1, 0);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(pcapng_reader_next(rd.r, &rd.b), 1);
+		assert_int_equal(uc_pcapng_reader_next(rd.r, &rd.b), 1);
 	expect_block(&rd, PCAPNG_BLOCK_PACKET, 5, 28 + 3 * 32);
 	assert_int_equal(rd.b.ts_ns, UINT64_MAX);
 	expect_block(&rd, PCAPNG_BLOCK_PACKET, 6, 28 + 3 * 32 + 32);
@@ -503,7 +503,7 @@ static void test_second_section_forgets_old_interfaces(void **state)
 
 	rd_open(&rd, f.d, f.n);
 	for (int i = 0; i < 7; i++)
-		assert_int_equal(pcapng_reader_next(rd.r, &rd.b), 1);
+		assert_int_equal(uc_pcapng_reader_next(rd.r, &rd.b), 1);
 	assert_int_equal(rd.b.kind, PCAPNG_BLOCK_PACKET);
 	assert_int_equal(rd.b.interface_id, 0);
 	snprintf(want, sizeof(want),
@@ -794,20 +794,20 @@ static void read_failing(const struct file *f, size_t fail_at, int ok_blocks, co
 	struct failing c = { .data = f->d, .n = f->n, .fail_at = fail_at };
 	cookie_io_functions_t io = { .read = failing_read };
 	FILE *in = fopencookie(&c, "r", io);
-	struct pcapng_reader *r;
-	struct pcapng_block b;
+	struct uc_pcapng_reader *r;
+	struct uc_pcapng_block b;
 
 	assert_non_null(in);
 	setvbuf(in, NULL, _IONBF, 0); /* every fread reaches failing_read */
-	r = pcapng_reader_new(in);
+	r = uc_pcapng_reader_new(in);
 	assert_non_null(r);
 	for (int i = 0; i < ok_blocks; i++)
-		assert_int_equal(pcapng_reader_next(r, &b), 1);
-	assert_int_equal(pcapng_reader_next(r, &b), -1);
-	assert_string_equal(pcapng_reader_error(r), message);
-	assert_int_equal(pcapng_reader_next(r, &b), -1);
-	assert_string_equal(pcapng_reader_error(r), message);
-	pcapng_reader_free(r);
+		assert_int_equal(uc_pcapng_reader_next(r, &b), 1);
+	assert_int_equal(uc_pcapng_reader_next(r, &b), -1);
+	assert_string_equal(uc_pcapng_reader_error(r), message);
+	assert_int_equal(uc_pcapng_reader_next(r, &b), -1);
+	assert_string_equal(uc_pcapng_reader_error(r), message);
+	uc_pcapng_reader_free(r);
 	fclose(in);
 }
 

@@ -32,14 +32,14 @@ static uint16_t verify_l4(const uint8_t *pkt, size_t l4_hdr_len, const void *pay
 	pseudo[9] = pkt[9];
 	pseudo[10] = (uint8_t)(l4_len >> 8);
 	pseudo[11] = (uint8_t)l4_len;
-	sum = synth_sum16(0, pseudo, sizeof(pseudo));
-	sum = synth_sum16(sum, pkt + 20, l4_hdr_len);
-	sum = synth_sum16(sum, payload, caplen);
-	return synth_fold(sum);
+	sum = uc_synth_sum16(0, pseudo, sizeof(pseudo));
+	sum = uc_synth_sum16(sum, pkt + 20, l4_hdr_len);
+	sum = uc_synth_sum16(sum, payload, caplen);
+	return uc_synth_fold(sum);
 }
 
-static const struct synth_endpoint lo1 = { 0x7f000001, 40000 };
-static const struct synth_endpoint lo2 = { 0x7f000002, 5432 };
+static const struct uc_synth_endpoint lo1 = { 0x7f000001, 40000 };
+static const struct uc_synth_endpoint lo2 = { 0x7f000002, 5432 };
 
 static void test_rfc1071_example(void **state)
 {
@@ -47,9 +47,9 @@ static void test_rfc1071_example(void **state)
 	static const uint8_t d[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
 
 	(void)state;
-	assert_int_equal(synth_fold(synth_sum16(0, d, sizeof(d))), 0xddf2);
+	assert_int_equal(uc_synth_fold(uc_synth_sum16(0, d, sizeof(d))), 0xddf2);
 	/* Splitting at an even offset must give the same result as one pass. */
-	assert_int_equal(synth_fold(synth_sum16(synth_sum16(0, d, 2), d + 2, 6)), 0xddf2);
+	assert_int_equal(uc_synth_fold(uc_synth_sum16(uc_synth_sum16(0, d, 2), d + 2, 6)), 0xddf2);
 }
 
 static void test_sum16_odd_length_and_fold(void **state)
@@ -58,11 +58,11 @@ static void test_sum16_odd_length_and_fold(void **state)
 
 	(void)state;
 	/* The odd byte is the high half of a zero-padded word: 0x1234 + 0xab00. */
-	assert_int_equal(synth_fold(synth_sum16(0, d, sizeof(d))), 0xbd34);
-	assert_int_equal(synth_fold(0x1fffe), 0xffff);
-	assert_int_equal(synth_fold(0xffffffffu), 0xffff);
-	assert_int_equal(synth_fold(0x0001ffffu), 0x0001);
-	assert_int_equal(synth_sum16(7, d, 0), 7);
+	assert_int_equal(uc_synth_fold(uc_synth_sum16(0, d, sizeof(d))), 0xbd34);
+	assert_int_equal(uc_synth_fold(0x1fffe), 0xffff);
+	assert_int_equal(uc_synth_fold(0xffffffffu), 0xffff);
+	assert_int_equal(uc_synth_fold(0x0001ffffu), 0x0001);
+	assert_int_equal(uc_synth_sum16(7, d, 0), 7);
 }
 
 static void test_tcp_known_vector(void **state)
@@ -77,7 +77,7 @@ static void test_tcp_known_vector(void **state)
 
 	(void)state;
 	memset(out, 0xee, sizeof(out));
-	synth_tcp_header(out, 0x1234, &lo1, &lo2, 0x01020304, 0x0a0b0c0d,
+	uc_synth_tcp_header(out, 0x1234, &lo1, &lo2, 0x01020304, 0x0a0b0c0d,
 			 SYNTH_TCP_PSH | SYNTH_TCP_ACK, "hello", 5, 5);
 	assert_memory_equal(out, want, sizeof(want));
 }
@@ -88,12 +88,12 @@ static void test_udp_known_vector(void **state)
 		0x45, 0x00, 0x00, 0x1f, 0x00, 0x07, 0x40, 0x00, 0x40, 0x11, 0x1f, 0xba, 0x0a, 0x01,
 		0x02, 0x03, 0x0a, 0x04, 0x05, 0x06, 0x04, 0xd2, 0x00, 0x35, 0x00, 0x0b, 0x1b, 0x61,
 	};
-	const struct synth_endpoint a = { 0x0a010203, 1234 }, b = { 0x0a040506, 53 };
+	const struct uc_synth_endpoint a = { 0x0a010203, 1234 }, b = { 0x0a040506, 53 };
 	uint8_t out[SYNTH_UDP_HEADER_LEN];
 
 	(void)state;
 	memset(out, 0xee, sizeof(out));
-	synth_udp_header(out, 7, &a, &b, "abc", 3, 3);
+	uc_synth_udp_header(out, 7, &a, &b, "abc", 3, 3);
 	assert_memory_equal(out, want, sizeof(want));
 }
 
@@ -103,7 +103,7 @@ static void test_tcp_fields(void **state)
 	const char payload[] = "0123456789";
 
 	(void)state;
-	synth_tcp_header(out, 0xbeef, &lo2, &lo1, 0xfffffff0, 7, SYNTH_TCP_SYN | SYNTH_TCP_FIN,
+	uc_synth_tcp_header(out, 0xbeef, &lo2, &lo1, 0xfffffff0, 7, SYNTH_TCP_SYN | SYNTH_TCP_FIN,
 			 payload, 10, 10);
 	assert_int_equal(out[0], 0x45);
 	assert_int_equal(out[1], 0);
@@ -129,7 +129,7 @@ static void test_udp_fields(void **state)
 	uint8_t out[SYNTH_UDP_HEADER_LEN];
 
 	(void)state;
-	synth_udp_header(out, 42, &lo1, &lo2, "xyz!", 4, 4);
+	uc_synth_udp_header(out, 42, &lo1, &lo2, "xyz!", 4, 4);
 	assert_int_equal(out[0], 0x45);
 	assert_int_equal(be16(out + 2), 28 + 4);
 	assert_int_equal(be16(out + 4), 42);
@@ -145,15 +145,15 @@ static void test_udp_fields(void **state)
 static void test_ip_checksum_verifies(void **state)
 {
 	uint8_t tcp[SYNTH_TCP_HEADER_LEN], udp[SYNTH_UDP_HEADER_LEN];
-	const struct synth_endpoint a = { 0xc0a80101, 1 }, b = { 0xfffffffe, 65535 };
+	const struct uc_synth_endpoint a = { 0xc0a80101, 1 }, b = { 0xfffffffe, 65535 };
 
 	(void)state;
 	for (uint32_t len = 0; len < 2000; len += 97) {
-		synth_tcp_header(tcp, (uint16_t)(len * 31), &a, &b, len, ~len, SYNTH_TCP_ACK, NULL,
+		uc_synth_tcp_header(tcp, (uint16_t)(len * 31), &a, &b, len, ~len, SYNTH_TCP_ACK, NULL,
 				 0, len);
-		assert_int_equal(synth_fold(synth_sum16(0, tcp, 20)), 0xffff);
-		synth_udp_header(udp, (uint16_t)(len * 17), &b, &a, NULL, 0, len);
-		assert_int_equal(synth_fold(synth_sum16(0, udp, 20)), 0xffff);
+		assert_int_equal(uc_synth_fold(uc_synth_sum16(0, tcp, 20)), 0xffff);
+		uc_synth_udp_header(udp, (uint16_t)(len * 17), &b, &a, NULL, 0, len);
+		assert_int_equal(uc_synth_fold(uc_synth_sum16(0, udp, 20)), 0xffff);
 	}
 }
 
@@ -165,7 +165,7 @@ static void test_tcp_checksum_verifies_odd_payload(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)(i * 7 + 3);
-	synth_tcp_header(out, 1, &lo1, &lo2, 100, 200, SYNTH_TCP_ACK, payload, sizeof(payload),
+	uc_synth_tcp_header(out, 1, &lo1, &lo2, 100, 200, SYNTH_TCP_ACK, payload, sizeof(payload),
 			 sizeof(payload));
 	assert_int_equal(verify_l4(out, 20, payload, sizeof(payload), 20 + sizeof(payload)),
 			 0xffff);
@@ -182,7 +182,7 @@ static void test_udp_checksum_verifies(void **state)
 
 	(void)state;
 	memset(payload, 0xa5, sizeof(payload));
-	synth_udp_header(out, 9, &lo2, &lo1, payload, sizeof(payload), sizeof(payload));
+	uc_synth_udp_header(out, 9, &lo2, &lo1, payload, sizeof(payload), sizeof(payload));
 	assert_int_equal(verify_l4(out, 8, payload, sizeof(payload), 8 + sizeof(payload)), 0xffff);
 }
 
@@ -190,11 +190,11 @@ static void test_udp_zero_checksum_sent_as_ffff(void **state)
 {
 	/* Payload 0x72ce makes the computed checksum 0 (found with Python); it must go out as FFFF. */
 	static const uint8_t payload[2] = { 0x72, 0xce };
-	const struct synth_endpoint a = { 0xc0a80001, 1000 }, b = { 0xc0a80002, 2000 };
+	const struct uc_synth_endpoint a = { 0xc0a80001, 1000 }, b = { 0xc0a80002, 2000 };
 	uint8_t out[SYNTH_UDP_HEADER_LEN];
 
 	(void)state;
-	synth_udp_header(out, 1, &a, &b, payload, 2, 2);
+	uc_synth_udp_header(out, 1, &a, &b, payload, 2, 2);
 	assert_int_equal(be16(out + 26), 0xffff);
 	assert_int_equal(verify_l4(out, 8, payload, 2, 10), 0xffff);
 }
@@ -205,10 +205,10 @@ static void test_truncated_lengths_use_origlen(void **state)
 	const char *payload = "hello";
 
 	(void)state;
-	synth_tcp_header(tcp, 5, &lo1, &lo2, 1, 2, SYNTH_TCP_ACK, payload, 5, 1000);
+	uc_synth_tcp_header(tcp, 5, &lo1, &lo2, 1, 2, SYNTH_TCP_ACK, payload, 5, 1000);
 	assert_int_equal(be16(tcp + 2), 40 + 1000);
 	assert_int_equal(verify_l4(tcp, 20, payload, 5, 20 + 1000), 0xffff);
-	synth_udp_header(udp, 5, &lo1, &lo2, payload, 5, 1000);
+	uc_synth_udp_header(udp, 5, &lo1, &lo2, payload, 5, 1000);
 	assert_int_equal(be16(udp + 2), 28 + 1000);
 	assert_int_equal(be16(udp + 24), 8 + 1000);
 	assert_int_equal(verify_l4(udp, 8, payload, 5, 8 + 1000), 0xffff);
@@ -221,12 +221,12 @@ static void test_max_payload(void **state)
 
 	(void)state;
 	memset(payload, 0xff, sizeof(payload)); /* all ones maximises carries */
-	synth_tcp_header(tcp, 0, &lo1, &lo2, 0, 0, SYNTH_TCP_ACK, payload,
+	uc_synth_tcp_header(tcp, 0, &lo1, &lo2, 0, 0, SYNTH_TCP_ACK, payload,
 			 SYNTH_TCP_MAX_PAYLOAD, SYNTH_TCP_MAX_PAYLOAD);
 	assert_int_equal(be16(tcp + 2), 65535);
 	assert_int_equal(verify_l4(tcp, 20, payload, SYNTH_TCP_MAX_PAYLOAD,
 				   20 + SYNTH_TCP_MAX_PAYLOAD), 0xffff);
-	synth_udp_header(udp, 0, &lo1, &lo2, payload, SYNTH_UDP_MAX_PAYLOAD,
+	uc_synth_udp_header(udp, 0, &lo1, &lo2, payload, SYNTH_UDP_MAX_PAYLOAD,
 			 SYNTH_UDP_MAX_PAYLOAD);
 	assert_int_equal(be16(udp + 2), 65535);
 	assert_int_equal(be16(udp + 24), 8 + SYNTH_UDP_MAX_PAYLOAD);
@@ -240,10 +240,10 @@ static void test_out_of_contract_lengths_clamped(void **state)
 
 	(void)state;
 	/* caplen > origlen: only origlen bytes are read, and 16-bit fields do not wrap. */
-	synth_tcp_header(tcp, 0, &lo1, &lo2, 0, 0, 0, "abcdef", 6, 3);
+	uc_synth_tcp_header(tcp, 0, &lo1, &lo2, 0, 0, 0, "abcdef", 6, 3);
 	assert_int_equal(be16(tcp + 2), 43);
 	assert_int_equal(verify_l4(tcp, 20, "abc", 3, 23), 0xffff);
-	synth_udp_header(udp, 0, &lo1, &lo2, NULL, 0, 100000);
+	uc_synth_udp_header(udp, 0, &lo1, &lo2, NULL, 0, 100000);
 	assert_int_equal(be16(udp + 2), 65535);
 	assert_int_equal(be16(udp + 24), 8 + SYNTH_UDP_MAX_PAYLOAD);
 }

@@ -5,22 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 
 #include "core/names.h"
-
-const char *uc_fd_kind(unsigned mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG: return "file";
-	case S_IFDIR: return "dir";
-	case S_IFSOCK: return "socket";
-	case S_IFIFO: return "pipe";
-	case S_IFCHR: return "chardev";
-	case S_IFBLK: return "blockdev";
-	case S_IFLNK: return "link";
-	default: return "anon"; /* anonymous inodes have no type bits: eventfd, epoll, ... */
-	}
-}
+#include "core/fd_kind.h"
 
 /* Components are stored leaf first; a path cut short starts with ".../". */
 static void join_path(const struct uc_fd_info *in, char *out, size_t len)
@@ -43,7 +31,7 @@ static void describe_one(struct uc_passed_fd *out, const struct uc_fd_info *in)
 	snprintf(out->kind, sizeof(out->kind), "%s", uc_fd_kind(in->mode));
 	out->what[0] = '\0';
 	if ((in->mode & S_IFMT) == S_IFSOCK) {
-		if (in->sock_family == 1 /* AF_UNIX */)
+		if (in->sock_family == AF_UNIX)
 			uc_sun_path_format(in->unix_path, in->unix_path_len, out->what,
 					   sizeof(out->what));
 		else

@@ -28,6 +28,7 @@
 #include "capture/registry.h"
 #include "records/record.h"
 #include "unixcap.skel.h"
+#include "core/devnum.h"
 
 #define DEFAULT_RING_KIB (64 * 1024)
 #define MIN_RING_KIB 64
@@ -97,13 +98,6 @@ static int64_t wall_offset(void)
 	return best;
 }
 
-uint64_t uc_now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
-}
 
 static bool kernel_has(const struct uc_session *s, const char *btf_typedef)
 {
@@ -187,7 +181,7 @@ static int add_path_filter(struct uc_session *s, struct unixcap_bpf__rodata *ro,
 	if (path[0] != '/' || strchr(path, '*') || !slash)
 		return 0;
 	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode) && ro->n_path_ids < UC_MAX_PATHS_BY_ID) {
-		ro->path_ids[ro->n_path_ids].dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
+		ro->path_ids[ro->n_path_ids].dev = uc_kernel_dev(st.st_dev);
 		ro->path_ids[ro->n_path_ids++].ino = st.st_ino;
 	}
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
@@ -448,7 +442,7 @@ static bool paths_match(const struct uc_session *s, const struct uc_rec_message 
 	size_t own = uc_sun_path_len(r->own_path, r->own_path_len);
 	size_t peer = uc_sun_path_len(r->peer_path, r->peer_path_len);
 
-	if (r->path_match != 2)
+	if (r->path_match != UC_PATH_GLOB_ONLY)
 		return true; /* the kernel decided */
 	for (unsigned i = 0; i < s->n_raw_paths; i++) {
 		const char *pat = s->raw_paths[i];
@@ -795,24 +789,4 @@ void uc_session_close(struct uc_session *s)
 	free(s->held);
 	unixcap_bpf__destroy(s->skel);
 	free(s);
-}
-
-const char *uc_sock_type_name(unsigned type)
-{
-	switch (type) {
-	case 1: return "stream";
-	case 2: return "dgram";
-	case 5: return "seqpacket";
-	default: return "unknown";
-	}
-}
-
-unsigned uc_sock_type_parse(const char *name)
-{
-	static const unsigned types[] = { 1, 2, 5 };
-
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (strcmp(name, uc_sock_type_name(types[i])) == 0)
-			return types[i];
-	return 0;
 }

@@ -14,6 +14,7 @@
 #include "inventory/listing.h"
 #include "inventory/owners.h"
 #include "inventory/unix_diag.h"
+#include "core/devnum.h"
 
 #define LIST_SHORT_OPTIONS ":h"
 #define OUT_OF_MEMORY 2 /* what add_socket returns to stop the dump */

@@ -19,6 +19,7 @@
 #include "cli/signals.h"
 #include "conversations/traffic_table.h"
 #include "sinks/top_view.h"
+#include "core/clock.h"
 
 #define SHORT_OPTIONS ":d:n:B:vh"
 #define OPT_FILTER 256
@@ -148,14 +149,6 @@ static int parse_args(int argc, char **argv, struct top *t, char *err, size_t er
 
 /* ---- each refresh ---------------------------------------------------------------------- */
 
-static uint64_t clock_ns(clockid_t clock)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void terminal_size(struct uc_top_view *v)
 {
 	struct winsize ws = { 0 };
@@ -171,8 +164,8 @@ static int show(struct top *t, const struct uc_stats *st)
 {
 	if (t->view.tty)
 		terminal_size(&t->view);
-	if (uc_top_view_draw(&t->view, stdout, t->table, st, clock_ns(CLOCK_MONOTONIC),
-			     clock_ns(CLOCK_REALTIME)) == 0)
+	if (uc_top_view_draw(&t->view, stdout, t->table, st, uc_clock_ns(CLOCK_MONOTONIC),
+			     uc_clock_ns(CLOCK_REALTIME)) == 0)
 		return 0;
 	if (errno == EPIPE) {
 		uc_stop_requested = 1;
@@ -206,7 +199,7 @@ static int end_interval(struct top *t, struct uc_session *s)
 
 	if (poll_ring(s, 0, t->table) != 0)
 		return 1;
-	now = clock_ns(CLOCK_MONOTONIC);
+	now = uc_clock_ns(CLOCK_MONOTONIC);
 	uc_traffic_interval(t->table, now - t->mark_ns);
 	t->mark_ns = now;
 	uc_session_stats(s, &st);
@@ -223,7 +216,7 @@ static int run(struct top *t, struct uc_session *s)
 	if (t->view.tty && show(t, &st) != 0) /* at once, not a second later: the empty tables */
 		return 1;
 	while (!uc_stop_requested) {
-		now = clock_ns(CLOCK_MONOTONIC);
+		now = uc_clock_ns(CLOCK_MONOTONIC);
 		if (now >= next) {
 			if (end_interval(t, s) != 0)
 				return 1;
@@ -287,7 +280,7 @@ int uc_top_main(int argc, char **argv)
 	if (uc_session_narrowing(s)[0])
 		fprintf(stderr, "unixcap top: %s\n", uc_session_narrowing(s));
 	fprintf(stderr, "unixcap top: listening on AF_UNIX sockets\n");
-	t.mark_ns = clock_ns(CLOCK_MONOTONIC);
+	t.mark_ns = uc_clock_ns(CLOCK_MONOTONIC);
 	uc_top_view_init(&t.view, isatty(STDOUT_FILENO), t.mark_ns);
 	status = run(&t, s);
 	finish(&t, s);

@@ -5,43 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "core/hash.h"
+#include "core/list.h"
 #include "core/names.h"
 
-/* Circular doubly-linked lists with a head that is not an element. */
-struct link {
-	struct link *prev, *next;
-};
-
-#define element_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
-
-static void list_init(struct link *head)
-{
-	head->prev = head->next = head;
-}
-
-static bool list_empty(const struct link *head)
-{
-	return head->next == head;
-}
-
-static void list_remove(struct link *l)
-{
-	l->prev->next = l->next;
-	l->next->prev = l->prev;
-	l->prev = l->next = l;
-}
-
-static void list_push_front(struct link *head, struct link *l)
-{
-	l->next = head->next;
-	l->prev = head;
-	head->next->prev = l;
-	head->next = l;
-}
-
 struct entry {
-	struct entry *next;
+	struct uc_hash_node node;
 	char *key;
 	void *value; /* by prefix: "i:", "d:" a flow_record; "proc:", "srv:" a holder; "e:" a
 		      * dgram_socket */
@@ -49,7 +20,7 @@ struct entry {
 
 /* Holders no flow uses, most recently idle first; past UC_IDLE_ADDRESSES the oldest goes. */
 struct idle_list {
-	struct link head;
+	struct uc_link head;
 	size_t n;
 };
 
@@ -62,17 +33,17 @@ struct holder {
 	char comm[17];       /* a process: its name when first seen, as uc_message.comm */
 	char *key;           /* its table key (owned by the table) */
 	struct idle_list *kind; /* the idle list of its kind: processes or paths */
-	struct link idle;    /* in that list while flows == 0 */
+	struct uc_link idle;    /* in that list while flows == 0 */
 };
 
 /* The datagram flows one socket takes part in, so that its close retires them all. */
 struct dgram_socket {
 	char *key; /* "e:" and the socket's endpoint id (owned by the table) */
-	struct link flows;
+	struct uc_link flows;
 };
 
 struct socket_link {
-	struct link link;
+	struct uc_link link;
 	struct dgram_socket *socket; /* NULL when the flow is on no socket's list */
 	struct flow_record *flow;
 	int side;
@@ -81,15 +52,13 @@ struct socket_link {
 struct flow_record {
 	struct uc_flow flow;
 	char *keys[2];              /* the table keys that lead here */
-	struct link recency;        /* in the list of live flows, most recently used first */
+	struct uc_link recency;        /* in the list of live flows, most recently used first */
 	struct holder *holder[2];   /* [UC_C2S] client process, [UC_S2C] server path, or NULL */
 	struct socket_link on_socket[2]; /* datagram flows: each end's socket */
 };
 
 struct uc_conversations {
-	struct entry **buckets;
-	size_t nbuckets;
-	size_t nentries;
+	struct uc_hash keys; /* struct entry by key string */
 	size_t live;
 	uint32_t flows_made;
 	uint32_t servers_made;
@@ -100,75 +69,51 @@ struct uc_conversations {
 	void *on_retire_ctx;
 	const struct uc_decode_as *decode_as;
 	size_t n_decode_as;
-	struct link recency; /* live flows, most recently used first */
+	struct uc_link recency; /* live flows, most recently used first */
 	/* Apart, so that many short-lived processes do not make a server path lose its address. */
 	struct idle_list idle_processes, idle_paths;
 };
 
 static struct flow_record *record_of(struct uc_flow *f)
 {
-	return element_of(f, struct flow_record, flow);
+	return uc_container_of(f, struct flow_record, flow);
 }
 
-static uint64_t hash(const char *s)
+static uint64_t key_hash(const char *key)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
+	return uc_hash_bytes(UC_HASH_SEED, key, strlen(key));
 }
 
-static struct entry **slot(struct uc_conversations *c, const char *key)
+static struct entry *find(struct uc_conversations *c, const char *key)
 {
-	struct entry **e = &c->buckets[hash(key) % c->nbuckets];
+	uint64_t h = key_hash(key);
 
-	while (*e && strcmp((*e)->key, key) != 0)
-		e = &(*e)->next;
-	return e;
-}
+	for (struct uc_hash_node *n = uc_hash_first(&c->keys, h); n; n = uc_hash_next(n)) {
+		struct entry *e = uc_container_of(n, struct entry, node);
 
-static int grow(struct uc_conversations *c)
-{
-	size_t n = c->nbuckets * 2;
-	struct entry **b = calloc(n, sizeof(*b));
-
-	if (!b)
-		return -1;
-	for (size_t i = 0; i < c->nbuckets; i++)
-		for (struct entry *e = c->buckets[i], *next; e; e = next) {
-			next = e->next;
-			e->next = b[hash(e->key) % n];
-			b[hash(e->key) % n] = e;
-		}
-	free(c->buckets);
-	c->buckets = b;
-	c->nbuckets = n;
-	return 0;
+		if (strcmp(e->key, key) == 0)
+			return e;
+	}
+	return NULL;
 }
 
 static void *lookup(struct uc_conversations *c, const char *key)
 {
-	struct entry *e = *slot(c, key);
+	struct entry *e = find(c, key);
 
 	return e ? e->value : NULL;
 }
 
 static char *insert(struct uc_conversations *c, const char *key, void *value)
 {
-	struct entry *e;
+	struct entry *e = calloc(1, sizeof(*e));
 
-	if (c->nentries >= c->nbuckets && grow(c) < 0)
-		return NULL;
-	e = calloc(1, sizeof(*e));
 	if (!e || !(e->key = strdup(key))) {
 		free(e);
 		return NULL;
 	}
 	e->value = value;
-	e->next = c->buckets[hash(key) % c->nbuckets];
-	c->buckets[hash(key) % c->nbuckets] = e;
-	c->nentries++;
+	uc_hash_add(&c->keys, &e->node, key_hash(key));
 	return e->key;
 }
 
@@ -177,17 +122,18 @@ static char *insert(struct uc_conversations *c, const char *key, void *value)
  * loses each once. */
 static void erase(struct uc_conversations *c, const char *key, const void *value)
 {
-	struct entry **at = &c->buckets[hash(key) % c->nbuckets], *e;
+	uint64_t h = key_hash(key);
 
-	while (*at && ((*at)->key != key || (*at)->value != value))
-		at = &(*at)->next;
-	e = *at;
-	if (!e)
-		return;
-	*at = e->next;
-	free(e->key);
-	free(e);
-	c->nentries--;
+	for (struct uc_hash_node *n = uc_hash_first(&c->keys, h); n; n = uc_hash_next(n)) {
+		struct entry *e = uc_container_of(n, struct entry, node);
+
+		if (e->key == key && e->value == value) {
+			uc_hash_remove(&c->keys, n);
+			free(e->key);
+			free(e);
+			return;
+		}
+	}
 }
 
 void uc_conversations_on_address(struct uc_conversations *c, uc_address_fn fn, void *ctx)
@@ -216,21 +162,19 @@ struct uc_conversations *uc_conversations_new(void)
 
 	if (!c)
 		return NULL;
-	c->nbuckets = 256;
-	c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
-	if (!c->buckets) {
+	if (uc_hash_init(&c->keys, 256) < 0) {
 		free(c);
 		return NULL;
 	}
-	list_init(&c->recency);
-	list_init(&c->idle_processes.head);
-	list_init(&c->idle_paths.head);
+	uc_list_init(&c->recency);
+	uc_list_init(&c->idle_processes.head);
+	uc_list_init(&c->idle_paths.head);
 	return c;
 }
 
 static bool connection_oriented(uint16_t type)
 {
-	return type == 1 /* SOCK_STREAM */ || type == 5 /* SOCK_SEQPACKET */;
+	return type == SOCK_STREAM || type == SOCK_SEQPACKET;
 }
 
 /* A datagram endpoint is its address when bound (replies go there), else its socket. */
@@ -250,9 +194,9 @@ static void announce(struct uc_conversations *c, uint32_t ip, const char *name)
 
 static void forget_oldest_idle(struct uc_conversations *c, struct idle_list *l)
 {
-	struct holder *h = element_of(l->head.prev, struct holder, idle);
+	struct holder *h = uc_container_of(l->head.prev, struct holder, idle);
 
-	list_remove(&h->idle);
+	uc_list_remove(&h->idle);
 	l->n--;
 	erase(c, h->key, h);
 	free(h);
@@ -260,7 +204,7 @@ static void forget_oldest_idle(struct uc_conversations *c, struct idle_list *l)
 
 static void make_idle(struct uc_conversations *c, struct holder *h)
 {
-	list_push_front(&h->kind->head, &h->idle);
+	uc_list_push_front(&h->kind->head, &h->idle);
 	if (++h->kind->n > UC_IDLE_ADDRESSES)
 		forget_oldest_idle(c, h->kind);
 }
@@ -273,8 +217,8 @@ static struct holder *holder(struct uc_conversations *c, const char *key, struct
 
 	if (h) {
 		if (!h->flows) {
-			list_remove(&h->idle);
-			list_push_front(&h->kind->head, &h->idle);
+			uc_list_remove(&h->idle);
+			uc_list_push_front(&h->kind->head, &h->idle);
 		}
 		return h;
 	}
@@ -291,7 +235,7 @@ static struct holder *holder(struct uc_conversations *c, const char *key, struct
 static void hold(struct holder *h)
 {
 	if (h->flows++ == 0) {
-		list_remove(&h->idle);
+		uc_list_remove(&h->idle);
 		h->kind->n--;
 	}
 }
@@ -460,7 +404,7 @@ static struct flow_record *create(struct uc_conversations *c, const struct uc_me
 	}
 	f->index = ++c->flows_made;
 	f->sock_type = m->sock_type;
-	f->tcp = m->sock_type == 1;
+	f->tcp = m->sock_type == SOCK_STREAM;
 	f->ino[me] = m->own_ino;
 	f->ino[other] = m->peer_ino;
 	side_name(c, who[me], sizeof(who[me]), m, true);
@@ -472,7 +416,7 @@ static struct flow_record *create(struct uc_conversations *c, const struct uc_me
 	f->next_seq[UC_S2C] = 0x20000000u;
 	f->read_seq[UC_C2S] = f->next_seq[UC_C2S] + 1; /* past the SYN */
 	f->read_seq[UC_S2C] = f->next_seq[UC_S2C] + 1;
-	list_push_front(&c->recency, &r->recency);
+	uc_list_push_front(&c->recency, &r->recency);
 	c->live++;
 	return r;
 }
@@ -554,7 +498,7 @@ static void join_sockets(struct uc_conversations *c, struct flow_record *r)
 		endpoint_id(key + 2, sizeof(key) - 2, r->flow.path[side], r->flow.ino[side]);
 		s = lookup(c, key);
 		if (!s && (s = calloc(1, sizeof(*s)))) {
-			list_init(&s->flows);
+			uc_list_init(&s->flows);
 			if (!(s->key = insert(c, key, s))) {
 				free(s);
 				s = NULL;
@@ -563,7 +507,7 @@ static void join_sockets(struct uc_conversations *c, struct flow_record *r)
 		if (!s)
 			continue; /* no memory: this end's close will not find the flow */
 		r->on_socket[side] = (struct socket_link){ .socket = s, .flow = r, .side = side };
-		list_push_front(&s->flows, &r->on_socket[side].link);
+		uc_list_push_front(&s->flows, &r->on_socket[side].link);
 	}
 }
 
@@ -574,9 +518,9 @@ static void leave_sockets(struct uc_conversations *c, struct flow_record *r)
 
 		if (!s)
 			continue;
-		list_remove(&r->on_socket[side].link);
+		uc_list_remove(&r->on_socket[side].link);
 		r->on_socket[side].socket = NULL;
-		if (list_empty(&s->flows)) {
+		if (uc_list_empty(&s->flows)) {
 			erase(c, s->key, s);
 			free(s);
 		}
@@ -610,7 +554,7 @@ static struct flow_record *flow_of_closing_socket(struct uc_conversations *c,
 
 	if (!s)
 		return NULL;
-	first = element_of(s->flows.next, struct socket_link, link);
+	first = uc_container_of(s->flows.next, struct socket_link, link);
 	*dir = first->side;
 	return first->flow;
 }
@@ -655,11 +599,11 @@ struct uc_flow *uc_conversations_find(struct uc_conversations *c, const struct u
 		r = find_datagram_flow(c, m, dir, created);
 	if (!r)
 		return NULL;
-	list_remove(&r->recency);
-	list_push_front(&c->recency, &r->recency);
+	uc_list_remove(&r->recency);
+	uc_list_push_front(&c->recency, &r->recency);
 	/* Ends never seen (a process that exits closes nothing by syscall) would pile up. */
 	if (*created && c->live > UC_MAX_FLOWS)
-		uc_conversations_retire(c, &element_of(c->recency.prev, struct flow_record,
+		uc_conversations_retire(c, &uc_container_of(c->recency.prev, struct flow_record,
 						       recency)->flow);
 	return &r->flow;
 }
@@ -677,7 +621,7 @@ void uc_conversations_retire(struct uc_conversations *c, struct uc_flow *f)
 	for (int i = 0; i < 2; i++)
 		if (r->holder[i])
 			release(c, r->holder[i]);
-	list_remove(&r->recency);
+	uc_list_remove(&r->recency);
 	c->live--;
 	free_record(r);
 }
@@ -700,15 +644,15 @@ size_t uc_conversations_live(const struct uc_conversations *c)
 
 size_t uc_conversations_table_size(const struct uc_conversations *c)
 {
-	return c->nentries;
+	return c->keys.count;
 }
 
 void uc_conversations_each(struct uc_conversations *c, void (*fn)(struct uc_flow *, void *),
 			   void *ctx)
 {
-	for (struct link *l = c->recency.next, *next; l != &c->recency; l = next) {
+	for (struct uc_link *l = c->recency.next, *next; l != &c->recency; l = next) {
 		next = l->next;
-		fn(&element_of(l, struct flow_record, recency)->flow, ctx);
+		fn(&uc_container_of(l, struct flow_record, recency)->flow, ctx);
 	}
 }
 
@@ -716,19 +660,20 @@ void uc_conversations_free(struct uc_conversations *c)
 {
 	if (!c)
 		return;
-	while (!list_empty(&c->recency))
-		uc_conversations_retire(c, &element_of(c->recency.next, struct flow_record,
+	while (!uc_list_empty(&c->recency))
+		uc_conversations_retire(c, &uc_container_of(c->recency.next, struct flow_record,
 						       recency)->flow);
-	while (!list_empty(&c->idle_processes.head))
+	while (!uc_list_empty(&c->idle_processes.head))
 		forget_oldest_idle(c, &c->idle_processes);
-	while (!list_empty(&c->idle_paths.head))
+	while (!uc_list_empty(&c->idle_paths.head))
 		forget_oldest_idle(c, &c->idle_paths);
-	for (size_t i = 0; i < c->nbuckets; i++) /* none left unless a step ran out of memory */
-		for (struct entry *e = c->buckets[i], *next; e; e = next) {
-			next = e->next;
-			free(e->key);
-			free(e);
-		}
-	free(c->buckets);
+	for (size_t b = 0; c->keys.count;) { /* none left unless a step ran out of memory */
+		struct entry *e = uc_container_of(uc_hash_walk(&c->keys, &b, NULL), struct entry, node);
+
+		uc_hash_remove(&c->keys, &e->node);
+		free(e->key);
+		free(e);
+	}
+	uc_hash_destroy(&c->keys);
 	free(c);
 }

@@ -7,14 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
+
 #define UNNAMED "unnamed"
 
-/* The rows of one kind: a fixed array (filled, then reused slot by slot) and a chained hash. */
+/* The rows of one kind: a fixed array (filled, then reused slot by slot) and a hash of them. */
 struct group {
 	struct uc_traffic_row *rows;
 	unsigned n, cap;
-	int32_t *buckets;
-	uint32_t mask;
+	struct uc_hash by_key;
 };
 
 struct uc_traffic_table {
@@ -25,16 +26,9 @@ struct uc_traffic_table {
 
 static int group_init(struct group *g, unsigned cap)
 {
-	uint32_t nb = 16;
-
-	while (nb < cap)
-		nb *= 2;
 	g->rows = calloc(cap, sizeof(*g->rows));
-	g->buckets = malloc(nb * sizeof(*g->buckets));
-	if (!g->rows || !g->buckets)
+	if (!g->rows || uc_hash_init(&g->by_key, cap < 16 ? 16 : cap) < 0)
 		return -1;
-	memset(g->buckets, 0xff, nb * sizeof(*g->buckets)); /* every chain empty: -1 */
-	g->mask = nb - 1;
 	g->cap = cap;
 	return 0;
 }
@@ -59,36 +53,19 @@ void uc_traffic_free(struct uc_traffic_table *t)
 		return;
 	for (int k = 0; k < 2; k++) {
 		free(t->groups[k].rows);
-		free(t->groups[k].buckets);
+		uc_hash_destroy(&t->groups[k].by_key);
 	}
 	free(t);
 }
 
-/* FNV-1a over the pid and the name. */
-static uint32_t hash_key(uint32_t pid, const char *name)
+static uint64_t hash_key(uint32_t pid, const char *name)
 {
-	uint32_t h = 2166136261u;
-
-	for (int i = 0; i < 4; i++)
-		h = (h ^ ((pid >> (8 * i)) & 0xff)) * 16777619u;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return h;
+	return uc_hash_bytes(uc_hash_bytes(UC_HASH_SEED, &pid, sizeof(pid)), name, strlen(name));
 }
 
 static uint64_t row_total(const struct uc_traffic_row *r)
 {
 	return r->sent_bytes + r->recv_bytes;
-}
-
-static void unlink_row(struct group *g, int32_t idx)
-{
-	const struct uc_traffic_row *r = &g->rows[idx];
-	int32_t *link = &g->buckets[hash_key(r->pid, r->name) & g->mask];
-
-	while (*link != idx)
-		link = &g->rows[*link].next;
-	*link = r->next;
 }
 
 /* The row counted longest ago; between equally old ones, the one that moved least. */
@@ -110,12 +87,12 @@ static struct uc_traffic_row *row_for(struct uc_traffic_table *t, enum uc_traffi
 				      uint32_t pid, const char *name)
 {
 	struct group *g = &t->groups[kind];
-	uint32_t h = hash_key(pid, name);
+	uint64_t h = hash_key(pid, name);
 	struct uc_traffic_row *r;
 	int32_t idx;
 
-	for (idx = g->buckets[h & g->mask]; idx >= 0; idx = g->rows[idx].next) {
-		r = &g->rows[idx];
+	for (struct uc_hash_node *n = uc_hash_first(&g->by_key, h); n; n = uc_hash_next(n)) {
+		r = uc_container_of(n, struct uc_traffic_row, node);
 		if (r->pid == pid && strcmp(r->name, name) == 0) {
 			r->touched = t->clock;
 			return r;
@@ -125,15 +102,14 @@ static struct uc_traffic_row *row_for(struct uc_traffic_table *t, enum uc_traffi
 		idx = (int32_t)g->n++;
 	} else {
 		idx = idlest(g);
-		unlink_row(g, idx);
+		uc_hash_remove(&g->by_key, &g->rows[idx].node);
 		t->totals.evicted[kind]++;
 	}
 	r = &g->rows[idx];
 	memset(r, 0, sizeof(*r));
 	r->pid = pid;
 	snprintf(r->name, sizeof(r->name), "%s", name);
-	r->next = g->buckets[h & g->mask];
-	g->buckets[h & g->mask] = idx;
+	uc_hash_add(&g->by_key, &r->node, h);
 	r->touched = t->clock;
 	return r;
 }

@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture/capture.h"
+#include "core/hash.h"
+#include "unixcap.h"
 
 #define UC_TRAFFIC_MAX_ROWS 4096 /* per kind; past it a new row replaces the idlest */
 
@@ -26,7 +27,7 @@ struct uc_traffic_row {
 	/* bookkeeping */
 	uint64_t touched;        /* the table's clock when a message last counted here */
 	uint64_t mark;           /* sent + received bytes at the last interval's end */
-	int32_t next;            /* hash chain */
+	struct uc_hash_node node; /* in its kind's table */
 };
 
 struct uc_traffic_totals {

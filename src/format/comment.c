@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The key=value metadata line each packet of a capture carries as its comment. */
 #include "format/comment.h"
+#include "core/hex.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -160,17 +161,6 @@ enum uc_message_event uc_event_parse(const char *name)
 
 /* ---- parsing, for -r ---- */
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Undoes put_value's %XX escaping into out (NUL-terminated; a value too long is an error). */
 static int unescape(const char *v, size_t n, char *out, size_t outlen)
 {
@@ -180,8 +170,8 @@ static int unescape(const char *v, size_t n, char *out, size_t outlen)
 		int c = (unsigned char)v[i];
 
 		if (c == '%') {
-			int hi = i + 2 < n ? hex_digit(v[i + 1]) : -1;
-			int lo = i + 2 < n ? hex_digit(v[i + 2]) : -1;
+			int hi = i + 2 < n ? uc_hex_value(v[i + 1]) : -1;
+			int lo = i + 2 < n ? uc_hex_value(v[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;

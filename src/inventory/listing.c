@@ -9,6 +9,7 @@
 
 #include "core/names.h"
 #include "sinks/json.h"
+#include "core/json_string.h"
 
 #define PATH_COLUMN_MAX 60 /* a longer address pushes OWNERS out on its own line, not on all */
 #define ADDRESS_LEN (2 * UC_NAME_LEN + 8)
@@ -16,11 +17,6 @@
 struct widths {
 	int type, state, inode, peer, path;
 };
-
-uint32_t uc_kernel_dev(dev_t dev)
-{
-	return (uint32_t)(major(dev) << 20 | (minor(dev) & 0xfffff));
-}
 
 int uc_listing_add(struct uc_listing *l, const struct uc_unix_sock *s)
 {

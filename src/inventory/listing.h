@@ -51,7 +51,4 @@ size_t uc_listing_print(FILE *out, const struct uc_listing *l, const struct uc_l
 void uc_listing_json_line(FILE *out, const struct uc_listing *l, const struct uc_list_sock *e);
 void uc_listing_free(struct uc_listing *l);
 
-/* A stat(2) st_dev in the kernel's own encoding (major << 20 | minor), which unix_diag reports. */
-uint32_t uc_kernel_dev(dev_t dev);
-
 #endif

@@ -9,9 +9,11 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 #include "capture/ancillary.h"
 #include "core/names.h"
+#include "core/fd_kind.h"
 
 void uc_proxy_message(struct uc_message *m, enum uc_message_event ev, uint16_t sock_type,
 		      uint64_t ts_ns, const struct uc_proxy_end *from, const struct uc_proxy_end *to)
@@ -27,7 +29,7 @@ void uc_proxy_message(struct uc_message *m, enum uc_message_event ev, uint16_t s
 	m->peer_gid = to->gid;
 	m->sock_type = sock_type;
 	/* the sender's own call is not known: the proxy's, as x86_64 numbers them (sendmsg, connect) */
-	m->syscall = ev == UC_MSG_DATA ? 46 : ev == UC_MSG_CONNECT ? 42 : 0;
+	m->syscall = ev == UC_MSG_DATA ? SYS_sendmsg : ev == UC_MSG_CONNECT ? SYS_connect : 0;
 	m->own_ino = from->ino;
 	m->peer_ino = to->ino;
 	snprintf(m->own_path, sizeof(m->own_path), "%s", from->name);

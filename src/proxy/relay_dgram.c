@@ -7,10 +7,11 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "core/hash.h"
 #include "core/names.h"
 #include "proxy/relay_int.h"
 
-#define BUCKETS 1024
+#define BUCKETS 1024 /* to start with: the table grows */
 #define ROUNDS 64                              /* datagrams per socket per wakeup */
 #define IDLE_NS (60 * 1000000000ull)           /* a sender silent this long is forgotten */
 #define SWEEP_NS 1000000000ull
@@ -19,9 +20,8 @@
  * for it at REAL, and replies to that socket go back to its address from NEW. */
 struct dgram_client {
 	struct watch w;
-	struct dgram_client *hnext;          /* same hash bucket */
+	struct uc_hash_node node;            /* in the table, by sender */
 	struct dgram_client *prev, *next;    /* every client */
-	unsigned bucket;
 	struct sockaddr_un addr;
 	socklen_t addrlen;                   /* sizeof(sa_family_t) or less: unbound, unreachable */
 	uint32_t key_pid;
@@ -34,7 +34,7 @@ struct dgram_client {
 };
 
 struct dgram_table {
-	struct dgram_client *buckets[BUCKETS];
+	struct uc_hash by_sender;
 	struct dgram_client *all;
 	struct dgram_client *finished;       /* freed at the end of the poll */
 	unsigned server_full;                /* NEW is not read while REAL cannot take more */
@@ -52,16 +52,11 @@ static size_t path_len(socklen_t len)
 	return bound(len) ? len - offsetof(struct sockaddr_un, sun_path) : 0;
 }
 
-static unsigned bucket_of(const struct sockaddr_un *a, socklen_t len, uint32_t pid)
+static uint64_t sender_hash(const struct sockaddr_un *a, socklen_t len, uint32_t pid)
 {
-	uint64_t h = 1469598103934665603ULL;
-	const unsigned char *p = (const unsigned char *)a->sun_path;
+	uint64_t h = uc_hash_bytes(UC_HASH_SEED, a->sun_path, path_len(len));
 
-	for (size_t i = 0; i < path_len(len); i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	if (!bound(len))
-		h = (h ^ pid) * 1099511628211ULL;
-	return (unsigned)(h % BUCKETS);
+	return bound(len) ? h : uc_hash_bytes(h, &pid, sizeof(pid));
 }
 
 static bool same_sender(const struct dgram_client *cl, const struct sockaddr_un *a,
@@ -77,7 +72,11 @@ static bool same_sender(const struct dgram_client *cl, const struct sockaddr_un 
 int uc_relay_dgram_init(struct uc_relay *r)
 {
 	r->dgram = calloc(1, sizeof(*r->dgram));
-	return r->dgram ? 0 : -1;
+	if (r->dgram && uc_hash_init(&r->dgram->by_sender, BUCKETS) == 0)
+		return 0;
+	free(r->dgram);
+	r->dgram = NULL;
+	return -1;
 }
 
 static void set_full(unsigned *count, bool *flag, bool full)
@@ -101,7 +100,6 @@ static void update_watches(struct uc_relay *r, struct dgram_client *cl)
 static void client_finish(struct uc_relay *r, struct dgram_client *cl, bool report)
 {
 	struct dgram_table *t = r->dgram;
-	struct dgram_client **at = &t->buckets[cl->bucket];
 
 	if (report)
 		uc_relay_report_event(r, UC_MSG_CLOSE, &cl->end, &cl->server);
@@ -112,9 +110,7 @@ static void client_finish(struct uc_relay *r, struct dgram_client *cl, bool repo
 	set_full(&t->client_full, &cl->client_full, false);
 	close(cl->w.fd);
 	cl->w.fd = -1;
-	while (*at != cl)
-		at = &(*at)->hnext;
-	*at = cl->hnext;
+	uc_hash_remove(&t->by_sender, &cl->node);
 	if (cl->prev)
 		cl->prev->next = cl->next;
 	else
@@ -155,9 +151,7 @@ static struct dgram_client *client_new(struct uc_relay *r, const struct sockaddr
 	cl->end.name = cl->name;
 	cl->end.ino = uc_proxy_inode(cl->w.fd);
 	cl->server.name = r->opt.real.name;
-	cl->bucket = bucket_of(from, fromlen, pid);
-	cl->hnext = t->buckets[cl->bucket];
-	t->buckets[cl->bucket] = cl;
+	uc_hash_add(&t->by_sender, &cl->node, sender_hash(from, fromlen, pid));
 	cl->next = t->all;
 	if (t->all)
 		t->all->prev = cl;
@@ -169,11 +163,15 @@ static struct dgram_client *client_new(struct uc_relay *r, const struct sockaddr
 static struct dgram_client *client_of(struct uc_relay *r, const struct sockaddr_un *from,
 				      socklen_t fromlen, uint32_t pid)
 {
-	struct dgram_client *cl = r->dgram->buckets[bucket_of(from, fromlen, pid)];
+	uint64_t h = sender_hash(from, fromlen, pid);
 
-	while (cl && !same_sender(cl, from, fromlen, pid))
-		cl = cl->hnext;
-	return cl ? cl : client_new(r, from, fromlen, pid);
+	for (struct uc_hash_node *n = uc_hash_first(&r->dgram->by_sender, h); n; n = uc_hash_next(n)) {
+		struct dgram_client *cl = uc_container_of(n, struct dgram_client, node);
+
+		if (same_sender(cl, from, fromlen, pid))
+			return cl;
+	}
+	return client_new(r, from, fromlen, pid);
 }
 
 /* Every datagram comes with its sender's credentials (SO_PASSCRED): they name that end. */
@@ -341,6 +339,7 @@ void uc_relay_dgram_free(struct uc_relay *r)
 	r->fn = NULL;
 	uc_relay_dgram_stop(r);
 	uc_relay_dgram_tick(r, 0);
+	uc_hash_destroy(&r->dgram->by_sender);
 	free(r->dgram);
 	r->dgram = NULL;
 }

@@ -36,7 +36,12 @@ enum uc_event {
 			     * (sendfile, splice, io_uring, sendmmsg): they are not in the capture */
 };
 
-enum uc_sock_type { UC_STREAM = 1, UC_DGRAM = 2, UC_SEQPACKET = 5 }; /* SOCK_* values */
+/* How a message's ends met --path (uc_rec_message.path_match). */
+enum uc_path_match {
+	UC_PATH_NOT_MATCHED = 0,
+	UC_PATH_MATCHED = 1,
+	UC_PATH_GLOB_ONLY = 2, /* only an approximate --path glob matched: user space decides */
+};
 
 struct uc_record_head {
 	__u32 kind;
@@ -69,7 +74,7 @@ struct uc_rec_message {
 	__u16 syscall; /* syscall number, for -v */
 	__u8 own_path_len;  /* sun_path bytes; 0 = unnamed; abstract names start with a NUL */
 	__u8 peer_path_len;
-	__u8 path_match;    /* 2: only an approximate --path glob matched; user space decides */
+	__u8 path_match;    /* enum uc_path_match */
 	__u8 peek;          /* a read with MSG_PEEK: the bytes stay queued */
 	__u8 order_unknown; /* a stream send that overlapped another on its socket: the reader may
 			     * have got the two in either order */

@@ -8,8 +8,5 @@
 
 #include "unixcap.h"
 
-/* A JSON string, quotes included, from n arbitrary bytes, escaped as uc_json_write escapes its
- * strings (for other commands' JSON: unixcap list). */
-void uc_json_string(FILE *out, const void *s, size_t n);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/syscall.h>
 
 #include "conversations/conversation.h"
 #include "format/comment.h"
@@ -193,7 +194,7 @@ static int connection_made(struct uc_pcap_sink *s, struct uc_flow *f, bool creat
 	if (!created || !f->tcp)
 		return 0;
 	f->opened_ns = n->m->ts_ns;
-	f->opened_how = n->m->syscall == 53 /* socketpair */ ? "socketpair()" : "connect()";
+	f->opened_how = n->m->syscall == SYS_socketpair ? "socketpair()" : "connect()";
 	f->opened_meta = strdup(n->meta);
 	if (!f->opened_meta)
 		return -1;

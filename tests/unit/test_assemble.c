@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -68,7 +69,7 @@ static int feed_message_at(struct uc_assembler *a, __u32 cpu, __u64 id, __u16 ev
 	r.head.msg_id = id;
 	r.ktime_ns = ktime_ns;
 	r.event = event;
-	r.sock_type = UC_STREAM;
+	r.sock_type = SOCK_STREAM;
 	r.len = caplen;
 	r.caplen = caplen;
 	return uc_assembler_feed(a, &r, sizeof(r), on_message, s);

@@ -24,6 +24,7 @@
 #include "inventory/listing.h"
 #include "inventory/owners.h"
 #include "inventory/unix_diag.h"
+#include "core/devnum.h"
 
 /* ---- uc_unix_diag_parse ---- */
 

@@ -9,12 +9,27 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/')
 MULTIARCH := $(shell $(CC) -dumpmachine)
 VERSION  := 0.1.0
 
+# libbpf through pkg-config (a libbpf built elsewhere: PKG_CONFIG_PATH=...); -lbpf without it.
+LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS   := $(or $(shell pkg-config --libs libbpf 2>/dev/null),-lbpf -lelf -lz)
+
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DUNIXCAP_VERSION='"$(VERSION)"' \
-	    -Iinclude -Isrc -I$(BUILD)
-LDLIBS   := -lbpf -lelf -lz
+	    -Iinclude -Isrc -I$(BUILD) $(LIBBPF_CFLAGS)
+LDLIBS   := $(LIBBPF_LIBS)
 BPFCFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I/usr/include/$(MULTIARCH) \
-	     -Wall -Werror
+	     $(LIBBPF_CFLAGS) -Wall -Werror
+# Each object's header dependencies, written by the compiler as it builds it.
+DEPFLAGS  = -MMD -MP -MF $(@:.o=.d)
+
+# Quiet by default, one line per step; `make V=1` prints every command.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2);
+endif
 
 # User-space modules, bottom layer first: core (shared by all), format (file formats), then the
 # sources of messages — capture (live), readback (-r), proxy (the relay) — then conversations
@@ -31,24 +46,32 @@ all: unixcap
 $(BUILD)/vmlinux.h:
 	@mkdir -p $(BUILD)
 	@test -r /sys/kernel/btf/vmlinux || { echo "build: /sys/kernel/btf/vmlinux is missing: this kernel has no BTF" >&2; exit 1; }
-	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+	$(call say,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/unixcap.bpf.o: src/hooks/unixcap.bpf.c src/records/record.h $(BUILD)/vmlinux.h
-	$(CLANG) $(BPFCFLAGS) -c $< -o $@
+$(BUILD)/unixcap.bpf.o: src/hooks/unixcap.bpf.c $(BUILD)/vmlinux.h
+	$(call say,BPF,$@)
+	$(Q)$(CLANG) $(BPFCFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/unixcap.skel.h: $(BUILD)/unixcap.bpf.o
-	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+	$(call say,GEN,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h) include/unixcap.h
+# Every object waits for the skeleton (session.c includes it); after the first build, each
+# rebuilds when a header it includes changes (its .d file), and only then.
+$(BUILD)/%.o: src/%.c | $(BUILD)/unixcap.skel.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 # The library (include/unixcap.h) and the programs on it.
 $(BUILD)/libunixcap.a: $(LIB_OBJS)
-	rm -f $@ && $(AR) rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 unixcap: $(CLI_OBJS) $(BUILD)/libunixcap.a
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # Tests: cmocka unit tests built plain and with ASan/UBSan, and the traffic tools the
 # integration tests drive.
@@ -60,32 +83,38 @@ TEST_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(TEST_SRCS))
 ASAN_OBJS  := $(patsubst src/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 TOOLS      := $(BUILD)/tools/ucgen $(BUILD)/tools/ucmiss $(BUILD)/tools/ucconc $(BUILD)/pump
 
-$(BUILD)/asan/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h) include/unixcap.h
+$(BUILD)/asan/%.o: src/%.c | $(BUILD)/unixcap.skel.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(ASAN_FLAGS) -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(filter-out %.h,$^) -o $@ $(LDLIBS) -lcmocka
+	$(call say,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $(filter-out %.h,$^) -o $@ $(LDLIBS) -lcmocka
 
 $(BUILD)/asan/tests/%: tests/unit/%.c $(ASAN_OBJS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(ASAN_FLAGS) $(filter-out %.h,$^) -o $@ $(LDLIBS) -lcmocka
+	$(call say,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN_FLAGS) $(filter-out %.h,$^) -o $@ $(LDLIBS) -lcmocka
 
 # What the generators share: sha256, name lookup, socket buffer sizing.
 TOOL_LIB := tests/tools/sha256.c tests/tools/sha256.h tests/tools/toolkit.c tests/tools/toolkit.h
 
 $(BUILD)/tools/ucgen: tests/tools/ucgen.c $(TOOL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/tools tests/tools/ucgen.c $(filter %.c,$(TOOL_LIB)) -o $@
+	$(call say,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/tools tests/tools/ucgen.c $(filter %.c,$(TOOL_LIB)) -o $@
 
 $(BUILD)/tools/ucmiss: tests/tools/ucmiss.c $(TOOL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/tools tests/tools/ucmiss.c $(filter %.c,$(TOOL_LIB)) -o $@
+	$(call say,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/tools tests/tools/ucmiss.c $(filter %.c,$(TOOL_LIB)) -o $@
 
 $(BUILD)/tools/ucconc: tests/tools/ucconc.c $(TOOL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -pthread -Itests/tools tests/tools/ucconc.c $(filter %.c,$(TOOL_LIB)) -o $@
+	$(call say,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) -pthread -Itests/tools tests/tools/ucconc.c $(filter %.c,$(TOOL_LIB)) -o $@
 
 tests: unixcap $(UNIT_BINS) $(TOOLS)
 
@@ -100,17 +129,20 @@ FUZZ_SRCS   := $(sort $(LIB_SRCS) $(wildcard src/readback/*.c) src/cli/options.c
 FUZZ_OBJS   := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_SRCS))
 FUZZ_BINS   := $(BUILD)/fuzz/fuzz_options $(BUILD)/fuzz/fuzz_pcapng
 
-$(BUILD)/fuzz/obj/%.o: src/%.c $(BUILD)/unixcap.skel.h $(wildcard src/*/*.h) include/unixcap.h
+$(BUILD)/fuzz/obj/%.o: src/%.c | $(BUILD)/unixcap.skel.h
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+	$(call say,CLANG,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined $(DEPFLAGS) -c $< -o $@
 
 $(FUZZ_BINS): $(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_OBJS)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS)
+	$(call say,CLANG,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LDLIBS)
 
 # The pcapng seeds (fuzz/corpus/pcapng) come from the real writer: make fuzz-seeds rewrites them.
 $(BUILD)/fuzz/make_seeds: fuzz/make_seeds.c $(TEST_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(call say,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 .PHONY: fuzz fuzz-seeds
 fuzz: $(FUZZ_BINS)
@@ -123,16 +155,20 @@ tests: $(if $(FUZZ_RT),$(FUZZ_BINS))
 # Benchmarks (bench/run.sh): the traffic generators, and the floor: empty syscall hooks.
 $(BUILD)/pump: bench/pump.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $< -o $@
+	$(call say,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 $(BUILD)/floor.bpf.o: bench/floor.bpf.c $(BUILD)/vmlinux.h
-	$(CLANG) $(BPFCFLAGS) -c $< -o $@
+	$(call say,BPF,$@)
+	$(Q)$(CLANG) $(BPFCFLAGS) -c $< -o $@
 
 $(BUILD)/floor.skel.h: $(BUILD)/floor.bpf.o
-	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+	$(call say,GEN,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/floor: bench/floor.c $(BUILD)/floor.skel.h
-	$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+	$(call say,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 bench: deps
 	$(MAKE) unixcap $(BUILD)/pump $(BUILD)/floor
@@ -147,6 +183,11 @@ check-kernels: deps
 
 deps:
 	./scripts/install-deps.sh
+
+# The header dependencies the compiler wrote; none yet on a first build. Objects stay between
+# builds (make would otherwise delete the ASan and fuzz objects as intermediate files).
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+.SECONDARY:
 
 run: deps
 	$(MAKE) all

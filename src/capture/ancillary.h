@@ -5,7 +5,7 @@
 
 #include <linux/types.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 #include "records/record.h"
 
 /* Fills m's nfds, fds[], has_creds and cred_* from the record (NULL: nothing was passed). */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* A capture session: probe the kernel, load and attach the hooks, turn ring records into messages. */
-#include "capture/capture.h"
+#include "unixcap.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 #include "cli/extcap.h"
 #include "cli/list_cmd.h"
 #include "cli/options.h"

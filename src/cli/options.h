@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 #include "conversations/conversation.h"
 #include "sinks/text.h"
 

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 #include "cli/options.h"
 #include "sinks/pcap_files.h"
 #include "sinks/text.h"

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 
 struct uc_progress {
 	FILE *out;        /* NULL: off */

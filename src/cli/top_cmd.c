@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 #include "core/error.h"
 #include "cli/options.h"
 #include "cli/signals.h"

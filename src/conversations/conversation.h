@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 #include "conversations/protocol.h"
 #include "format/synth.h"
 

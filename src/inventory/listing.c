@@ -8,7 +8,6 @@
 #include <sys/sysmacros.h>
 
 #include "core/names.h"
-#include "sinks/json.h"
 #include "core/json_string.h"
 
 #define PATH_COLUMN_MAX 60 /* a longer address pushes OWNERS out on its own line, not on all */

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 #include "inventory/owners.h"
 #include "inventory/unix_diag.h"
 

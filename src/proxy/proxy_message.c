@@ -11,7 +11,6 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
-#include "capture/ancillary.h"
 #include "core/names.h"
 #include "core/fd_kind.h"
 

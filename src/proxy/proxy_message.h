@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 
 /* One end of a relayed conversation as its messages show it. The proxy's own socket facing
  * that end stands in for the end's socket: its inode keys the conversation, so that both

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 #include "proxy/sockets.h"
 
 struct uc_relay_options {

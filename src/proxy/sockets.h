@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 
 /* A socket name as given on the command line: a path, or @name for an abstract name. */
 struct uc_proxy_addr {

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 #include "conversations/conversation.h"
 
 struct uc_pcap_sink;

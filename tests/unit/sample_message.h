@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 
 #define TS 1700000000123456789ull
 

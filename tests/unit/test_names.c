@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "capture/capture.h"
+#include "unixcap.h"
 #include "capture/patterns.h"
 #include "core/names.h"
 

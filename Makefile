@@ -32,7 +32,7 @@ $(BUILD)/vmlinux.h:
 	@test -r /sys/kernel/btf/vmlinux || { echo "build: /sys/kernel/btf/vmlinux is missing: this kernel has no BTF" >&2; exit 1; }
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/unixcap.bpf.o: src/hooks/unixcap.bpf.c src/records/record.h $(BUILD)/vmlinux.h
+$(BUILD)/unixcap.bpf.o: src/hooks/unixcap.bpf.c $(wildcard src/hooks/*.h) src/records/record.h $(BUILD)/vmlinux.h
 	$(CLANG) $(BPFCFLAGS) -c $< -o $@
 
 $(BUILD)/unixcap.skel.h: $(BUILD)/unixcap.bpf.o

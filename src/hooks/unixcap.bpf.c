@@ -11,31 +11,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define AF_UNIX 1
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
-#define TS_COMPAT 0x0002
 #define SHUT_WR 1
 #define SHUT_RDWR 2
 #define UIO_MAXIOV 1024
 #define MAX_LOOPS (1 << 23)
-
-/* x86_64 syscall numbers */
-#define NR_read 0
-#define NR_write 1
-#define NR_close 3
-#define NR_readv 19
-#define NR_writev 20
-#define NR_sendto 44
-#define NR_recvfrom 45
-#define NR_sendmsg 46
-#define NR_recvmsg 47
-#define NR_connect 42
-#define NR_accept 43
-#define NR_shutdown 48
-#define NR_socketpair 53
-#define NR_accept4 288
-#define NR_recvmmsg 299
-#define NR_sendmmsg 307
-#define NR_preadv2 327
-#define NR_pwritev2 328
 
 /* Set by user space before load; the verifier sees them as constants. */
 const volatile __u32 self_tgid;
@@ -59,6 +38,9 @@ const volatile __u32 has_cgroup;
  * verifier walk each 16 KiB step of the copy loop apart (18 s and a refusal from -s 196608 on);
  * unknown, every -s is verified as one path, the same as 0. Set by user space before load. */
 __u32 snaplen;
+
+/* The helpers, by job, each using only those before it; they read the tunables above. */
+#include "arch.h"
 
 /* --cgroup: the process doing the I/O must be in this cgroup or below it. */
 struct {
@@ -206,8 +188,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } uc_captures SEC(".maps");
-
-#define NSEC_PER_USER_HZ 10000000ULL /* /proc/PID/stat's start time: USER_HZ is 100 on x86_64 */
 
 static __always_inline bool another_capture(__u32 tgid)
 {
@@ -502,10 +482,10 @@ static __always_inline int note_socketpair(struct pt_regs *regs, struct pending 
 {
 	if (p->args[0] != AF_UNIX)
 		return 0;
-	p->sock_type = regs->si & 0xf; /* without SOCK_NONBLOCK/SOCK_CLOEXEC */
+	p->sock_type = syscall_arg(regs, 1) & 0xf; /* without SOCK_NONBLOCK/SOCK_CLOEXEC */
 	if (!type_matches(p->sock_type))
 		return 0;
-	p->args[3] = regs->r10;
+	p->args[3] = syscall_arg(regs, 3);
 	p->nr = id;
 	stash(p);
 	return 0;
@@ -585,7 +565,7 @@ static __always_inline int note_self_socket(struct task_struct *task, struct pt_
 
 	if (!is_send(id))
 		return 0;
-	return note_output_socket(unix_sock_of(fd_file(task, (__u32)regs->di), &type, &ino), id);
+	return note_output_socket(unix_sock_of(fd_file(task, (__u32)syscall_arg(regs, 0)), &type, &ino), id);
 }
 
 static __always_inline bool known_not_to_match(__u64 own_ino, __u16 type)
@@ -614,9 +594,9 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	task = bpf_get_current_task_btf();
 	if ((pid_tgid >> 32) == self_tgid)
 		return note_self_socket(task, regs, id); /* our output may go to a unix socket */
-	if (task->thread_info.status & TS_COMPAT)
+	if (task_is_compat(task))
 		return 0; /* 32-bit syscall numbers differ */
-	p.args[0] = regs->di;
+	p.args[0] = syscall_arg(regs, 0);
 	if (id == NR_socketpair)
 		return another_capture(pid_tgid >> 32) ? 0 : note_socketpair(regs, &p, id, pid_tgid);
 	file = fd_file(task, (__u32)p.args[0]);
@@ -629,11 +609,11 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	if (id == NR_close && !is_last_reference(file))
 		return 0;
-	p.args[1] = regs->si;
-	p.args[2] = regs->dx;
-	p.args[3] = regs->r10;
-	p.args[4] = regs->r8;
-	p.args[5] = regs->r9;
+	p.args[1] = syscall_arg(regs, 1);
+	p.args[2] = syscall_arg(regs, 2);
+	p.args[3] = syscall_arg(regs, 3);
+	p.args[4] = syscall_arg(regs, 4);
+	p.args[5] = syscall_arg(regs, 5);
 	p.nr = id;
 	p.sk = (__u64)sk;
 	if (is_send(id) && p.sock_type == 1 /* SOCK_STREAM */)
@@ -906,29 +886,6 @@ struct copy_state {
 	__u64 skip;      /* of the first segment */
 };
 
-/* The kernel address of a page (page_address() on x86_64's direct map): vmemmap_base and
- * page_offset_base move with KASLR; both are kallsyms data symbols (CONFIG_KALLSYMS_ALL).
- * Weak: where they are missing, pages cannot be read and their bytes are reported unseen. */
-extern const void vmemmap_base __ksym __weak;
-extern const void page_offset_base __ksym __weak;
-#define PAGE_SHIFT 12
-
-static __always_inline bool page_math_known(void)
-{
-	return &vmemmap_base && &page_offset_base;
-}
-
-static __always_inline __u64 page_kaddr(struct page *page)
-{
-	__u64 vmemmap = 0, direct = 0, size = bpf_core_type_size(struct page);
-
-	if (!page_math_known() || !size ||
-	    bpf_probe_read_kernel(&vmemmap, sizeof(vmemmap), &vmemmap_base) ||
-	    bpf_probe_read_kernel(&direct, sizeof(direct), &page_offset_base))
-		return 0;
-	return direct + (((__u64)page - vmemmap) / size << PAGE_SHIFT);
-}
-
 /* The next segment of an array: user or kernel iovec, kvec, or bio_vec (a page range). */
 static __always_inline int next_segment(struct copy_state *s)
 {
@@ -1145,14 +1102,6 @@ static __always_inline void read_socket_paths(struct uc_rec_message *m, struct s
 }
 
 #define MSG_PEEK 2
-
-/* The syscall the current thread is in (sendfile, splice, io_uring_enter, sendmmsg, ...). */
-static __always_inline __u16 current_syscall(void)
-{
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-	return (__u16)BPF_CORE_READ(regs, orig_ax);
-}
 
 /* What a read says beyond its length: MSG_PEEK, and where an unconnected datagram came from. */
 static __always_inline void read_source(const struct pending *p, struct uc_rec_message *m)
@@ -1700,7 +1649,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
-	__u32 nr = (__u32)regs->orig_ax;
+	__u32 nr = syscall_nr(regs);
 	struct pending *found;
 	__u64 *sends = NULL;
 

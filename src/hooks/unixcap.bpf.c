@@ -41,6 +41,7 @@ __u32 snaplen;
 
 /* The helpers, by job, each using only those before it; they read the tunables above. */
 #include "arch.h"
+#include "kernel_compat.h"
 
 /* --cgroup: the process doing the I/O must be in this cgroup or below it. */
 struct {
@@ -265,11 +266,6 @@ struct {
 	__type(value, struct uc_rec_ancillary);
 } anc_zero SEC(".maps");
 
-/* Kernels before 6.13 count file references in f_count. */
-struct file___old {
-	atomic_long_t f_count;
-} __attribute__((preserve_access_index));
-
 static __always_inline struct uc_counters *my_counters(void)
 {
 	__u32 zero = 0;
@@ -320,20 +316,6 @@ static __always_inline struct sock *unix_sock_of(struct file *file, __u16 *type,
 	return sk;
 }
 
-static __always_inline __u64 sk_inode(struct sock *sk)
-{
-	struct socket *sock;
-
-	if (!sk)
-		return 0;
-	if (bpf_core_field_exists(sk->sk_ino))
-		return BPF_CORE_READ(sk, sk_ino);
-	sock = BPF_CORE_READ(sk, sk_socket);
-	if (!sock)
-		return 0; /* orphaned: its owner has closed it */
-	return BPF_CORE_READ(container_of(sock, struct socket_alloc, socket), vfs_inode.i_ino);
-}
-
 static __always_inline struct sock *unix_peer(struct sock *sk)
 {
 	return BPF_CORE_READ((struct unix_sock *)sk, peer);
@@ -373,13 +355,6 @@ static __always_inline __u64 peer_inode(struct sock *sk)
 		return ino;
 	c = bpf_map_lookup_elem(&closed_socks, (__u64 *)&peer);
 	return c && c->peer == (__u64)sk ? c->ino : 0;
-}
-
-static __always_inline bool is_last_reference(struct file *file)
-{
-	if (bpf_core_field_exists(file->f_ref))
-		return BPF_CORE_READ(file, f_ref.refcnt.counter) == 0; /* FILE_REF_ONEREF */
-	return BPF_CORE_READ((struct file___old *)file, f_count.counter) == 1;
 }
 
 static __always_inline __u32 pid_nr_of(struct pid *pid)
@@ -1491,26 +1466,19 @@ struct {
 	__type(value, struct iter_snap);
 } iter_by_task SEC(".maps");
 
-/* Kernels before 6.3 name the iovec array iov. */
-struct iov_iter___old {
-	const struct iovec *iov;
-} __attribute__((preserve_access_index));
-
 /* The iov_iter's segments as a msg_source; false for kinds that are not copied (ITER_XARRAY,
- * ITER_FOLIOQ, ...). The enum's values differ between kernels: CO-RE gives this kernel's. */
+ * ITER_FOLIOQ, ...). The values of enum iter_type differ between kernels: CO-RE gives these. */
 static __always_inline bool source_from_iter(struct iov_iter *it, struct msg_source *src)
 {
 	__u8 type = BPF_CORE_READ(it, iter_type);
 
 	src->skip = BPF_CORE_READ(it, iov_offset);
 	src->iov_cnt = BPF_CORE_READ(it, nr_segs) > UIO_MAXIOV ? UIO_MAXIOV : BPF_CORE_READ(it, nr_segs);
-	if (bpf_core_enum_value_exists(enum iter_type, ITER_UBUF) &&
-	    type == bpf_core_enum_value(enum iter_type, ITER_UBUF)) {
+	if (iter_is_ubuf(type)) {
 		src->buf = (__u64)BPF_CORE_READ(it, ubuf) + src->skip;
 		src->kind = SEG_USER_IOV;
 	} else if (type == bpf_core_enum_value(enum iter_type, ITER_IOVEC)) {
-		src->iov = bpf_core_field_exists(it->__iov) ? (__u64)BPF_CORE_READ(it, __iov)
-			   : (__u64)BPF_CORE_READ((struct iov_iter___old *)it, iov);
+		src->iov = iter_iovec(it);
 		src->kind = SEG_KERNEL_IOV;
 	} else if (type == bpf_core_enum_value(enum iter_type, ITER_KVEC)) {
 		src->iov = (__u64)BPF_CORE_READ(it, kvec);

@@ -42,6 +42,7 @@ __u32 snaplen;
 /* The helpers, by job, each using only those before it; they read the tunables above. */
 #include "arch.h"
 #include "kernel_compat.h"
+#include "output.h"
 
 /* --cgroup: the process doing the I/O must be in this cgroup or below it. */
 struct {
@@ -50,11 +51,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 << 20); /* resized by user space (-B) */
-} ring SEC(".maps");
 
 /* What sys_enter saw, for sys_exit of the same thread. */
 struct pending {
@@ -212,24 +208,6 @@ struct {
 	__type(value, __u8);
 } path_verdicts SEC(".maps");
 
-struct msg_seq {
-	__u64 next;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct msg_seq);
-} msg_seqs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct uc_counters);
-} counters SEC(".maps");
-
 /* Partial chunks are assembled here, since ring reservations need a constant size. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -237,12 +215,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct uc_rec_data);
 } scratch SEC(".maps");
-
-/* A message record is built here, with room for a small payload to travel inside it. */
-struct head_and_payload {
-	struct uc_rec_message m;
-	__u8 data[UC_INLINE_MAX];
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -265,18 +237,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct uc_rec_ancillary);
 } anc_zero SEC(".maps");
-
-static __always_inline struct uc_counters *my_counters(void)
-{
-	__u32 zero = 0;
-	return bpf_map_lookup_elem(&counters, &zero);
-}
-
-static __always_inline __u64 ring_flags(void)
-{
-	return bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) > wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-									  : BPF_RB_NO_WAKEUP;
-}
 
 /* task is the current task as a BTF pointer: its fd table is read with plain loads. */
 static __always_inline struct file *fd_file(struct task_struct *task, __u32 fd)
@@ -769,16 +729,6 @@ static __always_inline void take_losses(struct uc_rec_message *m, struct uc_loss
 static __always_inline void take_earlier_losses(struct uc_rec_message *m)
 {
 	take_losses(m, (struct uc_loss_key){ .own_ino = m->own_ino, .peer_ino = m->peer_ino });
-}
-
-static __always_inline __u64 next_msg_id(__u32 cpu)
-{
-	__u32 zero = 0;
-	struct msg_seq *seq = bpf_map_lookup_elem(&msg_seqs, &zero);
-
-	if (!seq)
-		return 0;
-	return ((__u64)cpu << 48) | ++seq->next;
 }
 
 /* Where the payload of a send lives: one buffer or an iovec array. */

@@ -11,9 +11,6 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define AF_UNIX 1
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
-#define SHUT_WR 1
-#define SHUT_RDWR 2
-#define UIO_MAXIOV 1024
 #define MAX_LOOPS (1 << 23)
 
 /* Set by user space before load; the verifier sees them as constants. */
@@ -44,6 +41,7 @@ __u32 snaplen;
 #include "kernel_compat.h"
 #include "output.h"
 #include "pending.h"
+#include "syscalls.h"
 
 /* --cgroup: the process doing the I/O must be in this cgroup or below it. */
 struct {
@@ -320,18 +318,6 @@ static __always_inline bool type_matches(__u16 type)
 	return !type_mask || (type < 32 && (type_mask & (1u << type)));
 }
 
-static __always_inline bool is_send(__u32 nr)
-{
-	return nr == NR_write || nr == NR_writev || nr == NR_sendto || nr == NR_sendmsg ||
-	       nr == NR_pwritev2 || nr == NR_sendmmsg;
-}
-
-static __always_inline bool is_lifecycle(__u32 nr)
-{
-	return nr == NR_close || nr == NR_shutdown || nr == NR_connect || nr == NR_accept ||
-	       nr == NR_accept4 || nr == NR_socketpair;
-}
-
 /* socketpair(AF_UNIX, type, 0, sv): no socket exists yet; its fds are read at sys_exit. */
 static __always_inline int note_socketpair(struct pt_regs *regs, struct pending *p, long id,
 					   __u64 pid_tgid)
@@ -345,12 +331,6 @@ static __always_inline int note_socketpair(struct pt_regs *regs, struct pending 
 	p->nr = id;
 	stash(p);
 	return 0;
-}
-
-static __always_inline bool is_recv(__u32 nr)
-{
-	return nr == NR_read || nr == NR_readv || nr == NR_recvfrom || nr == NR_recvmsg ||
-	       nr == NR_preadv2;
 }
 
 /* Bounds a sun_path length in the very register later passed as a size: a clamp written in C

@@ -59,8 +59,9 @@ static __always_inline void read_source(const struct pending *p, struct uc_rec_m
 }
 
 /* Close, shutdown and end-of-file: connection events without payload, filtered like data. */
-/* Not inlined (here and emit_message): each gets its own stack frame, so the frames of sys_exit
- * and its bpf_loop callbacks stay within the 512 bytes older verifiers allow for a whole chain. */
+/* Not inlined (here, build_message, send_message and emit_send): each gets its own stack frame,
+ * so the frames of sys_exit and its bpf_loop callbacks stay within the 512 bytes older verifiers
+ * allow for a whole chain. */
 static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid,
 				  __u32 len)
 {

@@ -161,7 +161,7 @@ static __always_inline bool known_not_to_match(__u64 own_ino, __u16 type)
 {
 	__u8 *verdict;
 
-	if ((!n_patterns && !n_path_ids) || type == 2 /* SOCK_DGRAM: its peer may change */)
+	if ((!n_patterns && !n_path_ids) || type == SOCK_DGRAM /* its peer may change */)
 		return false;
 	verdict = bpf_map_lookup_elem(&path_verdicts, &own_ino);
 	return verdict && *verdict == 2;
@@ -257,7 +257,7 @@ static __always_inline bool path_matches(struct uc_rec_message *m, struct sock *
 	own = end_matches(m->own_path, m->own_path_len, sk, false);
 	other = own == 1 ? 1 : end_matches(m->peer_path, m->peer_path_len, peer, dest);
 	m->path_match = own == 1 || other == 1 ? 1 : (own | other);
-	if (sk && peer && !dest && m->sock_type != 2 /* SOCK_DGRAM */ && m->own_ino) {
+	if (sk && peer && !dest && m->sock_type != SOCK_DGRAM && m->own_ino) {
 		verdict = m->path_match ? 1 : 2;
 		bpf_map_update_elem(&path_verdicts, &m->own_ino, &verdict, BPF_ANY);
 	}

@@ -97,7 +97,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	p.args[5] = syscall_arg(regs, 5);
 	p.nr = id;
 	p.sk = (__u64)sk;
-	if (is_send(id) && p.sock_type == 1 /* SOCK_STREAM */)
+	if (is_send(id) && p.sock_type == SOCK_STREAM)
 		begin_send(&p);
 	if (id == NR_close) {
 		p.peer_ino = peer_inode(sk);
@@ -303,7 +303,7 @@ static __always_inline void syscall_done(struct pending *p, long ret, __u64 pid_
 		emit_send(p, (__u32)ret, pid_tgid);
 	else if (is_recv(p->nr) && ret > 0 && !reads_our_output(p))
 		emit_event(p, UC_EV_READ, pid_tgid, (__u32)ret);
-	else if (is_recv(p->nr) && ret == 0 && p->sock_type != 2 /* SOCK_DGRAM */ &&
+	else if (is_recv(p->nr) && ret == 0 && p->sock_type != SOCK_DGRAM &&
 		 !((p->nr == NR_read || p->nr == NR_recvfrom) && p->args[2] == 0))
 		emit_event(p, UC_EV_EOF, pid_tgid, 0);
 	else if (p->nr == NR_shutdown && ret == 0 &&
@@ -311,12 +311,13 @@ static __always_inline void syscall_done(struct pending *p, long ret, __u64 pid_
 		emit_event(p, UC_EV_SHUTDOWN, pid_tgid, 0);
 	else if (p->nr == NR_close && ret == 0)
 		emit_event(p, UC_EV_CLOSE, pid_tgid, 0);
-	else if (p->nr == NR_connect && ret == 0 && p->sock_type != 2 /* SOCK_DGRAM */)
+	else if (p->nr == NR_connect && ret == 0 && p->sock_type != SOCK_DGRAM)
 		emit_event(p, UC_EV_CONNECT, pid_tgid, 0);
 	else if ((p->nr == NR_accept || p->nr == NR_accept4) && ret >= 0 &&
 		 adopt_socket(p, (__u32)ret))
 		emit_event(p, UC_EV_ACCEPT, pid_tgid, 0);
-	else if (p->nr == NR_socketpair && ret == 0 && p->sock_type != 2 && adopt_pair(p, pid_tgid))
+	else if (p->nr == NR_socketpair && ret == 0 && p->sock_type != SOCK_DGRAM &&
+		 adopt_pair(p, pid_tgid))
 		emit_event(p, UC_EV_CONNECT, pid_tgid, 0);
 }
 

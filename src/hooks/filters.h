@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: (BSD-2-Clause OR GPL-2.0-only) */
+/* What is reported: --pid, --comm, --type, --inode, --cgroup and --path; never a capture's own. */
+#ifndef UNIXCAP_HOOKS_FILTERS_H
+#define UNIXCAP_HOOKS_FILTERS_H
+
+/* --cgroup: the process doing the I/O must be in this cgroup or below it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_filter SEC(".maps");
+
+/* Unix sockets unixcap itself writes to (its output may be one): reads of what it wrote are not
+ * reported either, or a dump sent over a unix socket would feed on itself. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u8);
+} self_socks SEC(".maps");
+
+/* Every other unixcap capture running (tgid -> its start in /proc's clock ticks, so that a
+ * reused pid does not match), entered by user space: none reports another's I/O, or two whose
+ * outputs are unix sockets would each capture the other's output, for ever and growing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u64);
+} uc_captures SEC(".maps");
+
+static __always_inline bool another_capture(__u32 tgid)
+{
+	__u64 *started = bpf_map_lookup_elem(&uc_captures, &tgid);
+	struct task_struct *task;
+
+	if (!started)
+		return false;
+	task = bpf_get_current_task_btf();
+	return *started == task->group_leader->start_boottime / NSEC_PER_USER_HZ;
+}
+
+/* --path verdicts of connected stream and seqpacket sockets, whose addresses can no longer
+ * change: sys_enter skips a socket known not to match, so excluded traffic costs one lookup.
+ * Keyed by sockfs inode, not reused for 2^32 sockets, so an entry outliving its socket is
+ * harmless. Values: 1 matches, 2 does not. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} path_verdicts SEC(".maps");
+
+/* comm of the task behind a struct pid (the process that owns the peer end). */
+static __always_inline bool pid_comm(struct pid *pid, char comm[UC_COMM_LEN])
+{
+	struct hlist_node *first;
+	struct task_struct *task;
+
+	if (!pid)
+		return false;
+	first = BPF_CORE_READ(pid, tasks[PIDTYPE_PID].first);
+	if (!first)
+		return false;
+	task = (void *)first - bpf_core_field_offset(struct task_struct, pid_links);
+	return bpf_probe_read_kernel_str(comm, UC_COMM_LEN, &task->comm) > 0;
+}
+
+static __always_inline bool comm_equal(const char *a)
+{
+	for (int i = 0; i < UC_COMM_LEN; i++) {
+		if (a[i] != comm_filter[i])
+			return false;
+		if (!a[i])
+			break;
+	}
+	return true;
+}
+
+/* --pid and --comm match either end: this process or the one that owns the peer end. */
+static __always_inline bool process_matches(struct sock *sk, __u32 tgid)
+{
+	struct pid *peer_pid = NULL;
+	char comm[UC_COMM_LEN] = {};
+
+	if (n_pids || has_comm)
+		peer_pid = BPF_CORE_READ(sk, sk_peer_pid);
+	if (n_pids) {
+		__u32 peer_tgid = pid_nr_of(peer_pid);
+		bool hit = false;
+
+		for (int i = 0; i < UC_MAX_PIDS && i < n_pids; i++)
+			if (pids[i] == tgid || pids[i] == peer_tgid)
+				hit = true;
+		if (!hit)
+			return false;
+	}
+	if (has_comm) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (comm_equal(comm))
+			return true;
+		return pid_comm(peer_pid, comm) && comm_equal(comm);
+	}
+	return true;
+}
+
+/* --inode matches either end of the connection, unnamed sockets included. */
+static __always_inline bool inode_matches(__u64 own_ino, struct sock *sk)
+{
+	__u64 peer;
+
+	if (!n_inodes)
+		return true;
+	peer = peer_inode(sk);
+	for (int i = 0; i < UC_MAX_INODES && i < n_inodes; i++)
+		if (inodes[i] == own_ino || (peer && inodes[i] == peer))
+			return true;
+	return false;
+}
+
+static __always_inline bool cgroup_matches(void)
+{
+	return !has_cgroup || bpf_current_task_under_cgroup(&cgroup_filter, 0) == 1;
+}
+
+static __always_inline bool type_matches(__u16 type)
+{
+	return !type_mask || (type < 32 && (type_mask & (1u << type)));
+}
+
+/* A unix socket a capture (this one or another) sends on may be its output. */
+static __always_inline int note_output_socket(struct sock *sk, long id)
+{
+	__u8 one = 1;
+
+	if (sk && is_send(id))
+		bpf_map_update_elem(&self_socks, (__u64 *)&sk, &one, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int note_self_socket(struct task_struct *task, struct pt_regs *regs,
+					    long id)
+{
+	__u16 type;
+	__u64 ino;
+
+	if (!is_send(id))
+		return 0;
+	return note_output_socket(unix_sock_of(fd_file(task, (__u32)syscall_arg(regs, 0)), &type, &ino), id);
+}
+
+static __always_inline bool reads_our_output(const struct pending *p)
+{
+	struct sock *peer = unix_peer((struct sock *)p->sk);
+
+	return peer && bpf_map_lookup_elem(&self_socks, (__u64 *)&peer);
+}
+
+static __always_inline bool known_not_to_match(__u64 own_ino, __u16 type)
+{
+	__u8 *verdict;
+
+	if ((!n_patterns && !n_path_ids) || type == SOCK_DGRAM /* its peer may change */)
+		return false;
+	verdict = bpf_map_lookup_elem(&path_verdicts, &own_ino);
+	return verdict && *verdict == 2;
+}
+
+static __always_inline bool pattern_hits(const volatile struct uc_pattern *pat, const char *path,
+					 __u32 len)
+{
+	__u32 plen = pat->prefix_len, slen = pat->suffix_len;
+
+	if (!pat->has_star ? len != plen : len < plen + slen)
+		return false;
+	for (__u32 i = 0; i < UC_PATH_LEN && i < plen; i++)
+		if (path[i] != pat->prefix[i])
+			return false;
+	for (__u32 i = 0; i < UC_PATH_LEN && i < slen; i++) {
+		__u32 at = len - slen + i;
+
+		if (at >= UC_PATH_LEN || path[at] != pat->suffix[i])
+			return false;
+	}
+	return true;
+}
+
+/* Filesystem paths may carry the terminating NUL in their length; abstract names never. */
+static __always_inline __u32 path_strlen(const char *path, __u32 len)
+{
+	if (len && len <= UC_PATH_LEN && path[0] && path[(len - 1) & 0x7f] == 0)
+		return len - 1;
+	return len;
+}
+
+static __always_inline __u32 mount_ns_of(struct vfsmount *mnt)
+{
+	struct mount *m = (void *)mnt - bpf_core_field_offset(struct mount, mnt);
+
+	return BPF_CORE_READ(m, mnt_ns, ns.inum);
+}
+
+/* One end against --path: by the identity of its socket file when it has one, by its name
+ * only when that name was bound in our mount namespace (or is abstract). Returns 0 (no),
+ * 1 (yes) or 2 (only a pattern with several '*' matched, by its prefix and suffix). */
+static __always_inline int end_matches(const char *path, __u32 raw_len, struct sock *s,
+				       bool name_in_current_ns)
+{
+	__u32 len = path_strlen(path, raw_len);
+	struct dentry *d = NULL;
+	struct vfsmount *mnt = NULL;
+	int best = 0;
+	__u32 ns;
+
+	if (!len)
+		return 0;
+	if (s) {
+		d = BPF_CORE_READ((struct unix_sock *)s, path.dentry);
+		mnt = BPF_CORE_READ((struct unix_sock *)s, path.mnt);
+	}
+	if (d) {
+		__u64 ino = BPF_CORE_READ(d, d_inode, i_ino), dev = BPF_CORE_READ(d, d_inode, i_sb, s_dev);
+
+		for (int i = 0; i < UC_MAX_PATHS_BY_ID && i < n_path_ids; i++)
+			if (path_ids[i].ino == ino && path_ids[i].dev == dev)
+				return 1;
+	}
+	if (path[0] && self_mnt_ns) {
+		ns = mnt ? mount_ns_of(mnt) : 0;
+		if (!ns && name_in_current_ns)
+			ns = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nsproxy,
+					   mnt_ns, ns.inum);
+		if (ns && ns != self_mnt_ns)
+			return 0;
+	}
+	for (int i = 0; i < UC_MAX_PATTERNS && i < n_patterns; i++)
+		if (pattern_hits(&patterns[i], path, len)) {
+			if (!patterns[i].approximate)
+				return 1;
+			best = 2;
+		}
+	return best;
+}
+
+/* --path matches either end; records which kind of match in m->path_match. peer is NULL when
+ * the peer name is an unconnected send's destination (a name in the sender's namespace) or
+ * was saved at close. */
+static __always_inline bool path_matches(struct uc_rec_message *m, struct sock *sk,
+					 struct sock *peer, bool dest)
+{
+	int own, other;
+	__u8 verdict;
+
+	if (!n_patterns && !n_path_ids)
+		return true;
+	own = end_matches(m->own_path, m->own_path_len, sk, false);
+	other = own == 1 ? 1 : end_matches(m->peer_path, m->peer_path_len, peer, dest);
+	m->path_match = own == 1 || other == 1 ? 1 : (own | other);
+	if (sk && peer && !dest && m->sock_type != SOCK_DGRAM && m->own_ino) {
+		verdict = m->path_match ? 1 : 2;
+		bpf_map_update_elem(&path_verdicts, &m->own_ino, &verdict, BPF_ANY);
+	}
+	return m->path_match != 0;
+}
+
+#endif

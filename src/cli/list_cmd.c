@@ -19,14 +19,10 @@
 #define LIST_SHORT_OPTIONS ":h"
 #define OUT_OF_MEMORY 2 /* what add_socket returns to stop the dump */
 
-enum { OPT_FILTER = 256, OPT_JSON };
+enum { OPT_JSON = UC_OPT_COMMAND };
 
 static const struct option list_options[] = {
-	{ "path", required_argument, NULL, OPT_FILTER },
-	{ "pid", required_argument, NULL, OPT_FILTER },
-	{ "comm", required_argument, NULL, OPT_FILTER },
-	{ "type", required_argument, NULL, OPT_FILTER },
-	{ "inode", required_argument, NULL, OPT_FILTER },
+	UC_SOCKET_FILTER_OPTIONS,
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -58,33 +54,25 @@ static void usage(FILE *out)
 
 static int parse(int argc, char **argv, struct list_args *a, char *err, size_t errlen)
 {
-	int opt, index = 0;
+	int opt;
 
 	memset(a, 0, sizeof(*a));
 	opterr = 0;
 	optind = 0; /* as uc_cli_parse: getopt starts afresh, at argv[1] */
-	while ((opt = getopt_long(argc, argv, LIST_SHORT_OPTIONS, list_options, &index)) != -1) {
+	while ((opt = getopt_long(argc, argv, LIST_SHORT_OPTIONS, list_options, NULL)) != -1) {
 		switch (opt) {
 		case 'h': a->help = true; break;
 		case OPT_JSON: a->json = true; break;
-		case OPT_FILTER:
-			if (uc_cli_parse_filter(list_options[index].name, optarg, &a->filter.f, err,
-						errlen) != 0)
-				return -1;
-			break;
-		case ':':
-			return uc_error(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+		case ':': case '?':
+			return uc_cli_usage_error(opt, argv, LIST_SHORT_OPTIONS, "unixcap list ", err,
+						  errlen);
 		default:
-			if (optopt > 0 && optopt < 256 && !strchr(LIST_SHORT_OPTIONS, optopt))
-				return uc_error(err, errlen, "unknown option '-%c' (see unixcap list "
-						"--help)", optopt);
-			return uc_error(err, errlen, "unknown option '%s' (see unixcap list --help)",
-					argv[optind - 1]);
+			if (uc_cli_parse_filter(opt, optarg, &a->filter.f, err, errlen) != 0)
+				return -1;
 		}
 	}
 	if (optind < argc)
-		return uc_error(err, errlen, "unexpected argument '%s' (see unixcap list --help)",
-				argv[optind]);
+		return uc_cli_usage_error(0, argv, LIST_SHORT_OPTIONS, "unixcap list ", err, errlen);
 	return 0;
 }
 

@@ -15,17 +15,11 @@
 
 #define SHORT_OPTIONS ":w:r:Uc:s:B:C:G:W:Z:xXAqvh"
 
-enum { OPT_PATH = 256, OPT_PID, OPT_COMM, OPT_TYPE, OPT_VERSION, OPT_DECODE_AS, OPT_INODE,
-       OPT_CGROUP, OPT_JSON, OPT_PRINT };
+enum { OPT_VERSION = UC_OPT_COMMAND, OPT_DECODE_AS, OPT_JSON, OPT_PRINT };
 
 static const struct option long_options[] = {
-	{ "path", required_argument, NULL, OPT_PATH },
-	{ "pid", required_argument, NULL, OPT_PID },
-	{ "comm", required_argument, NULL, OPT_COMM },
-	{ "type", required_argument, NULL, OPT_TYPE },
+	UC_CAPTURE_FILTER_OPTIONS,
 	{ "decode-as", required_argument, NULL, OPT_DECODE_AS },
-	{ "inode", required_argument, NULL, OPT_INODE },
-	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "print", no_argument, NULL, OPT_PRINT },
 	{ "help", no_argument, NULL, 'h' },
@@ -112,13 +106,12 @@ static int parse_types(const char *text, unsigned *mask, char *err, size_t errle
 	return 0;
 }
 
-static int parse_filter_option(int opt, const char *arg, struct uc_filter *f, char *err,
-			       size_t errlen)
+int uc_cli_parse_filter(int opt, const char *arg, struct uc_filter *f, char *err, size_t errlen)
 {
 	uint64_t v;
 
 	switch (opt) {
-	case OPT_PATH: {
+	case UC_OPT_PATH: {
 		struct uc_pattern kernel;
 		char raw[UC_PATH_LEN];
 		size_t raw_len;
@@ -130,7 +123,7 @@ static int parse_filter_option(int opt, const char *arg, struct uc_filter *f, ch
 		f->paths[f->n_paths++] = arg;
 		return 0;
 	}
-	case OPT_PID:
+	case UC_OPT_PID:
 		if (uc_cli_parse_number(arg, 1, 4194304, &v) < 0)
 			return uc_error(err, errlen, "invalid --pid '%s': expected a process id",
 					   arg);
@@ -138,7 +131,7 @@ static int parse_filter_option(int opt, const char *arg, struct uc_filter *f, ch
 			return uc_error(err, errlen, "too many --pid options (at most 8)");
 		f->pids[f->n_pids++] = (uint32_t)v;
 		return 0;
-	case OPT_INODE:
+	case UC_OPT_INODE:
 		if (uc_cli_parse_number(arg, 1, UINT64_MAX, &v) < 0)
 			return uc_error(err, errlen, "invalid --inode '%s': expected a socket inode "
 					   "number", arg);
@@ -146,34 +139,38 @@ static int parse_filter_option(int opt, const char *arg, struct uc_filter *f, ch
 			return uc_error(err, errlen, "too many --inode options (at most 8)");
 		f->inodes[f->n_inodes++] = v;
 		return 0;
-	case OPT_CGROUP:
+	case UC_OPT_CGROUP:
 		if (uc_cgroup_check(arg, err, errlen) < 0)
 			return -1;
 		f->cgroup = arg;
 		return 0;
-	case OPT_COMM:
+	case UC_OPT_COMM:
 		if (!arg[0] || strlen(arg) > 15)
 			return uc_error(err, errlen,
 					   "invalid --comm '%s': a process name has 1 to 15 characters",
 					   arg);
 		f->comm = arg;
 		return 0;
-	default:
+	case UC_OPT_TYPE:
 		return parse_types(arg, &f->type_mask, err, errlen);
+	default:
+		return 1;
 	}
 }
 
-int uc_cli_parse_filter(const char *name, const char *arg, struct uc_filter *f, char *err,
-			size_t errlen)
+int uc_cli_usage_error(int opt, char **argv, const char *short_options, const char *command,
+		       char *err, size_t errlen)
 {
-	for (const struct option *o = long_options; o->name; o++) {
-		bool filter = o->val == OPT_PATH || o->val == OPT_PID || o->val == OPT_COMM ||
-			      o->val == OPT_TYPE || o->val == OPT_INODE || o->val == OPT_CGROUP;
-
-		if (filter && strcmp(o->name, name) == 0)
-			return parse_filter_option(o->val, arg, f, err, errlen);
-	}
-	return 1;
+	if (opt == 0)
+		return uc_error(err, errlen, "unexpected argument '%s' (see %s--help)", argv[optind],
+				command);
+	if (opt == ':')
+		return uc_error(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+	/* An unknown letter inside a cluster ("-Zv") leaves optind on its word. */
+	if (optopt > 0 && optopt < 256 && !strchr(short_options, optopt))
+		return uc_error(err, errlen, "unknown option '-%c' (see %s--help)", optopt, command);
+	return uc_error(err, errlen, "unknown option '%s' (see %s--help)", argv[optind - 1],
+			command);
 }
 
 static int parse_number_option(int opt, const char *arg, struct uc_cli *cli, char *err,
@@ -303,23 +300,14 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 			if (parse_decode_as(optarg, cli, err, errlen) < 0)
 				return -1;
 			break;
-		case OPT_PATH: case OPT_PID: case OPT_COMM: case OPT_TYPE: case OPT_INODE:
-		case OPT_CGROUP:
-			if (parse_filter_option(opt, optarg, &cli->capture.filter, err, errlen) < 0)
-				return -1;
-			break;
-		case ':':
-			return uc_error(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+		case ':': case '?':
+			return uc_cli_usage_error(opt, argv, SHORT_OPTIONS, "", err, errlen);
 		default:
-			/* An unknown letter inside a cluster ("-Zv") leaves optind on its word. */
-			if (optopt > 0 && optopt < 256 && !strchr(SHORT_OPTIONS, optopt))
-				return uc_error(err, errlen, "unknown option '-%c' (see --help)",
-						   optopt);
-			return uc_error(err, errlen, "unknown option '%s' (see --help)",
-					   argv[optind - 1]);
+			if (uc_cli_parse_filter(opt, optarg, &cli->capture.filter, err, errlen) != 0)
+				return -1;
 		}
 	}
 	if (optind < argc)
-		return uc_error(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return uc_cli_usage_error(0, argv, SHORT_OPTIONS, "", err, errlen);
 	return check_combinations(cli, err, errlen);
 }

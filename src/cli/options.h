@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <getopt.h>
 
 #include "unixcap.h"
 #include "conversations/conversation.h"
@@ -39,10 +40,36 @@ void uc_cli_usage(FILE *out);
 /* A whole decimal number from min to max: "12x", "-1" and overflow are errors, not 12, a wrap or
  * a clamp. 0, or -1 (out untouched). */
 int uc_cli_parse_number(const char *text, uint64_t min, uint64_t max, uint64_t *out);
-/* One capture filter option, for commands with their own option table (unixcap top): NAME is
- * path, pid, comm, type, inode or cgroup. Returns 0, 1 when NAME is none of them, or -1 with
- * a one-line reason in err (a usage error, worded as for unixcap itself). */
-int uc_cli_parse_filter(const char *name, const char *arg, struct uc_filter *f, char *err,
-			size_t errlen);
+
+/* The capture filter options every command shares, as getopt_long table entries: their values
+ * are distinct (so that getopt_long still refuses an ambiguous abbreviation such as --c), and
+ * a command's own long options take values from UC_OPT_COMMAND on. list has no --cgroup. */
+enum {
+	UC_OPT_PATH = 0x100,
+	UC_OPT_PID,
+	UC_OPT_COMM,
+	UC_OPT_TYPE,
+	UC_OPT_INODE,
+	UC_OPT_CGROUP,
+	UC_OPT_COMMAND,
+};
+#define UC_SOCKET_FILTER_OPTIONS                                    \
+	{ "path", required_argument, NULL, UC_OPT_PATH },           \
+	{ "pid", required_argument, NULL, UC_OPT_PID },             \
+	{ "comm", required_argument, NULL, UC_OPT_COMM },           \
+	{ "type", required_argument, NULL, UC_OPT_TYPE },           \
+	{ "inode", required_argument, NULL, UC_OPT_INODE }
+#define UC_CAPTURE_FILTER_OPTIONS UC_SOCKET_FILTER_OPTIONS, \
+	{ "cgroup", required_argument, NULL, UC_OPT_CGROUP }
+
+/* One filter option as getopt_long returned it (UC_OPT_PATH ... UC_OPT_CGROUP). Returns 0, 1
+ * when opt is none of them, or -1 with a one-line reason in err (a usage error). */
+int uc_cli_parse_filter(int opt, const char *arg, struct uc_filter *f, char *err, size_t errlen);
+/* The usage error for what getopt_long returned instead of an option (':' a value missing, '?'
+ * an unknown option; opterr = 0 and short options starting with ':'), or for an argument left
+ * over (opt = 0, argv[optind]); "(see COMMAND--help)", where command is "" or, say, "unixcap
+ * list ". Returns -1. */
+int uc_cli_usage_error(int opt, char **argv, const char *short_options, const char *command,
+		       char *err, size_t errlen);
 
 #endif

@@ -20,7 +20,7 @@
 
 #define SHORT_OPTIONS ":w:Uc:s:xXAqvh"
 
-enum { OPT_LISTEN = 256, OPT_CONNECT, OPT_TYPE, OPT_JSON, OPT_PRINT };
+enum { OPT_LISTEN = UC_OPT_COMMAND, OPT_CONNECT, OPT_TYPE, OPT_JSON, OPT_PRINT };
 
 static const struct option long_options[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
@@ -137,20 +137,14 @@ static int parse(int argc, char **argv, struct proxy_run *p, char *err, size_t e
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then also forgets where it was inside a previous argv */
 	while ((opt = getopt_long(argc, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
-		if (opt == ':')
-			return uc_error(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-		if (opt == '?' && optopt > 0 && optopt < 256 && !strchr(SHORT_OPTIONS, optopt))
-			return uc_error(err, errlen, "unknown option '-%c' (see unixcap proxy --help)",
-					optopt);
-		if (opt == '?')
-			return uc_error(err, errlen, "unknown option '%s' (see unixcap proxy --help)",
-					argv[optind - 1]);
+		if (opt == ':' || opt == '?')
+			return uc_cli_usage_error(opt, argv, SHORT_OPTIONS, "unixcap proxy ", err,
+						  errlen);
 		if (parse_option(opt, optarg, p, err, errlen) < 0)
 			return -1;
 	}
 	if (optind < argc)
-		return uc_error(err, errlen, "unexpected argument '%s' (see unixcap proxy --help)",
-				argv[optind]);
+		return uc_cli_usage_error(0, argv, SHORT_OPTIONS, "unixcap proxy ", err, errlen);
 	return p->cli.help ? 0 : check(p, err, errlen);
 }
 

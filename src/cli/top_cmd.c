@@ -22,7 +22,6 @@
 #include "core/clock.h"
 
 #define SHORT_OPTIONS ":d:n:B:vh"
-#define OPT_FILTER 256
 #define MAX_POLL_MS 250   /* a signal interrupts the poll anyway; this bounds a missed one */
 
 struct top {
@@ -36,12 +35,7 @@ struct top {
 };
 
 static const struct option long_options[] = {
-	{ "path", required_argument, NULL, OPT_FILTER },
-	{ "pid", required_argument, NULL, OPT_FILTER },
-	{ "comm", required_argument, NULL, OPT_FILTER },
-	{ "type", required_argument, NULL, OPT_FILTER },
-	{ "inode", required_argument, NULL, OPT_FILTER },
-	{ "cgroup", required_argument, NULL, OPT_FILTER },
+	UC_CAPTURE_FILTER_OPTIONS,
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -114,12 +108,12 @@ static int parse_value(struct top *t, int opt, const char *arg, char *err, size_
 
 static int parse_args(int argc, char **argv, struct top *t, char *err, size_t errlen)
 {
-	int opt, index = -1;
+	int opt;
 
 	t->interval_ns = 1000000000ull;
 	opterr = 0;
 	optind = 0; /* 0, not 1: glibc then also forgets where it was inside a previous argv */
-	while ((opt = getopt_long(argc, argv, SHORT_OPTIONS, long_options, &index)) != -1) {
+	while ((opt = getopt_long(argc, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'd': case 'n': case 'B':
 			if (parse_value(t, opt, optarg, err, errlen) < 0)
@@ -127,23 +121,15 @@ static int parse_args(int argc, char **argv, struct top *t, char *err, size_t er
 			break;
 		case 'v': t->capture.verbose++; break;
 		case 'h': t->help = true; break;
-		case OPT_FILTER:
-			if (uc_cli_parse_filter(long_options[index].name, optarg, &t->capture.filter,
-						err, errlen) != 0)
-				return -1;
-			break;
-		case ':':
-			return uc_error(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+		case ':': case '?':
+			return uc_cli_usage_error(opt, argv, SHORT_OPTIONS, "", err, errlen);
 		default:
-			/* An unknown letter inside a cluster ("-dv") leaves optind on its word. */
-			if (optopt > 0 && optopt < 256 && !strchr(SHORT_OPTIONS, optopt))
-				return uc_error(err, errlen, "unknown option '-%c' (see --help)", optopt);
-			return uc_error(err, errlen, "unknown option '%s' (see --help)",
-					argv[optind - 1]);
+			if (uc_cli_parse_filter(opt, optarg, &t->capture.filter, err, errlen) != 0)
+				return -1;
 		}
 	}
 	if (optind < argc)
-		return uc_error(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return uc_cli_usage_error(0, argv, SHORT_OPTIONS, "", err, errlen);
 	return 0;
 }
 

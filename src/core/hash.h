@@ -41,7 +41,7 @@ struct uc_hash_node *uc_hash_walk(const struct uc_hash *t, size_t *bucket,
 				  const struct uc_hash_node *prev);
 
 /* FNV-1a over n bytes, chained from h (start with UC_HASH_SEED). */
-#define UC_HASH_SEED 1469598103934665603ULL
+#define UC_HASH_SEED 0xcbf29ce484222325ULL /* FNV-1a 64 offset basis */
 uint64_t uc_hash_bytes(uint64_t h, const void *p, size_t n);
 
 #endif

@@ -337,7 +337,7 @@ static void selected(const struct uc_listing *l, const struct uc_list_filter *f,
 	assert_string_equal(got, want);
 }
 
-static void filter(struct uc_list_filter *f, const char *option, const char *arg)
+static void filter(struct uc_list_filter *f, int option, const char *arg)
 {
 	char err[256];
 
@@ -358,25 +358,25 @@ static void test_filters(void **state)
 	make_listing(&l, owners);
 	memset(&f, 0, sizeof(f));
 	selected(&l, &f, "10 11 12 20 5 30 31");
-	filter(&f, "path", "/run/*.sock"); /* the client by its peer's name */
+	filter(&f, UC_OPT_PATH, "/run/*.sock"); /* the client by its peer's name */
 	selected(&l, &f, "10 11 12");
-	filter(&f, "path", "@ab*");
+	filter(&f, UC_OPT_PATH, "@ab*");
 	selected(&l, &f, "20");
-	filter(&f, "path", "/var/run/x.sock"); /* another name for the same file */
+	filter(&f, UC_OPT_PATH, "/var/run/x.sock"); /* another name for the same file */
 	selected(&l, &f, "");
 	f.has_id[0] = true;
 	f.id_dev[0] = 8u << 20 | 1;
 	f.id_ino[0] = 77;
 	selected(&l, &f, "10 11 12");
-	filter(&f, "type", "seqpacket,dgram");
+	filter(&f, UC_OPT_TYPE, "seqpacket,dgram");
 	selected(&l, &f, "20 5 30 31");
-	filter(&f, "inode", "12"); /* the socket, and the one whose peer it is */
+	filter(&f, UC_OPT_INODE, "12"); /* the socket, and the one whose peer it is */
 	selected(&l, &f, "11 12");
-	filter(&f, "pid", "200"); /* holds 10 and 11; 12 is 11's peer */
+	filter(&f, UC_OPT_PID, "200"); /* holds 10 and 11; 12 is 11's peer */
 	selected(&l, &f, "10 11 12");
-	filter(&f, "comm", "server");
+	filter(&f, UC_OPT_COMM, "server");
 	selected(&l, &f, "10 11 12");
-	filter(&f, "pid", "4000");
+	filter(&f, UC_OPT_PID, "4000");
 	selected(&l, &f, "");
 	uc_listing_free(&l);
 	uc_owners_free(owners);
@@ -407,7 +407,7 @@ static void test_text_table(void **state)
 	owners = uc_owners_scan(fake_proc, err, sizeof(err));
 	assert_non_null(owners);
 	make_listing(&l, owners);
-	filter(&f, "path", "/run/*");
+	filter(&f, UC_OPT_PATH, "/run/*");
 	text = print(&l, &f, false, &shown);
 	assert_int_equal(shown, 3);
 	assert_string_equal(text,
@@ -416,7 +416,7 @@ static void test_text_table(void **state)
 		"stream  connected  11     12    unnamed > /run/x.sock  ?[200]\n"
 		"stream  connected  12     11    /run/x.sock            server[100]\n");
 	free(text);
-	filter(&f, "type", "seqpacket");
+	filter(&f, UC_OPT_TYPE, "seqpacket");
 	text = print(&l, &f, false, &shown);
 	assert_string_equal(text,
 		"TYPE       STATE      INODE  PEER  PATH     OWNERS\n"
@@ -439,7 +439,7 @@ static void test_json_lines(void **state)
 	owners = uc_owners_scan(fake_proc, err, sizeof(err));
 	assert_non_null(owners);
 	make_listing(&l, owners);
-	filter(&f, "type", "stream,dgram");
+	filter(&f, UC_OPT_TYPE, "stream,dgram");
 	text = print(&l, &f, true, &shown);
 	assert_int_equal(shown, 5);
 	assert_string_equal(text,

@@ -9,6 +9,7 @@
 
 #include "core/names.h"
 #include "core/json_string.h"
+#include "core/array.h"
 
 #define PATH_COLUMN_MAX 60 /* a longer address pushes OWNERS out on its own line, not on all */
 #define ADDRESS_LEN (2 * UC_NAME_LEN + 8)
@@ -19,18 +20,13 @@ struct widths {
 
 int uc_listing_add(struct uc_listing *l, const struct uc_unix_sock *s)
 {
+	struct uc_list_sock *socks = uc_array_grow(l->socks, &l->cap, l->n + 1, sizeof(*socks), 256);
 	char name[UC_NAME_LEN];
 	struct uc_list_sock *e;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 256;
-		struct uc_list_sock *v = realloc(l->socks, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		l->socks = v;
-		l->cap = cap;
-	}
+	if (!socks)
+		return -1;
+	l->socks = socks;
 	uc_sun_path_format(s->name, s->name_len, name, sizeof(name));
 	e = &l->socks[l->n];
 	e->s = *s;

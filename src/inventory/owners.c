@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/array.h"
 
 struct uc_owners {
 	struct uc_owner *v; /* sorted by inode, then pid; one entry per (inode, pid) */
@@ -56,15 +57,11 @@ static void read_comm(int proc_fd, uint32_t pid, char comm[16])
 
 static int push(struct uc_owners *o, uint64_t inode, uint32_t pid, const char *comm)
 {
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 1024;
-		struct uc_owner *v = realloc(o->v, cap * sizeof(*v));
+	struct uc_owner *v = uc_array_grow(o->v, &o->cap, o->n + 1, sizeof(*v), 1024);
 
-		if (!v)
-			return -1;
-		o->v = v;
-		o->cap = cap;
-	}
+	if (!v)
+		return -1;
+	o->v = v;
 	o->v[o->n].inode = inode;
 	o->v[o->n].pid = pid;
 	snprintf(o->v[o->n].comm, sizeof(o->v[o->n].comm), "%s", comm);

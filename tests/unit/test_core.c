@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "core/array.h"
 #include "core/clock.h"
 #include "core/devnum.h"
 #include "core/fd_kind.h"
@@ -108,6 +109,28 @@ static void test_hash_bytes_is_fnv1a(void **state)
 	assert_true(uc_hash_bytes(UC_HASH_SEED, "", 0) == UC_HASH_SEED);
 	assert_true(uc_hash_bytes(uc_hash_bytes(UC_HASH_SEED, "ab", 2), "c", 1) ==
 		    uc_hash_bytes(UC_HASH_SEED, "abc", 3));
+}
+
+static void test_array_grows_by_doubling(void **state)
+{
+	size_t cap = 0;
+	int *v = NULL, *w;
+
+	(void)state;
+	v = uc_array_grow(v, &cap, 1, sizeof(*v), 4);
+	assert_non_null(v);
+	assert_int_equal(cap, 4);
+	assert_ptr_equal(uc_array_grow(v, &cap, 4, sizeof(*v), 4), v); /* room already */
+	for (int i = 0; i < 4; i++)
+		v[i] = i;
+	v = uc_array_grow(v, &cap, 9, sizeof(*v), 4);
+	assert_non_null(v);
+	assert_int_equal(cap, 16);
+	assert_int_equal(v[3], 3); /* kept */
+	w = uc_array_grow(v, &cap, SIZE_MAX / 2, sizeof(*v), 4); /* more than memory can be */
+	assert_null(w);
+	assert_int_equal(cap, 16); /* unchanged, and v still the caller's */
+	free(v);
 }
 
 static void test_list_order_and_remove(void **state)
@@ -208,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_hash_grows_and_finds_every_entry),
 		cmocka_unit_test(test_hash_collisions_and_walk),
 		cmocka_unit_test(test_hash_bytes_is_fnv1a),
+		cmocka_unit_test(test_array_grows_by_doubling),
 		cmocka_unit_test(test_list_order_and_remove),
 		cmocka_unit_test(test_json_string_escapes),
 		cmocka_unit_test(test_hex_value),

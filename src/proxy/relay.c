@@ -38,7 +38,7 @@ struct conn {
 	bool connecting; /* REAL's backlog was full: connect() is tried again each poll */
 	bool gone;       /* closed; freed at the end of the poll */
 	uint64_t deadline_ns;
-	struct conn *prev, *next;
+	struct uc_link link; /* in the relay's conns while open, then in its finished */
 };
 
 static void settle(struct uc_relay *r, struct conn *c);
@@ -155,15 +155,9 @@ static void conn_finish(struct uc_relay *r, struct conn *c, bool report)
 	if (c->connecting)
 		r->connecting--;
 	c->connecting = false;
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		r->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	uc_list_remove(&c->link);
 	c->gone = true;
-	c->next = r->finished;
-	r->finished = c;
+	uc_list_push_front(&r->finished, &c->link);
 }
 
 static struct conn *conn_new(struct uc_relay *r, int fd)
@@ -182,10 +176,7 @@ static struct conn *conn_new(struct uc_relay *r, int fd)
 	side_end(&c->s[CLIENT], "");
 	c->connecting = true;
 	c->deadline_ns = uc_now_ns() + CONNECT_PATIENCE_NS;
-	c->next = r->conns;
-	if (r->conns)
-		r->conns->prev = c;
-	r->conns = c;
+	uc_list_push_front(&r->conns, &c->link);
 	r->connecting++;
 	r->st.clients++;
 	return c;
@@ -398,8 +389,10 @@ static bool timers(struct uc_relay *r)
 	uint64_t now = uc_now_ns();
 	bool soon;
 
-	for (struct conn *c = r->conns, *next; c && r->connecting; c = next) {
-		next = c->next;
+	for (struct uc_link *l = r->conns.next, *next; l != &r->conns && r->connecting; l = next) {
+		struct conn *c = uc_container_of(l, struct conn, link);
+
+		next = l->next;
 		if (c->connecting)
 			conn_connect(r, c);
 	}
@@ -408,10 +401,10 @@ static bool timers(struct uc_relay *r)
 		uc_relay_watch(r, &r->listener, EPOLLIN);
 	}
 	soon = r->dgram && uc_relay_dgram_tick(r, now);
-	while (r->finished) {
-		struct conn *c = r->finished;
+	while (!uc_list_empty(&r->finished)) {
+		struct conn *c = uc_container_of(r->finished.next, struct conn, link);
 
-		r->finished = c->next;
+		uc_list_remove(&c->link);
 		free(c);
 	}
 	return soon || r->connecting || r->accept_paused_until;
@@ -449,6 +442,8 @@ struct uc_relay *uc_relay_open(const struct uc_relay_options *opt, char *err, si
 	r->opt = *opt;
 	r->listener = (struct watch){ .kind = W_LISTENER, .fd = -1 };
 	r->forward_creds = true;
+	uc_list_init(&r->conns);
+	uc_list_init(&r->finished);
 	r->type = opt->sock_type;
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0 || uc_relay_scratch(r, STREAM_READ) < 0) {
@@ -490,8 +485,8 @@ void uc_relay_stop(struct uc_relay *r, uc_message_fn fn, void *ctx)
 	}
 	r->listener.fd = -1;
 	r->listener.events = 0;
-	while (r->conns)
-		conn_finish(r, r->conns, true);
+	while (!uc_list_empty(&r->conns))
+		conn_finish(r, uc_container_of(r->conns.next, struct conn, link), true);
 	if (r->dgram)
 		uc_relay_dgram_stop(r);
 	timers(r);

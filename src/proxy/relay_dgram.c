@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/hash.h"
+#include "core/list.h"
 #include "core/names.h"
 #include "proxy/relay_int.h"
 
@@ -21,7 +22,7 @@
 struct dgram_client {
 	struct watch w;
 	struct uc_hash_node node;            /* in the table, by sender */
-	struct dgram_client *prev, *next;    /* every client */
+	struct uc_link link;                 /* in all, then in finished */
 	struct sockaddr_un addr;
 	socklen_t addrlen;                   /* sizeof(sa_family_t) or less: unbound, unreachable */
 	uint32_t key_pid;
@@ -35,8 +36,8 @@ struct dgram_client {
 
 struct dgram_table {
 	struct uc_hash by_sender;
-	struct dgram_client *all;
-	struct dgram_client *finished;       /* freed at the end of the poll */
+	struct uc_link all;                  /* every client */
+	struct uc_link finished;             /* clients to free at the end of the poll */
 	unsigned server_full;                /* NEW is not read while REAL cannot take more */
 	unsigned client_full;
 	uint64_t next_sweep_ns;
@@ -72,8 +73,11 @@ static bool same_sender(const struct dgram_client *cl, const struct sockaddr_un 
 int uc_relay_dgram_init(struct uc_relay *r)
 {
 	r->dgram = calloc(1, sizeof(*r->dgram));
-	if (r->dgram && uc_hash_init(&r->dgram->by_sender, BUCKETS) == 0)
+	if (r->dgram && uc_hash_init(&r->dgram->by_sender, BUCKETS) == 0) {
+		uc_list_init(&r->dgram->all);
+		uc_list_init(&r->dgram->finished);
 		return 0;
+	}
 	free(r->dgram);
 	r->dgram = NULL;
 	return -1;
@@ -111,15 +115,9 @@ static void client_finish(struct uc_relay *r, struct dgram_client *cl, bool repo
 	close(cl->w.fd);
 	cl->w.fd = -1;
 	uc_hash_remove(&t->by_sender, &cl->node);
-	if (cl->prev)
-		cl->prev->next = cl->next;
-	else
-		t->all = cl->next;
-	if (cl->next)
-		cl->next->prev = cl->prev;
+	uc_list_remove(&cl->link);
 	cl->gone = true;
-	cl->next = t->finished;
-	t->finished = cl;
+	uc_list_push_front(&t->finished, &cl->link);
 	update_watches(r, NULL);
 }
 
@@ -152,10 +150,7 @@ static struct dgram_client *client_new(struct uc_relay *r, const struct sockaddr
 	cl->end.ino = uc_proxy_inode(cl->w.fd);
 	cl->server.name = r->opt.real.name;
 	uc_hash_add(&t->by_sender, &cl->node, sender_hash(from, fromlen, pid));
-	cl->next = t->all;
-	if (t->all)
-		t->all->prev = cl;
-	t->all = cl;
+	uc_list_push_front(&t->all, &cl->link);
 	r->st.clients++;
 	return cl;
 }
@@ -307,8 +302,11 @@ bool uc_relay_dgram_tick(struct uc_relay *r, uint64_t now_ns)
 
 	if (sweep)
 		t->next_sweep_ns = now_ns + SWEEP_NS;
-	for (struct dgram_client *cl = t->all, *next; cl && (sweep || t->client_full); cl = next) {
-		next = cl->next;
+	for (struct uc_link *l = t->all.next, *next; l != &t->all && (sweep || t->client_full);
+	     l = next) {
+		struct dgram_client *cl = uc_container_of(l, struct dgram_client, link);
+
+		next = l->next;
 		if (cl->client_full) {
 			to_client(r, cl);
 			update_watches(r, cl);
@@ -317,10 +315,10 @@ bool uc_relay_dgram_tick(struct uc_relay *r, uint64_t now_ns)
 		    now_ns - cl->last_ns > IDLE_NS)
 			client_finish(r, cl, true);
 	}
-	while (t->finished) {
-		struct dgram_client *cl = t->finished;
+	while (!uc_list_empty(&t->finished)) {
+		struct dgram_client *cl = uc_container_of(t->finished.next, struct dgram_client, link);
 
-		t->finished = cl->next;
+		uc_list_remove(&cl->link);
 		free(cl);
 	}
 	return t->client_full > 0;
@@ -328,8 +326,8 @@ bool uc_relay_dgram_tick(struct uc_relay *r, uint64_t now_ns)
 
 void uc_relay_dgram_stop(struct uc_relay *r)
 {
-	while (r->dgram->all)
-		client_finish(r, r->dgram->all, true);
+	while (!uc_list_empty(&r->dgram->all))
+		client_finish(r, uc_container_of(r->dgram->all.next, struct dgram_client, link), true);
 }
 
 void uc_relay_dgram_free(struct uc_relay *r)

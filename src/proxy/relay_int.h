@@ -8,6 +8,7 @@
 
 #include "proxy/chunk.h"
 #include "proxy/proxy_message.h"
+#include "core/list.h"
 #include "proxy/relay.h"
 
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
@@ -35,9 +36,9 @@ struct uc_relay {
 	bool forward_creds; /* cleared once the kernel refuses to pass on a client's credentials */
 	bool creds_said, connect_said, accept_said;
 	uint64_t accept_paused_until;
-	struct conn *conns;     /* open connections (streams and seqpackets) */
-	unsigned connecting;    /* of them, waiting for REAL's backlog */
-	struct conn *finished;  /* closed during this poll: freed at its end */
+	struct uc_link conns;    /* open connections (streams and seqpackets) */
+	unsigned connecting;     /* of them, waiting for REAL's backlog */
+	struct uc_link finished; /* connections closed during this poll: freed at its end */
 	struct dgram_table *dgram;
 	struct uc_relay_stats st;
 	uc_message_fn fn;

@@ -40,7 +40,7 @@ CLI_SRCS := $(wildcard src/cli/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRCS))
 CLI_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(CLI_SRCS))
 
-.PHONY: all clean check deps run tests bench
+.PHONY: all clean check deps run tests bench format
 all: unixcap
 
 $(BUILD)/vmlinux.h:
@@ -199,6 +199,11 @@ check: deps
 
 clean:
 	rm -rf $(BUILD) unixcap
+
+# Every C file of the tree in .clang-format's style (tests/integration/test_layout.sh checks it).
+C_FILES = $(shell find src include tests fuzz bench examples -name '*.[ch]' -not -path '*/corpus/*')
+format:
+	clang-format -i $(C_FILES)
 
 # ---- make install / uninstall / install-caps ----
 # The binary, its README (the extcap help page), the man page unixcap(8), the bash completion,

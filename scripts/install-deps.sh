@@ -5,6 +5,8 @@ set -eu
 PACKAGES="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config libcmocka-dev
 tshark wireshark-common socat python3 curl coreutils procps util-linux strace bc libcap2-bin passwd
 xvfb x11-utils python3-h2 dbus dbus-bin"
+# The source style (.clang-format; tests/integration/test_layout.sh checks every C file with it).
+PACKAGES="$PACKAGES clang-format"
 # The manual page (tests/integration/test_docs.sh lints it with groff and mandoc, renders it with man).
 PACKAGES="$PACKAGES groff-base man-db mandoc"
 # The fuzz harnesses (make fuzz): clang's libFuzzer, ASan and UBSan runtimes, which clang's

@@ -59,7 +59,6 @@ struct uc_options {
 	uint32_t snaplen;  /* 0: whole messages */
 	bool no_payload;   /* metadata only: messages keep len, caplen = stored = 0, nothing copied */
 	uint32_t ring_kib; /* ring buffer size; 0: default */
-	int verbose;       /* > 1: libbpf's own log on stderr */
 };
 
 #define UC_MAX_PASSED_FDS 8
@@ -142,6 +141,17 @@ const char *uc_session_hooks(const struct uc_session *s);
 /* What this kernel keeps the capture from noticing, in one sentence; "" when nothing. */
 const char *uc_session_narrowing(const struct uc_session *s);
 void uc_session_close(struct uc_session *s);
+
+/* What libbpf itself prints on stderr (its warnings; with UC_LIBBPF_ALL its debug notes and the
+ * verifier's log of a refused hook). Its print hook is one for the whole process, so the library
+ * never sets it by itself: until this is called libbpf prints as it does by default (warnings
+ * and notes on stderr). The session's own one-line errors say what failed either way. */
+enum uc_libbpf_log {
+	UC_LIBBPF_QUIET = 0,    /* nothing (unixcap's default) */
+	UC_LIBBPF_WARNINGS = 1,
+	UC_LIBBPF_ALL = 2,      /* everything (unixcap -vv) */
+};
+void uc_set_libbpf_log(enum uc_libbpf_log level);
 
 /* The wall clock as messages are stamped with it: nanoseconds since the epoch (CLOCK_REALTIME). */
 uint64_t uc_now_ns(void);

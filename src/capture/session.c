@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,17 +64,6 @@ struct uc_session {
 	bool slice_over;
 	bool discarding; /* stopping, past the deadline: what is left is counted, not delivered */
 };
-
-static int verbosity;
-
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (verbosity < 2 && level != LIBBPF_WARN)
-		return 0;
-	if (verbosity < 2)
-		return 0; /* libbpf's warnings are for developers; we say what failed ourselves */
-	return vfprintf(stderr, fmt, args);
-}
 
 static int64_t wall_offset(void)
 {
@@ -384,8 +372,6 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	struct uc_session *s = calloc(1, sizeof(*s));
 	int ret;
 
-	verbosity = opt->verbose;
-	libbpf_set_print(libbpf_log);
 	if (!s) {
 		uc_error(err, errlen, "out of memory");
 		return NULL;

@@ -105,11 +105,11 @@ static int finish(struct run *r, struct uc_session *s)
 	if (!r->cli.extcap) /* Wireshark shows an extcap's stderr as an error */
 		fprintf(stderr, "%llu messages captured, %llu lost\n",
 			(unsigned long long)st.messages, (unsigned long long)st.lost_msgs);
-	if (r->cli.capture.verbose)
+	if (r->cli.verbose)
 		fprintf(stderr, "%llu bytes sent, %llu stored, %llu lost, %llu left out by -s\n",
 			(unsigned long long)st.bytes, (unsigned long long)st.stored,
 			(unsigned long long)st.lost_bytes, (unsigned long long)st.truncated);
-	if (r->cli.capture.verbose && (st.ring_full || st.unreadable))
+	if (r->cli.verbose && (st.ring_full || st.unreadable))
 		fprintf(stderr, "kernel: %llu ring buffer reservations failed (full), %llu user buffers "
 				"unreadable\n", (unsigned long long)st.ring_full,
 			(unsigned long long)st.unreadable);
@@ -242,6 +242,7 @@ int main(int argc, char **argv)
 		return 1;
 	uc_progress_init(&r.progress, r.cli.extcap || !r.cli.write_path || !strcmp(r.cli.write_path, "-")
 			 ? NULL : stderr, r.out.dump && isatty(STDOUT_FILENO));
+	uc_set_libbpf_log(r.cli.verbose >= 2 ? UC_LIBBPF_ALL : UC_LIBBPF_QUIET);
 	s = uc_session_open(&r.cli.capture, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "unixcap: %s\n", err);
@@ -253,7 +254,7 @@ int main(int argc, char **argv)
 		uc_output_close(&r.out, NULL);
 		return 1;
 	}
-	if (r.cli.capture.verbose)
+	if (r.cli.verbose)
 		fprintf(stderr, "unixcap: %s\n", uc_session_hooks(s));
 	if (!r.cli.extcap && uc_session_narrowing(s)[0])
 		fprintf(stderr, "unixcap: %s\n", uc_session_narrowing(s));

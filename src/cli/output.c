@@ -32,7 +32,7 @@ int uc_output_open(struct uc_output *o, const struct uc_cli *cli, const char *de
 	o->cli = cli;
 	o->dump = !cli->write_path || cli->print;
 	o->text.payload = cli->payload;
-	o->text.verbose = cli->capture.verbose;
+	o->text.verbose = cli->verbose;
 	o->text.flush_each = cli->flush_each || isatty(STDOUT_FILENO);
 	o->watch_stdout = o->dump && uc_fd_is_stream(STDOUT_FILENO);
 	if (cli->write_path && !(o->pcap = uc_pcap_files_prepare(&files, err, sizeof(err)))) {

@@ -32,6 +32,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The library's version, which is unixcap's (unixcap --version): the one place it is written,
+ * the Makefile reads it from here. UNIXCAP_VERSION is the string, "0.1.0". */
+#define UNIXCAP_VERSION_MAJOR 0
+#define UNIXCAP_VERSION_MINOR 1
+#define UNIXCAP_VERSION_PATCH 0
+#define UC_STRINGIFY_(x) #x
+#define UC_STRINGIFY(x) UC_STRINGIFY_(x)
+#define UNIXCAP_VERSION UC_STRINGIFY(UNIXCAP_VERSION_MAJOR) "." UC_STRINGIFY(UNIXCAP_VERSION_MINOR) \
+			"." UC_STRINGIFY(UNIXCAP_VERSION_PATCH)
+
 /* Room for any one-line reason (err, errlen) whole: one that quotes a socket's address escaped in
  * full (UC_NAME_LEN) or a file name of up to some 900 bytes. */
 #define UC_ERROR_LEN 1024

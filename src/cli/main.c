@@ -128,7 +128,7 @@ static int read_back(struct run *r, const char *description)
 {
 	FILE *in = stdin;
 	struct uc_replay_stats st;
-	char err[512];
+	char err[UC_ERROR_LEN];
 	int ret;
 
 	if (strcmp(r->cli.read_path, "-") != 0 && !(in = fopen(r->cli.read_path, "re"))) {
@@ -155,7 +155,7 @@ static int read_back(struct run *r, const char *description)
  * something to capture, else the exit status. */
 static int parse_command_line(int argc, char **argv, struct uc_cli *cli)
 {
-	char err[512];
+	char err[UC_ERROR_LEN];
 	int status;
 
 	if (uc_extcap_call(argc, argv)) {
@@ -205,7 +205,7 @@ static int keep_standard_fds_taken(void)
  * failed before leaves it as it was). -1 after one line on stderr. */
 static int start_output(struct run *r)
 {
-	char err[512];
+	char err[UC_ERROR_LEN];
 	int ret;
 
 	if (r->cli.drop_user && uc_drop_privileges(r->cli.drop_user, err, sizeof(err)) < 0) {
@@ -221,7 +221,7 @@ static int start_output(struct run *r)
 int main(int argc, char **argv)
 {
 	struct run r = { 0 };
-	char err[512], filter[1024], description[1400];
+	char err[UC_ERROR_LEN], filter[1024], description[1400];
 	struct uc_session *s;
 	int status;
 

@@ -231,7 +231,7 @@ static void describe(const struct proxy_run *p, int type, char *out, size_t len)
 int uc_proxy_main(int argc, char **argv)
 {
 	struct proxy_run p;
-	char err[600], description[1200];
+	char err[UC_ERROR_LEN], description[1200];
 	struct uc_relay *r;
 	int status;
 

@@ -253,7 +253,7 @@ int uc_top_main(int argc, char **argv)
 {
 	struct top t = { 0 };
 	struct uc_session *s;
-	char err[512];
+	char err[UC_ERROR_LEN];
 	int status;
 
 	if (parse_args(argc, argv, &t, err, sizeof(err)) < 0) {

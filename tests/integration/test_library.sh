@@ -20,6 +20,36 @@ check "the example builds against the installed header and library alone, warnin
 out=$("$WORK/socket_bytes" 2>&1); rc=$?
 check "the example without arguments: usage, exit 2" "exit $rc: $out" eval '[ $rc = 2 ] && grep -q usage <<<"$out"'
 
+# What the library puts in its users' namespace: uc_ names only (nm -g lists what it defines).
+lib=$dest/usr/lib/libunixcap.a
+foreign=$(nm -g --defined-only "$lib" | awk 'NF == 3 && $3 !~ /^uc_/ { print $3 }' | head -5 | tr '\n' ' ')
+check "every global symbol libunixcap.a defines starts with uc_" "also: $foreign" test -z "$foreign"
+# No mutable globals: state lives in the objects, so sessions share none. Constant tables are
+# in .rodata or .data.rel.ro; anything in .data or .bss is a variable.
+writable=$(objdump -h "$lib" | awk '/file format/ { f = $1 }
+    $2 ~ /^\.(data|bss)(\.|$)/ && $2 !~ /rel\.ro/ && $3 !~ /^0+$/ { print f, $2 }' | head -5 | tr '\n' ' ')
+check "libunixcap.a has no writable data (.data, .bss): no state outside the objects" \
+    "found: $writable" test -z "$writable"
+printf '#include <stdio.h>\n#include <unixcap.h>\nint main(void) { puts("unixcap " UNIXCAP_VERSION); return 0; }\n' \
+    >"$WORK/version.c"
+cc -std=gnu11 -I"$dest/usr/include" "$WORK/version.c" -o "$WORK/version" 2>"$WORK/cc.log"
+ver=$("$WORK/version" 2>&1); cli=$("$ROOT/unixcap" --version 2>&1)
+check "the header's UNIXCAP_VERSION is what unixcap --version prints" "'$ver' and '$cli'" \
+    test "$ver" = "$cli"
+# The hooks' view of the ring records (the BTF of their object) is the size user space pins.
+bpf_obj=$ROOT/build/unixcap.bpf.o
+if command -v bpftool >/dev/null && [ -r "$bpf_obj" ]; then
+    differ=$(sed -n 's/^PINNED(struct \(uc_[a-z_]*\), \([0-9]*\));$/\1 \2/p' "$ROOT/src/capture/record_abi.c" |
+        while read -r name size; do
+            btf=$(bpftool btf dump file "$bpf_obj" format raw | sed -n "s/^\[[0-9]*\] STRUCT '$name' size=\([0-9]*\) .*/\1/p")
+            [ -z "$btf" ] || [ "$btf" = "$size" ] || echo "$name: $btf in the hooks, $size here"
+        done)
+    check "the record structs have the sizes record_abi.c pins in the hooks' BTF too" "$differ" \
+        test -z "$differ"
+else
+    skip "record sizes in the hooks' BTF" "no bpftool or no $bpf_obj"
+fi
+
 why=$(bpf_unavailable)
 if [ -n "$why" ]; then skip "$ALL: capture" "$why"; exit 0; fi
 [ -x "$UCGEN" ] || { skip "$ALL: capture" "$UCGEN not built"; exit 0; }

@@ -67,3 +67,18 @@ check "the example sees the transfer exactly: 6 messages, 21005 bytes to the soc
     eval '[ $rc = 0 ] && [ "$(tail -1 "$WORK/ex.out")" = "6 messages, 21005 bytes to $sock, 21 bytes from it" ]'
 check "... and prints each message as the text dump does" "$(head -2 "$WORK/ex.out" | tr '\n' ' ')" \
     eval '[ "$(grep -c " stream .* len " "$WORK/ex.out")" = 6 ]'
+
+# Reentrant: two sessions in one process, each with its own --path, see their own socket only.
+cc -std=gnu11 -Wall -Wextra -Werror -I"$dest/usr/include" "$ROOT/tests/tools/two_sessions.c" \
+    "$dest/usr/lib/libunixcap.a" -lbpf -lelf -lz -o "$WORK/two_sessions" 2>"$WORK/cc2.log" ||
+    { fail "$ALL: two sessions" "$(head -3 "$WORK/cc2.log" | tr '\n' ' ')"; exit 0; }
+"$WORK/two_sessions" "$WORK/a.sock" "$WORK/b.sock" 5 >"$WORK/two.out" 2>"$WORK/two.err" &
+two=$!
+for _ in $(seq 150); do grep -q watching "$WORK/two.err" && break; sleep 0.1; done
+"$UCGEN" --type stream --addr "path:$WORK/a.sock" --sizes 10,20,30 --reply-sizes 1,1,1 >/dev/null &&
+    "$UCGEN" --type stream --addr "path:$WORK/b.sock" --sizes 5,5 --reply-sizes 1,1 >/dev/null ||
+    fail "$ALL: ucgen for two sessions" "failed"
+wait "$two"; rc=$?
+check "two sessions in one process each see their own socket only: 6 and 4 messages" \
+    "exit $rc: $(cat "$WORK/two.out" "$WORK/two.err" | tail -2 | tr '\n' ' ')" \
+    eval '[ $rc = 0 ] && [ "$(cat "$WORK/two.out")" = "A: 6 messages (0 of B'"'"'s), B: 4 messages (0 of A'"'"'s)" ]'

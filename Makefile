@@ -7,14 +7,19 @@ BPFTOOL  ?= bpftool
 BUILD    := build
 ARCH     := $(shell uname -m | sed 's/x86_64/x86/')
 MULTIARCH := $(shell $(CC) -dumpmachine)
-VERSION  := 0.1.0
+# The version is written once, in include/unixcap.h (UNIXCAP_VERSION_MAJOR, _MINOR, _PATCH).
+version_part = $(shell sed -n 's/^.define UNIXCAP_VERSION_$(1)  *\([0-9][0-9]*\)$$/\1/p' include/unixcap.h)
+VERSION  := $(call version_part,MAJOR).$(call version_part,MINOR).$(call version_part,PATCH)
+ifneq ($(words $(subst ., ,$(VERSION))),3)
+$(error cannot read the version from include/unixcap.h: got '$(VERSION)')
+endif
 
 # libbpf through pkg-config (a libbpf built elsewhere: PKG_CONFIG_PATH=...); -lbpf without it.
 LIBBPF_CFLAGS := $(shell pkg-config --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   := $(or $(shell pkg-config --libs libbpf 2>/dev/null),-lbpf -lelf -lz)
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DUNIXCAP_VERSION='"$(VERSION)"' \
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	    -Iinclude -Isrc -I$(BUILD) $(LIBBPF_CFLAGS)
 LDLIBS   := $(LIBBPF_LIBS)
 BPFCFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -I/usr/include/$(MULTIARCH) \
@@ -123,7 +128,7 @@ tests: unixcap $(UNIT_BINS) $(TOOLS)
 # the gcc ones). `make tests` builds them when clang's libFuzzer runtime is installed
 # (libclang-rt-dev); tests/integration/test_fuzz.sh runs them, or says SKIP without it.
 FUZZ_RT     := $(filter /%,$(shell $(CLANG) -print-file-name=libclang_rt.fuzzer-$(shell uname -m).a 2>/dev/null))
-FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -DUNIXCAP_VERSION='"$(VERSION)"' \
+FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	       -Iinclude -Isrc -I$(BUILD) -g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_SRCS   := $(sort $(LIB_SRCS) $(wildcard src/readback/*.c) src/cli/options.c src/cli/extcap.c)
 FUZZ_OBJS   := $(patsubst src/%.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_SRCS))

@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 	struct uc_options opt = { .filter = { .paths = { argv[1] }, .n_paths = 1 } };
 	struct tally t = { .path = argv[1], .text = { .payload = UC_TEXT_NONE } };
 	struct uc_session *s;
-	char err[512];
+	char err[UC_ERROR_LEN];
 	time_t end;
 
 	if (argc != 3) {

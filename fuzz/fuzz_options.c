@@ -98,7 +98,7 @@ static void check_cli(const struct words *w, const struct uc_cli *cli, int anywh
 		check_string(w, cli->write_path, anywhere);
 	assert(cli->capture.ring_kib == 0 ||
 	       (cli->capture.ring_kib >= 64 && cli->capture.ring_kib <= 2097152));
-	assert(cli->capture.verbose >= 0 && cli->capture.verbose <= MAX_INPUT); /* one per 'v' */
+	assert(cli->verbose >= 0 && cli->verbose <= MAX_INPUT); /* one per 'v' */
 	assert(cli->payload <= UC_TEXT_NONE);
 }
 

@@ -11,6 +11,15 @@
  * Writers:     uc_pcap_files_*() (pcapng, one file or rotated ones), uc_text_write(),
  *              uc_json_write() take the messages the callback receives.
  *
+ * Errors:      a function that can fail returns -1 (or NULL) and sets errno; one that takes
+ *              `char *err, size_t errlen` also writes a one-line reason there (no newline; cut
+ *              to fit errlen: a UC_ERROR_LEN buffer holds any whole). Results that are not failures, such
+ *              as 1 or "" or 0 for an unknown name, are said at each function.
+ * State:       all of it lives in the objects (sessions, writers) and in each call: two in one
+ *              process share nothing, and each may be used by one thread at a time. The one
+ *              process-wide setting is libbpf's, which the library leaves to the program:
+ *              uc_set_libbpf_log().
+ *
  * Build with:  cc -I$(PREFIX)/include prog.c $(PREFIX)/lib/libunixcap.a -lbpf -lelf -lz
  * The unixcap command line, its Wireshark extcap mode, `unixcap top` and `unixcap proxy` are
  * programs on this library; examples/socket_bytes.c is a small one. */
@@ -22,6 +31,20 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+/* The library's version, which is unixcap's (unixcap --version): the one place it is written,
+ * the Makefile reads it from here. UNIXCAP_VERSION is the string, "0.1.0". */
+#define UNIXCAP_VERSION_MAJOR 0
+#define UNIXCAP_VERSION_MINOR 1
+#define UNIXCAP_VERSION_PATCH 0
+#define UC_STRINGIFY_(x) #x
+#define UC_STRINGIFY(x) UC_STRINGIFY_(x)
+#define UNIXCAP_VERSION UC_STRINGIFY(UNIXCAP_VERSION_MAJOR) "." UC_STRINGIFY(UNIXCAP_VERSION_MINOR) \
+			"." UC_STRINGIFY(UNIXCAP_VERSION_PATCH)
+
+/* Room for any one-line reason (err, errlen) whole: one that quotes a socket's address escaped in
+ * full (UC_NAME_LEN) or a file name of up to some 900 bytes. */
+#define UC_ERROR_LEN 1024
 
 /* ---- capture ---- */
 
@@ -59,7 +82,6 @@ struct uc_options {
 	uint32_t snaplen;  /* 0: whole messages */
 	bool no_payload;   /* metadata only: messages keep len, caplen = stored = 0, nothing copied */
 	uint32_t ring_kib; /* ring buffer size; 0: default */
-	int verbose;       /* > 1: libbpf's own log on stderr */
 };
 
 #define UC_MAX_PASSED_FDS 8
@@ -123,8 +145,9 @@ typedef int (*uc_message_fn)(const struct uc_message *m, void *ctx);
 
 struct uc_session;
 
-/* Checks privileges and kernel features, loads and attaches the hooks. On failure returns
- * NULL and writes one line saying what is missing to err. */
+/* Checks privileges and kernel features, loads and attaches the hooks. NULL when it cannot, err
+ * saying what is missing (errno EPERM or EACCES without the privileges, EOPNOTSUPP when the
+ * kernel lacks a feature, else the error of the step that failed). */
 struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size_t errlen);
 /* Waits up to timeout_ms for records (a light flow of messages arrives at that pace: the
  * hooks wake the consumer only when much is queued) and delivers every complete one, for at
@@ -134,7 +157,8 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 int uc_session_poll(struct uc_session *s, int timeout_ms, uc_message_fn fn, void *ctx);
 /* Detaches the hooks, then delivers everything still queued, partial messages with their
  * losses, and losses never reported. Delivery ends 1 s after the call: what is queued then is
- * counted as lost (uc_stats.unread) without being delivered. Later polls deliver nothing. */
+ * counted as lost (uc_stats.unread) without being delivered. Later polls deliver nothing.
+ * Returns 0, or -1 with errno when the ring could not be read (the hooks are detached anyway). */
 int uc_session_stop(struct uc_session *s, uc_message_fn fn, void *ctx);
 void uc_session_stats(const struct uc_session *s, struct uc_stats *out);
 /* Lines describing what the kernel hooks can see here (for -v). */
@@ -142,6 +166,17 @@ const char *uc_session_hooks(const struct uc_session *s);
 /* What this kernel keeps the capture from noticing, in one sentence; "" when nothing. */
 const char *uc_session_narrowing(const struct uc_session *s);
 void uc_session_close(struct uc_session *s);
+
+/* What libbpf itself prints on stderr (its warnings; with UC_LIBBPF_ALL its debug notes and the
+ * verifier's log of a refused hook). Its print hook is one for the whole process, so the library
+ * never sets it by itself: until this is called libbpf prints as it does by default (warnings
+ * and notes on stderr). The session's own one-line errors say what failed either way. */
+enum uc_libbpf_log {
+	UC_LIBBPF_QUIET = 0,    /* nothing (unixcap's default) */
+	UC_LIBBPF_WARNINGS = 1,
+	UC_LIBBPF_ALL = 2,      /* everything (unixcap -vv) */
+};
+void uc_set_libbpf_log(enum uc_libbpf_log level);
 
 /* The wall clock as messages are stamped with it: nanoseconds since the epoch (CLOCK_REALTIME). */
 uint64_t uc_now_ns(void);
@@ -159,8 +194,9 @@ struct uc_replay_stats {
 
 /* Reads the pcapng in (a file or a pipe) and calls fn for each message it holds that passes
  * filter (NULL: all), in file order, until fn returns non-zero. Returns 0, or -1 with a one-line
- * reason in err naming the block and its offset (a foreign, damaged or truncated file; messages
- * before the damage have been delivered). */
+ * reason in err naming the block and its offset, errno EBADMSG for a foreign, damaged or
+ * truncated file, EIO when in could not be read (messages before the damage have been
+ * delivered). */
 int uc_replay(FILE *in, const struct uc_filter *filter, uc_message_fn fn, void *ctx,
 	      struct uc_replay_stats *stats, char *err, size_t errlen);
 /* The same, stopping (and returning 0) once *stop is non-zero, as a signal handler sets it: it
@@ -187,7 +223,8 @@ struct uc_text_options {
 	bool utc;
 };
 
-/* Writes one message (and any loss it reports) to out. Returns 0 or -1 with errno. */
+/* Writes one message (and any loss it reports) to out. Returns 0, or -1 with errno when out has
+ * an error. */
 int uc_text_write(FILE *out, const struct uc_text_options *opt, const struct uc_message *m);
 
 /* JSON lines (unixcap --json; schema in doc/json.md). */
@@ -210,7 +247,8 @@ struct uc_pcap_files_options {
 
 struct uc_pcap_files;
 
-/* uc_pcap_files_prepare, then uc_pcap_files_start: the first file opened and begun. */
+/* uc_pcap_files_prepare, then uc_pcap_files_start: the first file opened and begun; NULL (with
+ * err and errno) when either fails. */
 struct uc_pcap_files *uc_pcap_files_open(const struct uc_pcap_files_options *o, char *err,
 					 size_t errlen);
 /* Opens the first file but changes nothing in it: a missing one is created mode 0600; an

@@ -2,14 +2,17 @@
 /* Cgroup v2 ids (what the kernel reports) to paths (what people read), and --cgroup checks. */
 #include "capture/cgroups.h"
 
+#include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #define CGROUP2_MAGIC 0x63677270
 
@@ -24,31 +27,33 @@ struct uc_cgroups {
 	struct known *items; /* sorted by id */
 	size_t n, cap;
 	time_t last_walk; /* a walk of the tree per second at most, for ids not found */
+	char root[256];   /* where cgroup v2 is mounted, looked up once; "" when it is not */
 };
 
-const char *uc_cgroup_root(void)
+/* Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems);
+ * "" when it is not. */
+static void find_root(char *root, size_t len)
 {
-	static char root[256];
-	static int looked;
 	char dev[256], dir[256], type[64];
-	FILE *mounts;
+	FILE *mounts = fopen("/proc/self/mounts", "re");
 
-	if (looked++)
-		return root;
-	mounts = fopen("/proc/self/mounts", "re");
+	root[0] = '\0';
 	while (mounts && fscanf(mounts, "%255s %255s %63s %*[^\n]", dev, dir, type) == 3)
 		if (strcmp(type, "cgroup2") == 0) {
-			snprintf(root, sizeof(root), "%s", dir);
+			snprintf(root, len, "%s", dir);
 			break;
 		}
 	if (mounts)
 		fclose(mounts);
-	return root;
 }
 
 struct uc_cgroups *uc_cgroups_new(void)
 {
-	return calloc(1, sizeof(struct uc_cgroups));
+	struct uc_cgroups *c = calloc(1, sizeof(struct uc_cgroups));
+
+	if (c)
+		find_root(c->root, sizeof(c->root));
+	return c;
 }
 
 static void forget_all(struct uc_cgroups *c)
@@ -84,15 +89,56 @@ static void remember(struct uc_cgroups *c, uint64_t id, const char *path)
 		c->n++;
 }
 
-static struct uc_cgroups *walking; /* nftw has no context argument */
-
-/* A cgroup v2 id is the inode number of its directory. */
-static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+/* A cgroup v2 id is the inode number of its directory. Every directory below dir_fd (whose
+ * path is path, len bytes, below the root) on device dev, symbolic links not followed. */
+static void visit_below(struct uc_cgroups *c, int dir_fd, dev_t dev, char *path, size_t len)
 {
-	(void)ftw;
-	if (type == FTW_D)
-		remember(walking, (uint64_t)st->st_ino, path + strlen(uc_cgroup_root()));
-	return 0;
+	DIR *dir = fdopendir(dir_fd);
+	struct dirent *e;
+	struct stat st;
+
+	if (!dir) {
+		close(dir_fd);
+		return;
+	}
+	while ((e = readdir(dir))) {
+		int n, fd;
+
+		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
+			continue;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		n = snprintf(path + len, PATH_MAX - len, "/%s", e->d_name);
+		if (n < 0 || (size_t)n >= PATH_MAX - len)
+			continue; /* too long a path to name */
+		fd = openat(dirfd(dir), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) < 0 || st.st_dev != dev) { /* another mount: not this tree */
+			close(fd);
+			continue;
+		}
+		remember(c, (uint64_t)st.st_ino, path);
+		visit_below(c, fd, dev, path, len + (size_t)n);
+	}
+	path[len] = '\0';
+	closedir(dir);
+}
+
+static void visit_tree(struct uc_cgroups *c)
+{
+	char path[PATH_MAX] = "";
+	int fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return;
+	}
+	remember(c, (uint64_t)st.st_ino, path);
+	visit_below(c, fd, st.st_dev, path, 0);
 }
 
 static int by_id(const void *a, const void *b)
@@ -105,9 +151,8 @@ static int by_id(const void *a, const void *b)
 static void walk(struct uc_cgroups *c)
 {
 	forget_all(c);
-	walking = c;
-	if (uc_cgroup_root()[0])
-		nftw(uc_cgroup_root(), visit, 16, FTW_PHYS | FTW_MOUNT);
+	if (c->root[0])
+		visit_tree(c);
 	qsort(c->items, c->n, sizeof(*c->items), by_id);
 	if (c->cap > 2 * c->n + 64) { /* the tree shrank: so does the table */
 		struct known *items = realloc(c->items, (c->n + 64) * sizeof(*items));
@@ -135,6 +180,7 @@ const char *uc_cgroups_path(struct uc_cgroups *c, uint64_t id)
 
 int uc_cgroup_check(const char *path, char *err, size_t errlen)
 {
+	char root[256];
 	struct statfs fs;
 	struct stat st;
 
@@ -147,8 +193,9 @@ int uc_cgroup_check(const char *path, char *err, size_t errlen)
 		return -1;
 	}
 	if (statfs(path, &fs) < 0 || fs.f_type != CGROUP2_MAGIC) {
+		find_root(root, sizeof(root));
 		snprintf(err, errlen, "invalid --cgroup '%s': not a cgroup v2 directory (cgroup v2 is %s)",
-			 path, uc_cgroup_root()[0] ? uc_cgroup_root() : "not mounted");
+			 path, root[0] ? root : "not mounted");
 		return -1;
 	}
 	return 0;

@@ -6,10 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Where cgroup v2 is mounted (/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems);
- * "" when it is not. */
-const char *uc_cgroup_root(void);
-
 struct uc_cgroups;
 
 struct uc_cgroups *uc_cgroups_new(void);

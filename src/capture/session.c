@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,17 +65,6 @@ struct uc_session {
 	bool discarding; /* stopping, past the deadline: what is left is counted, not delivered */
 };
 
-static int verbosity;
-
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (verbosity < 2 && level != LIBBPF_WARN)
-		return 0;
-	if (verbosity < 2)
-		return 0; /* libbpf's warnings are for developers; we say what failed ourselves */
-	return vfprintf(stderr, fmt, args);
-}
-
 static int64_t wall_offset(void)
 {
 	struct timespec a, m, b;
@@ -104,32 +92,45 @@ static bool kernel_has(const struct uc_session *s, const char *btf_typedef)
 	return btf__find_by_name_kind(s->vmlinux, btf_typedef, BTF_KIND_TYPEDEF) >= 0;
 }
 
+/* Every way uc_session_open fails sets errno, as the public header promises: to e, once the
+ * message is written (formatting it could change errno). Returns ret. */
+static int with_errno(int e, int ret)
+{
+	errno = e;
+	return ret;
+}
+
 /* Says exactly which prerequisite is missing, before libbpf prints anything. */
 static int probe_kernel(struct uc_session *s, char *err, size_t errlen)
 {
 	int ret;
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
-		return uc_error(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing; "
-					 "it needs CONFIG_DEBUG_INFO_BTF=y)");
+		return with_errno(EOPNOTSUPP, uc_error(err, errlen, "this kernel has no BTF "
+			"(/sys/kernel/btf/vmlinux is missing; it needs CONFIG_DEBUG_INFO_BTF=y)"));
 	ret = bpf_map_create(BPF_MAP_TYPE_ARRAY, "uc_probe", sizeof(__u32), sizeof(__u32), 1, NULL);
 	if (ret == -EPERM || ret == -EACCES)
-		return uc_error(err, errlen, "permission denied using BPF: run as root "
-					 "(or with CAP_BPF and CAP_PERFMON)");
+		return with_errno(-ret, uc_error(err, errlen, "permission denied using BPF: run as root "
+						 "(or with CAP_BPF and CAP_PERFMON)"));
 	if (ret < 0)
-		return uc_error(err, errlen, "this kernel does not support BPF (bpf() failed: %s)",
-			    strerror(-ret));
+		return with_errno(-ret, uc_error(err, errlen, "this kernel does not support BPF "
+						 "(bpf() failed: %s)", strerror(-ret)));
 	close(ret);
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0)
-		return uc_error(err, errlen, "this kernel has no BPF ring buffer (it needs Linux 5.8 or later)");
+		return with_errno(EOPNOTSUPP, uc_error(err, errlen, "this kernel has no BPF ring buffer "
+						       "(it needs Linux 5.8 or later)"));
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_loop, NULL) <= 0)
-		return uc_error(err, errlen, "this kernel has no bpf_loop helper (it needs Linux 5.17 or later)");
+		return with_errno(EOPNOTSUPP, uc_error(err, errlen, "this kernel has no bpf_loop helper "
+						       "(it needs Linux 5.17 or later)"));
 	s->vmlinux = btf__load_vmlinux_btf(); /* parsed once: choose_hooks asks it too */
-	if (!s->vmlinux)
-		return uc_error(err, errlen, "cannot read the kernel's BTF: %s", strerror(errno));
+	if (!s->vmlinux) {
+		ret = errno ? errno : ENOENT;
+		return with_errno(ret, uc_error(err, errlen, "cannot read the kernel's BTF: %s",
+						strerror(ret)));
+	}
 	if (!kernel_has(s, "btf_trace_sys_enter"))
-		return uc_error(err, errlen, "this kernel has no sys_enter/sys_exit tracepoints "
-					 "(it needs CONFIG_FTRACE_SYSCALLS=y)");
+		return with_errno(EOPNOTSUPP, uc_error(err, errlen, "this kernel has no sys_enter/sys_exit "
+						       "tracepoints (it needs CONFIG_FTRACE_SYSCALLS=y)"));
 	return 0;
 }
 
@@ -151,7 +152,7 @@ static int add_pattern(struct uc_session *s, struct unixcap_bpf__rodata *ro, con
 	if (n == UC_MAX_PATTERNS)
 		return 0;
 	if (uc_pattern_compile(text, k, s->raw_paths[n], &s->raw_path_lens[n], err, errlen) < 0)
-		return -1;
+		return with_errno(EINVAL, -1);
 	k->approximate = memchr(s->raw_paths[n], '*', s->raw_path_lens[n]) !=
 			 memrchr(s->raw_paths[n], '*', s->raw_path_lens[n]);
 	s->n_raw_paths++;
@@ -198,6 +199,7 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 	const struct uc_filter *f = &opt->filter;
 	struct unixcap_bpf__rodata *ro = s->skel->rodata;
 	uint32_t ring = ring_bytes(opt->ring_kib);
+	int ret;
 
 	ro->self_tgid = (uint32_t)getpid();
 	s->skel->bss->snaplen = opt->snaplen;
@@ -219,8 +221,10 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 		if (add_path_filter(s, ro, f->paths[i], err, errlen) < 0)
 			return -1;
 	ro->self_mnt_ns = (uint32_t)own_mount_ns();
-	if (bpf_map__set_max_entries(s->skel->maps.ring, ring))
-		return uc_error(err, errlen, "cannot size the ring buffer to %u KiB", ring / 1024);
+	ret = bpf_map__set_max_entries(s->skel->maps.ring, ring);
+	if (ret)
+		return with_errno(ret < 0 ? -ret : EINVAL, uc_error(err, errlen, "cannot size the ring "
+								    "buffer to %u KiB", ring / 1024));
 	return 0;
 }
 
@@ -336,14 +340,16 @@ static int set_cgroup_filter(struct uc_session *s, char *err, size_t errlen)
 	__u32 zero = 0;
 	int fd = open(s->filter.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
 
-	if (fd < 0)
-		return uc_error(err, errlen, "cannot open --cgroup '%s': %s", s->filter.cgroup,
-			    strerror(errno));
+	if (fd < 0) {
+		ret = errno;
+		return with_errno(ret, uc_error(err, errlen, "cannot open --cgroup '%s': %s",
+						s->filter.cgroup, strerror(ret)));
+	}
 	ret = bpf_map_update_elem(bpf_map__fd(s->skel->maps.cgroup_filter), &zero, &fd, BPF_ANY);
 	close(fd);
 	if (ret < 0)
-		return uc_error(err, errlen, "cannot filter on --cgroup '%s': %s", s->filter.cgroup,
-			    strerror(-ret));
+		return with_errno(-ret, uc_error(err, errlen, "cannot filter on --cgroup '%s': %s",
+						 s->filter.cgroup, strerror(-ret)));
 	return 0;
 }
 
@@ -384,10 +390,8 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	struct uc_session *s = calloc(1, sizeof(*s));
 	int ret;
 
-	verbosity = opt->verbose;
-	libbpf_set_print(libbpf_log);
 	if (!s) {
-		uc_error(err, errlen, "out of memory");
+		with_errno(ENOMEM, uc_error(err, errlen, "out of memory"));
 		return NULL;
 	}
 	s->filter = opt->filter;
@@ -396,7 +400,8 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 		goto failed;
 	s->skel = unixcap_bpf__open();
 	if (!s->skel) {
-		uc_error(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		ret = errno;
+		with_errno(ret, uc_error(err, errlen, "cannot open the BPF object: %s", strerror(ret)));
 		goto failed;
 	}
 	if (configure(s, opt, err, errlen) < 0)
@@ -406,16 +411,16 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	s->vmlinux = NULL;
 	ret = unixcap_bpf__load(s->skel);
 	if (ret) {
-		uc_error(err, errlen, "the kernel refused the BPF hooks: %s (-vv shows the verifier log)",
-		     strerror(-ret));
+		with_errno(-ret, uc_error(err, errlen, "the kernel refused the BPF hooks: %s (-vv shows "
+					  "the verifier log)", strerror(-ret)));
 		goto failed;
 	}
 	if (s->filter.cgroup && set_cgroup_filter(s, err, errlen) < 0)
 		goto failed;
 	ret = unixcap_bpf__attach(s->skel);
 	if (ret) {
-		uc_error(err, errlen, "cannot attach to the sys_enter/sys_exit tracepoints: %s",
-		     strerror(-ret));
+		with_errno(-ret, uc_error(err, errlen, "cannot attach to the sys_enter/sys_exit "
+					  "tracepoints: %s", strerror(-ret)));
 		goto failed;
 	}
 	s->registry_failed = uc_registry_join(&s->registry, bpf_map__fd(s->skel->maps.uc_captures)) < 0;
@@ -425,14 +430,18 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	s->cgroups = uc_cgroups_new();
 	s->ring = ring_buffer__new(bpf_map__fd(s->skel->maps.ring), on_record, s, NULL);
 	if (!s->assembler || !s->ring || !s->cgroups) {
-		uc_error(err, errlen, "cannot set up the ring buffer consumer: %s", strerror(errno));
+		ret = s->ring ? ENOMEM : errno;
+		with_errno(ret, uc_error(err, errlen, "cannot set up the ring buffer consumer: %s",
+					 strerror(ret)));
 		goto failed;
 	}
 	s->wall_offset_ns = wall_offset();
 	describe_hooks(s);
 	return s;
 failed:
+	ret = errno;
 	uc_session_close(s);
+	errno = ret;
 	return NULL;
 }
 
@@ -758,7 +767,7 @@ int uc_session_stop(struct uc_session *s, uc_message_fn fn, void *ctx)
 	kernel_counters(s);
 	s->fn = NULL;
 	s->stopped = true;
-	return ret < 0 ? -1 : 0;
+	return ret < 0 ? with_errno(-ret, -1) : 0;
 }
 
 void uc_session_stats(const struct uc_session *s, struct uc_stats *out)

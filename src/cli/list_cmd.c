@@ -119,7 +119,7 @@ static int list(const struct list_args *a)
 	struct uc_listing l = { 0 };
 	struct uc_owners *owners = NULL;
 	unsigned denied;
-	char err[512];
+	char err[UC_ERROR_LEN];
 	int status = 0;
 
 	if (collect(&l, &owners, err, sizeof(err)) < 0) {
@@ -146,7 +146,7 @@ done:
 int uc_list_main(int argc, char **argv)
 {
 	struct list_args a;
-	char err[512];
+	char err[UC_ERROR_LEN];
 
 	if (parse(argc, argv, &a, err, sizeof(err)) < 0) {
 		fprintf(stderr, "unixcap list: %s\n", err);

@@ -105,11 +105,11 @@ static int finish(struct run *r, struct uc_session *s)
 	if (!r->cli.extcap) /* Wireshark shows an extcap's stderr as an error */
 		fprintf(stderr, "%llu messages captured, %llu lost\n",
 			(unsigned long long)st.messages, (unsigned long long)st.lost_msgs);
-	if (r->cli.capture.verbose)
+	if (r->cli.verbose)
 		fprintf(stderr, "%llu bytes sent, %llu stored, %llu lost, %llu left out by -s\n",
 			(unsigned long long)st.bytes, (unsigned long long)st.stored,
 			(unsigned long long)st.lost_bytes, (unsigned long long)st.truncated);
-	if (r->cli.capture.verbose && (st.ring_full || st.unreadable))
+	if (r->cli.verbose && (st.ring_full || st.unreadable))
 		fprintf(stderr, "kernel: %llu ring buffer reservations failed (full), %llu user buffers "
 				"unreadable\n", (unsigned long long)st.ring_full,
 			(unsigned long long)st.unreadable);
@@ -128,7 +128,7 @@ static int read_back(struct run *r, const char *description)
 {
 	FILE *in = stdin;
 	struct uc_replay_stats st;
-	char err[512];
+	char err[UC_ERROR_LEN];
 	int ret;
 
 	if (strcmp(r->cli.read_path, "-") != 0 && !(in = fopen(r->cli.read_path, "re"))) {
@@ -155,7 +155,7 @@ static int read_back(struct run *r, const char *description)
  * something to capture, else the exit status. */
 static int parse_command_line(int argc, char **argv, struct uc_cli *cli)
 {
-	char err[512];
+	char err[UC_ERROR_LEN];
 	int status;
 
 	if (uc_extcap_call(argc, argv)) {
@@ -205,7 +205,7 @@ static int keep_standard_fds_taken(void)
  * failed before leaves it as it was). -1 after one line on stderr. */
 static int start_output(struct run *r)
 {
-	char err[512];
+	char err[UC_ERROR_LEN];
 	int ret;
 
 	if (r->cli.drop_user && uc_drop_privileges(r->cli.drop_user, err, sizeof(err)) < 0) {
@@ -221,7 +221,7 @@ static int start_output(struct run *r)
 int main(int argc, char **argv)
 {
 	struct run r = { 0 };
-	char err[512], filter[1024], description[1400];
+	char err[UC_ERROR_LEN], filter[1024], description[1400];
 	struct uc_session *s;
 	int status;
 
@@ -242,6 +242,7 @@ int main(int argc, char **argv)
 		return 1;
 	uc_progress_init(&r.progress, r.cli.extcap || !r.cli.write_path || !strcmp(r.cli.write_path, "-")
 			 ? NULL : stderr, r.out.dump && isatty(STDOUT_FILENO));
+	uc_set_libbpf_log(r.cli.verbose >= 2 ? UC_LIBBPF_ALL : UC_LIBBPF_QUIET);
 	s = uc_session_open(&r.cli.capture, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "unixcap: %s\n", err);
@@ -253,7 +254,7 @@ int main(int argc, char **argv)
 		uc_output_close(&r.out, NULL);
 		return 1;
 	}
-	if (r.cli.capture.verbose)
+	if (r.cli.verbose)
 		fprintf(stderr, "unixcap: %s\n", uc_session_hooks(s));
 	if (!r.cli.extcap && uc_session_narrowing(s)[0])
 		fprintf(stderr, "unixcap: %s\n", uc_session_narrowing(s));

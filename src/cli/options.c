@@ -289,7 +289,7 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 		case 'X': cli->payload = UC_TEXT_HEXASCII; break;
 		case 'A': cli->payload = UC_TEXT_ASCII; break;
 		case 'q': cli->payload = UC_TEXT_NONE; break;
-		case 'v': cli->capture.verbose++; break;
+		case 'v': cli->verbose++; break;
 		case 'h': cli->help = true; break;
 		case OPT_VERSION: cli->version = true; break;
 		case 'c': case 's': case 'B': case 'C': case 'G': case 'W':

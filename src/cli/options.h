@@ -17,6 +17,7 @@
 
 struct uc_cli {
 	struct uc_options capture;
+	int verbose;            /* -v, once per v: -vv also shows libbpf's own log */
 	const char *write_path; /* -w; "-" is stdout; NULL: text dump */
 	const char *read_path;  /* -r; "-" is stdin; NULL: capture live */
 	bool json;              /* --json instead of the text dump */

@@ -20,7 +20,7 @@ static void remember_error(struct uc_output *o, const char *name)
 
 int uc_output_open(struct uc_output *o, const struct uc_cli *cli, const char *description)
 {
-	char err[600];
+	char err[UC_ERROR_LEN];
 	struct uc_pcap_files_options files = {
 		.path = cli->write_path, .flush_each = cli->flush_each, .description = description,
 		.decode_as = cli->decode_as, .n_decode_as = cli->n_decode_as,
@@ -32,7 +32,7 @@ int uc_output_open(struct uc_output *o, const struct uc_cli *cli, const char *de
 	o->cli = cli;
 	o->dump = !cli->write_path || cli->print;
 	o->text.payload = cli->payload;
-	o->text.verbose = cli->capture.verbose;
+	o->text.verbose = cli->verbose;
 	o->text.flush_each = cli->flush_each || isatty(STDOUT_FILENO);
 	o->watch_stdout = o->dump && uc_fd_is_stream(STDOUT_FILENO);
 	if (cli->write_path && !(o->pcap = uc_pcap_files_prepare(&files, err, sizeof(err)))) {
@@ -44,7 +44,7 @@ int uc_output_open(struct uc_output *o, const struct uc_cli *cli, const char *de
 
 int uc_output_start(struct uc_output *o)
 {
-	char err[600];
+	char err[UC_ERROR_LEN];
 
 	if (!o->pcap || uc_pcap_files_start(o->pcap, err, sizeof(err)) == 0)
 		return 0;

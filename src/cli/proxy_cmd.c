@@ -100,7 +100,7 @@ static int parse_option(int opt, const char *arg, struct proxy_run *p, char *err
 	case 'X': p->cli.payload = UC_TEXT_HEXASCII; return 0;
 	case 'A': p->cli.payload = UC_TEXT_ASCII; return 0;
 	case 'q': p->cli.payload = UC_TEXT_NONE; return 0;
-	case 'v': p->cli.capture.verbose++; return 0;
+	case 'v': p->cli.verbose++; return 0;
 	case 'h': p->cli.help = true; return 0;
 	default: return parse_value(opt, arg, p, err, errlen);
 	}
@@ -126,7 +126,7 @@ static int check(struct proxy_run *p, char *err, size_t errlen)
 	if (p->cli.json && p->cli.write_path && !p->cli.print)
 		return uc_error(err, errlen, "--json prints on stdout: with -w FILE add --print");
 	p->relay.snaplen = p->cli.capture.snaplen;
-	p->relay.verbose = p->cli.capture.verbose;
+	p->relay.verbose = p->cli.verbose;
 	return 0;
 }
 
@@ -205,7 +205,7 @@ static int finish(struct proxy_run *p, const struct uc_relay *r)
 	ret = uc_output_close(&p->out, &st);
 	/* the capture's own summary line: whatever reads one reads the other; nothing is lost */
 	fprintf(stderr, "%llu messages captured, 0 lost\n", (unsigned long long)st.messages);
-	if (p->cli.capture.verbose)
+	if (p->cli.verbose)
 		fprintf(stderr, "%llu bytes relayed, %llu left out of the record by -s; %llu clients; "
 				"%llu messages not delivered (their receiver had gone)\n",
 			(unsigned long long)rs.bytes, (unsigned long long)rs.truncated,
@@ -225,7 +225,7 @@ static void describe(const struct proxy_run *p, int type, char *out, size_t len)
 int uc_proxy_main(int argc, char **argv)
 {
 	struct proxy_run p;
-	char err[600], description[1200];
+	char err[UC_ERROR_LEN], description[1200];
 	struct uc_relay *r;
 	int status;
 
@@ -255,7 +255,7 @@ int uc_proxy_main(int argc, char **argv)
 	uc_progress_init(&p.progress, !p.cli.write_path || !strcmp(p.cli.write_path, "-") ? NULL
 											 : stderr,
 			 p.out.dump && isatty(STDOUT_FILENO));
-	if (p.cli.capture.verbose)
+	if (p.cli.verbose)
 		fprintf(stderr, "unixcap proxy: '%s' is a %s socket\n", p.connect,
 			uc_sock_type_name((unsigned)uc_relay_type(r)));
 	fprintf(stderr, "unixcap proxy: listening on %s, relaying to %s\n", p.listen, p.connect);

@@ -26,6 +26,7 @@
 
 struct top {
 	struct uc_options capture;
+	int verbose;           /* -v; -vv also shows libbpf's own log */
 	uint64_t interval_ns;  /* -d */
 	uint64_t count;        /* -n; 0: until stopped */
 	bool help;
@@ -119,7 +120,7 @@ static int parse_args(int argc, char **argv, struct top *t, char *err, size_t er
 			if (parse_value(t, opt, optarg, err, errlen) < 0)
 				return -1;
 			break;
-		case 'v': t->capture.verbose++; break;
+		case 'v': t->verbose++; break;
 		case 'h': t->help = true; break;
 		case ':': case '?':
 			return uc_cli_usage_error(opt, argv, SHORT_OPTIONS, "", err, errlen);
@@ -228,7 +229,7 @@ static void finish(struct top *t, struct uc_session *s)
 	uc_session_stop(s, on_message, t->table);
 	uc_top_view_end(&t->view, stdout);
 	uc_session_stats(s, &st);
-	if (t->capture.verbose)
+	if (t->verbose)
 		fprintf(stderr, "unixcap top: %llu messages, %llu bytes sent, %llu stored, %llu lost\n",
 			(unsigned long long)st.messages, (unsigned long long)st.bytes,
 			(unsigned long long)st.stored, (unsigned long long)st.lost_msgs);
@@ -238,7 +239,7 @@ int uc_top_main(int argc, char **argv)
 {
 	struct top t = { 0 };
 	struct uc_session *s;
-	char err[512];
+	char err[UC_ERROR_LEN];
 	int status;
 
 	if (parse_args(argc, argv, &t, err, sizeof(err)) < 0) {
@@ -255,13 +256,14 @@ int uc_top_main(int argc, char **argv)
 		return 1;
 	}
 	uc_stop_on_signals();
+	uc_set_libbpf_log(t.verbose >= 2 ? UC_LIBBPF_ALL : UC_LIBBPF_QUIET);
 	s = uc_session_open(&t.capture, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "unixcap top: %s\n", err);
 		uc_traffic_free(t.table);
 		return 1;
 	}
-	if (t.capture.verbose)
+	if (t.verbose)
 		fprintf(stderr, "unixcap top: %s\n", uc_session_hooks(s));
 	if (uc_session_narrowing(s)[0])
 		fprintf(stderr, "unixcap top: %s\n", uc_session_narrowing(s));

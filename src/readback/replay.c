@@ -2,6 +2,7 @@
 /* -r: the messages of a unixcap pcapng, delivered as the live capture delivered them. */
 #include "readback/replay.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ struct replay {
 	size_t len, cap;
 	char *err;
 	size_t errlen;
+	int error; /* errno for a failure: EBADMSG (the file's content) unless set otherwise */
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -119,8 +121,10 @@ static int append(struct replay *r, const struct uc_pcapng_block *b, const uint8
 
 		while (cap < r->len + n)
 			cap *= 2;
-		if (!(grown = realloc(r->data, cap)))
+		if (!(grown = realloc(r->data, cap))) {
+			r->error = ENOMEM;
 			return fail_at(r, b, "out of memory");
+		}
 		r->data = grown;
 		r->cap = cap;
 	}
@@ -279,6 +283,7 @@ int uc_replay_until(FILE *in, const volatile sig_atomic_t *stop, const struct uc
 	memset(r.stats, 0, sizeof(*r.stats));
 	if (!reader) {
 		snprintf(err, errlen, "out of memory");
+		errno = ENOMEM;
 		return -1;
 	}
 	while (!r.stop && !(stop && *stop) && (got = uc_pcapng_reader_next(reader, &b)) > 0) {
@@ -290,10 +295,13 @@ int uc_replay_until(FILE *in, const volatile sig_atomic_t *stop, const struct uc
 		r.stop = true; /* asked to: a read the signal interrupted is not damage */
 	if (!r.stop && ret == 0 && got < 0) {
 		snprintf(err, errlen, "%s", uc_pcapng_reader_error(reader));
+		r.error = ferror(in) ? EIO : 0;
 		ret = -1;
 	}
 	deliver(&r); /* what came before the damage was delivered */
 	uc_pcapng_reader_free(reader);
 	free(r.data);
+	if (ret < 0) /* set last: the deliveries above may change errno */
+		errno = r.error ? r.error : EBADMSG;
 	return ret;
 }

@@ -74,7 +74,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cli.payload, UC_TEXT_ESCAPED);
 	assert_int_equal(cli.capture.snaplen, 0);
 	assert_int_equal(cli.capture.ring_kib, 0);
-	assert_int_equal(cli.capture.verbose, 0);
+	assert_int_equal(cli.verbose, 0);
 	assert_int_equal(cli.capture.filter.n_paths, 0);
 	assert_int_equal(cli.capture.filter.n_pids, 0);
 	assert_null(cli.capture.filter.comm);
@@ -176,9 +176,9 @@ static void test_verbose_counts(void **state)
 
 	(void)state;
 	assert_int_equal(PARSE(&a, &cli, err, "-v", "-v"), 0);
-	assert_int_equal(cli.capture.verbose, 2);
+	assert_int_equal(cli.verbose, 2);
 	assert_int_equal(PARSE(&a, &cli, err, "-vvv"), 0);
-	assert_int_equal(cli.capture.verbose, 3);
+	assert_int_equal(cli.verbose, 3);
 }
 
 static void test_types(void **state)
@@ -327,7 +327,7 @@ static void test_failed_parse_leaves_no_state(void **state)
 	/* getopt stops in the middle of "-Zv"; the next parse must not resume there. */
 	assert_int_equal(PARSE(&a, &cli, err, "-Zv"), -1);
 	assert_int_equal(PARSE(&a, &cli, err, "-c", "7"), 0);
-	assert_int_equal(cli.capture.verbose, 0);
+	assert_int_equal(cli.verbose, 0);
 	assert_int_equal(cli.count, 7);
 }
 

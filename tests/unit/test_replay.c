@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests for -r's replay: messages written by the real pcapng sink come back as they went in. */
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -147,12 +148,37 @@ static void test_longest_metadata_read_back(void **state)
 	fclose(f);
 }
 
+/* A file that is not unixcap's fails as the header's convention says: -1, a reason in err and
+ * errno EBADMSG; an empty one likewise. */
+static void test_foreign_file_sets_errno(void **state)
+{
+	static const char text[] = "not a pcapng file, just some text that is long enough";
+	FILE *f = tmpfile();
+	char err[UC_ERROR_LEN] = "";
+
+	(void)state;
+	assert_non_null(f);
+	fwrite(text, 1, sizeof(text), f);
+	rewind(f);
+	errno = 0;
+	assert_int_equal(uc_replay(f, NULL, remember, NULL, NULL, err, sizeof(err)), -1);
+	assert_int_equal(errno, EBADMSG);
+	assert_true(err[0] != '\0' && !strchr(err, '\n'));
+	fclose(f);
+	f = tmpfile();
+	errno = 0;
+	assert_int_equal(uc_replay(f, NULL, remember, NULL, NULL, err, sizeof(err)), -1);
+	assert_int_equal(errno, EBADMSG);
+	fclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_messages_alike_stay_apart),
 		cmocka_unit_test(test_stop_flag_ends_replay),
 		cmocka_unit_test(test_longest_metadata_read_back),
+		cmocka_unit_test(test_foreign_file_sets_errno),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Cgroup v2 ids (what the kernel reports) to paths (what people read), and --cgroup checks. */
 #include "capture/cgroups.h"
+#include "core/array.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -74,15 +75,11 @@ void uc_cgroups_free(struct uc_cgroups *c)
 
 static void remember(struct uc_cgroups *c, uint64_t id, const char *path)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct known *items = realloc(c->items, cap * sizeof(*items));
+	struct known *items = uc_array_grow(c->items, &c->cap, c->n + 1, sizeof(*items), 64);
 
-		if (!items)
-			return;
-		c->items = items;
-		c->cap = cap;
-	}
+	if (!items)
+		return;
+	c->items = items;
 	c->items[c->n].id = id;
 	c->items[c->n].path = strdup(path[0] ? path : "/");
 	if (c->items[c->n].path)

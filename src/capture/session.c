@@ -28,6 +28,7 @@
 #include "records/record.h"
 #include "unixcap.skel.h"
 #include "core/devnum.h"
+#include "core/array.h"
 
 #define DEFAULT_RING_KIB (64 * 1024)
 #define MIN_RING_KIB 64
@@ -570,15 +571,12 @@ static int deliver_record(struct uc_session *s, const struct uc_rec_message *r,
  * or the message would land after its connection was finished. */
 static int hold_event(struct uc_session *s, const struct uc_rec_message *r)
 {
-	if (s->nheld == s->capheld) {
-		size_t n = s->capheld ? s->capheld * 2 : 16;
-		struct uc_rec_message *held = realloc(s->held, n * sizeof(*held));
+	struct uc_rec_message *held = uc_array_grow(s->held, &s->capheld, s->nheld + 1,
+						    sizeof(*held), 16);
 
-		if (!held)
-			return deliver_record(s, r, NULL, 0);
-		s->held = held;
-		s->capheld = n;
-	}
+	if (!held)
+		return deliver_record(s, r, NULL, 0);
+	s->held = held;
 	s->held[s->nheld++] = *r;
 	return 0;
 }

@@ -59,7 +59,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void assert_client_end(const struct uc_synth_endpoint *e)
+static void assert_client_end(const struct uc_endpoint *e)
 {
 	assert_int_equal(e->ip & 0xffff0000u, UC_CLIENT_NET);
 	assert_true(e->port >= UC_CLIENT_PORT_FIRST);

@@ -304,8 +304,8 @@ static int udp_message(struct uc_packets *l, struct uc_flow *f, int dir)
 		if (parts > 1)
 			uc_packets_note(l, "part %u/%u of %u bytes", k + 1, parts, e.len);
 		if (lost_hi > lost_lo)
-			uc_packets_note(l, "%u bytes of this datagram lost (ring buffer full or memory "
-					"unreadable)", lost_hi - lost_lo);
+			uc_packets_note(l, "%u bytes of this datagram lost (ring buffer full or "
+					"memory unreadable)", lost_hi - lost_lo);
 		ret = udp_packet(l, f, dir, off, kept, len);
 	}
 	return ret;
@@ -330,7 +330,7 @@ static int tcp_finish(struct uc_packets *l, struct uc_conversations *c, struct u
 
 	if (!f->fin[dir] && (f->handshake_done || (f->opened_meta && f->proto != UC_PROTO_DBUS))) {
 		ret = handshake(l, f);
-		/* a close reports the losses no later message of its pair will: the FIN follows them */
+		/* a close reports the losses no later message of its pair will: its FIN after them */
 		note_losses(l);
 		f->next_seq[dir] += (uint32_t)l->m->lost_before_bytes;
 		ret = ret ?: tcp_packet(l, f, l->m->ts_ns, dir, UC_TCP_FIN | UC_TCP_ACK, 0, 0, 0, &n,
@@ -384,7 +384,8 @@ static int missing_only(struct uc_packets *l, struct uc_flow *f, int dir)
 		uc_packets_note(l, "%u bytes sent here by sendfile, splice or io_uring: not "
 				"captured", m->len);
 	if (!f->tcp)
-		return udp_packet(l, f, dir, 0, 0, len < UC_UDP_MAX_PAYLOAD ? len : UC_UDP_MAX_PAYLOAD);
+		return udp_packet(l, f, dir, 0, 0,
+				  len < UC_UDP_MAX_PAYLOAD ? len : UC_UDP_MAX_PAYLOAD);
 	if (handshake(l, f) < 0)
 		return -1;
 	f->next_seq[dir] += (uint32_t)m->lost_before_bytes + len;
@@ -396,7 +397,9 @@ static int missing_only(struct uc_packets *l, struct uc_flow *f, int dir)
  * yet in the file would make Wireshark take them for retransmissions. */
 static uint32_t readable_ack(const struct uc_flow *f, int dir)
 {
-	return (int32_t)(f->read_seq[dir] - f->next_seq[dir]) > 0 ? f->next_seq[dir] : f->read_seq[dir];
+	bool ahead = (int32_t)(f->read_seq[dir] - f->next_seq[dir]) > 0;
+
+	return ahead ? f->next_seq[dir] : f->read_seq[dir];
 }
 
 /* The reader of direction dir acknowledges up to ack. */
@@ -463,10 +466,10 @@ int uc_packets_stream(struct uc_packets *l, struct uc_flow *f, int dir, size_t l
 	int ret = handshake(l, f);
 
 	for (size_t off = 0; !ret && off < len; off += UC_TCP_MAX_PAYLOAD) {
-		uint32_t seg = len - off < UC_TCP_MAX_PAYLOAD ? (uint32_t)(len - off) : UC_TCP_MAX_PAYLOAD;
+		size_t seg = len - off < UC_TCP_MAX_PAYLOAD ? len - off : UC_TCP_MAX_PAYLOAD;
 
-		ret = tcp_packet(l, f, l->m->ts_ns, dir, UC_TCP_PSH | UC_TCP_ACK, (uint32_t)off, seg,
-				 seg, &n, l->meta);
+		ret = tcp_packet(l, f, l->m->ts_ns, dir, UC_TCP_PSH | UC_TCP_ACK, (uint32_t)off,
+				 (uint32_t)seg, (uint32_t)seg, &n, l->meta);
 	}
 	return ret;
 }

@@ -22,7 +22,7 @@ struct uc_pcap_sink {
 	int iface;
 	int dbus_iface; /* LINKTYPE_DBUS: one packet per D-Bus message */
 	uint16_t ip_id;
-	char meta[UC_COMMENT_LEN]; /* the message's metadata, which all its packets' comments start with */
+	char meta[UC_COMMENT_LEN]; /* the message's metadata: its packets' comments start with it */
 	/* a comment: the metadata, "; " and a note */
 	char comment[UC_COMMENT_LEN + 2 + UC_NOTE_LEN];
 };
@@ -124,7 +124,8 @@ static int write_packet(struct uc_pcap_sink *s, const struct uc_packet *p, const
 	uint32_t head_len = p->tcp ? SYNTH_TCP_HEADER_LEN : SYNTH_UDP_HEADER_LEN;
 	struct uc_pcapng_packet out = {
 		.interface_id = (uint32_t)s->iface, .ts_ns = p->ts_ns, .head = head,
-		.head_len = head_len, .data = payload, .data_len = p->kept, .origlen = head_len + p->len,
+		.head_len = head_len, .data = payload, .data_len = p->kept,
+		.origlen = head_len + p->len,
 		.flags = p->dir == UC_C2S ? PCAPNG_DIR_OUTBOUND : PCAPNG_DIR_INBOUND,
 		.has_dropcount = p->dropcount > 0, .dropcount = p->dropcount,
 		.comment = comment_of(s, p),

@@ -390,7 +390,8 @@ static void test_datagrams(void **state)
 	m.stored = 66000;
 	assert_int_equal(run(x, &m, "META"), 2);
 	udp_is(x, 0, false, 0, UC_UDP_MAX_PAYLOAD, UC_UDP_MAX_PAYLOAD);
-	udp_is(x, 1, false, UC_UDP_MAX_PAYLOAD, 66000 - UC_UDP_MAX_PAYLOAD, 70000 - UC_UDP_MAX_PAYLOAD);
+	udp_is(x, 1, false, UC_UDP_MAX_PAYLOAD, 66000 - UC_UDP_MAX_PAYLOAD,
+	       70000 - UC_UDP_MAX_PAYLOAD);
 	note_is(x, 0, "part 1/2 of 70000 bytes");
 	note_is(x, 1, "part 2/2 of 70000 bytes; 4000 bytes of this datagram lost (ring buffer full "
 		"or memory unreadable)");

@@ -462,6 +462,35 @@ static void test_stream_bytes(void **state)
 	assert_false(uc_packets_block(&x->l)); /* packets were described for this message */
 }
 
+/* A D-Bus connection's bytes are the sink's to frame: no handshake at its connect, no segments
+ * for its data, and a FIN only once bytes it could not frame went out as TCP. */
+static void test_dbus_left_to_sink(void **state)
+{
+	struct fixture *x = *state;
+	const char *bus = "/run/dbus/system_bus_socket";
+	struct uc_message connect = msg(x, SOCK_STREAM, bus, true, UC_MSG_CONNECT, 0);
+	struct uc_message m = msg(x, SOCK_STREAM, bus, true, UC_MSG_DATA, 16);
+
+	assert_int_equal(run(x, &connect, "CONNECT"), 0);
+	assert_int_equal(x->f->proto, UC_PROTO_DBUS);
+	assert_int_equal(run(x, &m, "META"), 0);
+	m = msg(x, SOCK_STREAM, bus, true, UC_MSG_SHUTDOWN, 0);
+	assert_int_equal(run(x, &m, "META"), 0);
+	assert_true(uc_packets_block(&x->l));
+	m = msg(x, SOCK_STREAM, bus, false, UC_MSG_DATA, 3);
+	run(x, &m, "META");
+	assert_int_equal(uc_packets_stream(&x->l, x->f, UC_S2C, 3), 0);
+	assert_int_equal(x->l.n, 4);
+	assert_string_equal(x->l.p[0].meta, "CONNECT");
+	assert_int_equal(x->l.p[0].ts_ns, connect.ts_ns);
+	assert_int_equal(x->l.p[3].seq, ISN_S2C + 1);
+	m = msg(x, SOCK_STREAM, bus, false, UC_MSG_CLOSE, 0);
+	assert_int_equal(run(x, &m, "META"), 1);
+	assert_int_equal(x->l.p[0].flags, UC_TCP_FIN | UC_TCP_ACK);
+	assert_int_equal(x->l.p[0].seq, ISN_S2C + 4);
+	assert_int_equal(uc_conversations_live(x->c), 0);
+}
+
 static void test_ending_direction(void **state)
 {
 	struct uc_message m;
@@ -515,6 +544,7 @@ int main(void)
 		T(test_seqpacket_retired_both_ways),
 		T(test_retired_flow_starts_over),
 		T(test_stream_bytes),
+		T(test_dbus_left_to_sink),
 		T(test_ending_direction),
 		T(test_notes_bounded),
 #undef T

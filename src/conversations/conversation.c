@@ -287,13 +287,13 @@ static uint32_t server_address(struct uc_conversations *c, struct flow_record *r
 
 /* Each client process has an address of its own and gives each connection the next port; when
  * its ports run out it gets another address, so no 4-tuple is ever used twice. */
-static struct uc_synth_endpoint client_endpoint(struct uc_conversations *c, struct flow_record *r,
-					     uint32_t pid, const char *who)
+static struct uc_endpoint client_endpoint(struct uc_conversations *c, struct flow_record *r,
+					  uint32_t pid, const char *who)
 {
 	struct holder *h = process(c, pid, NULL);
 
 	if (!h)
-		return (struct uc_synth_endpoint){ UC_CLIENT_NET, UC_CLIENT_PORT_FIRST };
+		return (struct uc_endpoint){ UC_CLIENT_NET, UC_CLIENT_PORT_FIRST };
 	if (!h->ip || h->ports_used == UC_CLIENT_PORTS) {
 		h->ip = UC_CLIENT_NET + 1 + (c->clients_made++ % 0xfffe);
 		h->ports_used = 0;
@@ -301,7 +301,7 @@ static struct uc_synth_endpoint client_endpoint(struct uc_conversations *c, stru
 	}
 	hold(h);
 	r->holder[UC_C2S] = h;
-	return (struct uc_synth_endpoint){ h->ip, (uint16_t)(UC_CLIENT_PORT_FIRST + h->ports_used++) };
+	return (struct uc_endpoint){ h->ip, (uint16_t)(UC_CLIENT_PORT_FIRST + h->ports_used++) };
 }
 
 /* The name of the process at one side: the sender, or the peer owner the kernel reported,

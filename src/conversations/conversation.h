@@ -10,9 +10,14 @@
 
 #include "unixcap.h"
 #include "conversations/protocol.h"
-#include "format/synth.h"
 
 enum { UC_C2S = 0, UC_S2C = 1 }; /* direction index: client to server, server to client */
+
+/* One end of a flow as synthetic IPv4: an address and a port, in host byte order. */
+struct uc_endpoint {
+	uint32_t ip;
+	uint16_t port;
+};
 
 struct uc_flow {
 	uint32_t index;     /* 1, 2, ... in order of first sight; never reused */
@@ -24,7 +29,7 @@ struct uc_flow {
 	const char *opened_how; /* "connect()" or "socketpair()" */
 	char *opened_meta;      /* that event's comment, for the handshake written later */
 	void *sink_state;       /* a sink's own per-flow state, freed by its retire hook */
-	struct uc_synth_endpoint ends[2]; /* [UC_C2S] client, [UC_S2C] server */
+	struct uc_endpoint ends[2];    /* [UC_C2S] client, [UC_S2C] server */
 	uint64_t ino[2];               /* socket inode of client and server, 0 if unknown */
 	const char *path[2];           /* address each side is bound to, "" if unnamed */
 	uint32_t next_seq[2];          /* TCP: next sequence number each way */

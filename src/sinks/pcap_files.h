@@ -5,6 +5,5 @@
 #define UNIXCAP_PCAP_FILES_H
 
 #include "unixcap.h"
-#include "conversations/conversation.h" /* struct uc_decode_as */
 
 #endif

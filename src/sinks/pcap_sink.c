@@ -3,60 +3,35 @@
 #include "sinks/pcap_sink.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <sys/syscall.h>
 
 #include "conversations/conversation.h"
+#include "conversations/packets.h"
 #include "format/comment.h"
-#include "sinks/dbus_sink.h"
 #include "format/pcapng.h"
 #include "format/synth.h"
+#include "sinks/dbus_sink.h"
 
 struct uc_pcap_sink {
 	struct uc_pcapng_writer *w;
 	struct uc_conversations *conv;
+	struct uc_packets packets; /* those of the message being written */
 	int iface;
 	int dbus_iface; /* LINKTYPE_DBUS: one packet per D-Bus message */
 	uint16_t ip_id;
-	uint64_t emitted; /* packets written on iface: tells which messages no packet shows */
+	char meta[UC_COMMENT_LEN]; /* the message's metadata: its packets' comments start with it */
+	/* a comment: the metadata, "; " and a note */
+	char comment[UC_COMMENT_LEN + 2 + UC_NOTE_LEN];
 };
 
-/* What one packet of a message says besides its bytes. */
-struct packet_note {
-	const struct uc_message *m;
-	uint64_t dropcount; /* messages lost just before this packet */
-	char note[256];     /* a sentence for people: parts, losses, first sight */
-	/* the metadata, with room for "; " and the note to be joined to it as one comment */
-	char meta[UC_COMMENT_LEN + 2 + 256];
-};
-
-/* Not "= { .m = m }": that clears 2.5 KiB for every packet. */
-static void note_init(struct packet_note *n, const struct uc_message *m)
-{
-	n->m = m;
-	n->dropcount = 0;
-	n->note[0] = '\0';
-	n->meta[0] = '\0';
-}
-
-__attribute__((format(printf, 2, 3)))
-static void add_note(struct packet_note *n, const char *fmt, ...)
-{
-	size_t used = strlen(n->note);
-	va_list ap;
-
-	if (used && used + 2 < sizeof(n->note)) {
-		strcpy(n->note + used, "; ");
-		used += 2;
-	}
-	va_start(ap, fmt);
-	vsnprintf(n->note + used, sizeof(n->note) - used, fmt, ap);
-	va_end(ap);
-}
+/* The packet descriptions use the wire's flag values and the IPv4 size limits the headers do. */
+_Static_assert(UC_TCP_FIN == SYNTH_TCP_FIN && UC_TCP_SYN == SYNTH_TCP_SYN &&
+	       UC_TCP_PSH == SYNTH_TCP_PSH && UC_TCP_ACK == SYNTH_TCP_ACK, "TCP flags");
+_Static_assert(UC_TCP_MAX_PAYLOAD == SYNTH_TCP_MAX_PAYLOAD &&
+	       UC_UDP_MAX_PAYLOAD == SYNTH_UDP_MAX_PAYLOAD, "payload limits");
 
 /* A name resolution record as each synthetic address is handed out, so Wireshark shows
  * curl[1234] and /run/docker.sock instead of 10.1.0.1 and 10.2.0.1. */
@@ -89,6 +64,7 @@ struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *descripti
 		return NULL;
 	uname(&u);
 	snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
+	uc_packets_init(&s->packets);
 	s->conv = uc_conversations_new();
 	s->w = uc_pcapng_open(fd, flush_each, u.machine, os, "unixcap " UNIXCAP_VERSION);
 	if (!s->conv || !s->w) {
@@ -118,306 +94,63 @@ struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *descripti
 	return s;
 }
 
-static int emit(struct uc_pcap_sink *s, uint64_t ts, int dir, const uint8_t *head,
-		uint32_t head_len, const uint8_t *data, uint32_t kept, uint32_t origlen,
-		struct packet_note *n)
+static struct uc_synth_endpoint synth_end(struct uc_endpoint e)
 {
-	size_t meta_len = strlen(n->meta), note_len = strlen(n->note);
-	int ret;
-	struct uc_pcapng_packet p = {
-		.interface_id = (uint32_t)s->iface, .ts_ns = ts, .head = head, .head_len = head_len,
-		.data = data, .data_len = kept, .origlen = head_len + origlen,
-		.flags = dir == UC_C2S ? PCAPNG_DIR_OUTBOUND : PCAPNG_DIR_INBOUND,
-		.has_dropcount = n->dropcount > 0, .dropcount = n->dropcount,
+	return (struct uc_synth_endpoint){ e.ip, e.port };
+}
+
+/* One comment option: tshark 4.0 joins several with commas, which hides the boundary. */
+static const char *comment_of(struct uc_pcap_sink *s, const struct uc_packet *p)
+{
+	const char *note = uc_packet_note(&s->packets, p);
+	size_t meta_len, note_len = strlen(note);
+
+	if (!note_len)
+		return p->meta;
+	meta_len = strnlen(p->meta, UC_COMMENT_LEN - 1);
+	memcpy(s->comment, p->meta, meta_len);
+	memcpy(s->comment + meta_len, "; ", 2);
+	memcpy(s->comment + meta_len + 2, note, note_len + 1);
+	return s->comment;
+}
+
+/* p as synthetic IPv4 with its TCP or UDP header, its payload taken from data. */
+static int write_packet(struct uc_pcap_sink *s, const struct uc_packet *p, const uint8_t *data)
+{
+	uint8_t head[SYNTH_TCP_HEADER_LEN > SYNTH_UDP_HEADER_LEN ? SYNTH_TCP_HEADER_LEN
+								  : SYNTH_UDP_HEADER_LEN];
+	struct uc_synth_endpoint src = synth_end(p->src), dst = synth_end(p->dst);
+	const uint8_t *payload = p->kept ? data + p->data_off : NULL;
+	uint32_t head_len = p->tcp ? SYNTH_TCP_HEADER_LEN : SYNTH_UDP_HEADER_LEN;
+	struct uc_pcapng_packet out = {
+		.interface_id = (uint32_t)s->iface, .ts_ns = p->ts_ns, .head = head,
+		.head_len = head_len, .data = payload, .data_len = p->kept,
+		.origlen = head_len + p->len,
+		.flags = p->dir == UC_C2S ? PCAPNG_DIR_OUTBOUND : PCAPNG_DIR_INBOUND,
+		.has_dropcount = p->dropcount > 0, .dropcount = p->dropcount,
+		.comment = comment_of(s, p),
 	};
 
-	/* One comment option: tshark 4.0 joins several with commas, which hides the boundary.
-	 * The note is joined in place and taken off again: the metadata serves every segment. */
-	if (note_len) {
-		memcpy(n->meta + meta_len, "; ", 2);
-		memcpy(n->meta + meta_len + 2, n->note, note_len + 1);
-	}
-	p.comment = n->meta;
-	ret = uc_pcapng_write_packet(s->w, &p);
-	s->emitted++;
-	n->meta[meta_len] = '\0';
-	n->dropcount = 0;
-	n->note[0] = '\0';
-	return ret;
+	if (p->tcp)
+		uc_synth_tcp_header(head, s->ip_id++, &src, &dst, p->seq, p->ack, p->flags, payload,
+				    p->kept, p->len);
+	else
+		uc_synth_udp_header(head, s->ip_id++, &src, &dst, payload, p->kept, p->len);
+	return uc_pcapng_write_packet(s->w, &out);
 }
 
-static int tcp_packet(struct uc_pcap_sink *s, struct uc_flow *f, uint64_t ts, int dir, uint8_t flags,
-		      const uint8_t *data, uint32_t kept, uint32_t len, struct packet_note *n)
+/* Writes the packets described so far (a payload's bytes are data's) and forgets them;
+ * described is what describing them returned: the packets before a failure are written too. */
+static int write_packets(struct uc_pcap_sink *s, int described, const uint8_t *data)
 {
-	uint8_t head[SYNTH_TCP_HEADER_LEN];
-	uint32_t seq = f->next_seq[dir], ack = flags & SYNTH_TCP_ACK ? f->next_seq[1 - dir] : 0;
+	int ret = 0, e = errno;
 
-	uc_synth_tcp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], seq, ack, flags, data,
-			 kept, len);
-	f->next_seq[dir] += len + ((flags & (SYNTH_TCP_SYN | SYNTH_TCP_FIN)) ? 1 : 0);
-	return emit(s, ts, dir, head, sizeof(head), data, kept, len, n);
-}
-
-/* Wireshark wants a handshake to start a conversation: at connect()/socketpair() time when
- * that was seen (its comment names who made it), else where the connection was first seen. */
-static int handshake(struct uc_pcap_sink *s, struct uc_flow *f, struct packet_note *n)
-{
-	struct packet_note syn;
-	uint64_t ts = f->opened_meta ? f->opened_ns : n->m->ts_ns;
-	int ret;
-
-	if (f->handshake_done)
-		return 0;
-	note_init(&syn, n->m);
-	if (f->opened_meta) {
-		snprintf(syn.meta, UC_COMMENT_LEN, "%s", f->opened_meta);
-		add_note(&syn, "connection made here by %s", f->opened_how);
-	} else {
-		memcpy(syn.meta, n->meta, strnlen(n->meta, UC_COMMENT_LEN - 1) + 1);
-		add_note(&syn, "connection already open when first seen (made before the capture "
-			 "started, or its connect() was not seen)");
-	}
-	ret = tcp_packet(s, f, ts, UC_C2S, SYNTH_TCP_SYN, NULL, 0, 0, &syn);
-	ret = ret ?: tcp_packet(s, f, ts, UC_S2C, SYNTH_TCP_SYN | SYNTH_TCP_ACK, NULL, 0, 0, &syn);
-	ret = ret ?: tcp_packet(s, f, ts, UC_C2S, SYNTH_TCP_ACK, NULL, 0, 0, &syn);
-	f->handshake_done = true;
-	free(f->opened_meta);
-	f->opened_meta = NULL;
-	return ret;
-}
-
-/* connect()/socketpair(): the handshake goes out now if the port is already known (from the
- * path or --decode-as), else with the first bytes, which choose the port, stamped with now. */
-static int connection_made(struct uc_pcap_sink *s, struct uc_flow *f, bool created,
-			   struct packet_note *n)
-{
-	if (!created || !f->tcp)
-		return 0;
-	f->opened_ns = n->m->ts_ns;
-	f->opened_how = n->m->syscall == SYS_socketpair ? "socketpair()" : "connect()";
-	f->opened_meta = strdup(n->meta);
-	if (!f->opened_meta)
-		return -1;
-	return f->protocol_settled && f->proto != UC_PROTO_DBUS ? handshake(s, f, n) : 0;
-}
-
-static void note_losses(struct packet_note *n, const struct uc_message *m)
-{
-	if (!m->lost_before_msgs)
-		return;
-	n->dropcount = m->lost_before_msgs;
-	add_note(n, "%llu bytes in %u earlier messages lost before this one (ring buffer full)",
-		 (unsigned long long)m->lost_before_bytes, m->lost_before_msgs);
-}
-
-/* A message's lengths made consistent, stored <= caplen <= len and nothing stored without data,
- * whatever it says: -r feeds this writer from files, and no difference below may wrap. */
-struct extent {
-	uint32_t len, caplen, stored;
-};
-
-static struct extent extent_of(const struct uc_message *m)
-{
-	struct extent e = { .len = m->len };
-
-	e.caplen = m->caplen < e.len ? m->caplen : e.len;
-	e.stored = !m->data ? 0 : m->stored < e.caplen ? m->stored : e.caplen;
-	return e;
-}
-
-/* Stored bytes go in segments of at most 65495; bytes lost between stored and caplen leave a
- * sequence gap; bytes beyond caplen (-s) are segments whose caplen is shorter than the wire. */
-static int tcp_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
-{
-	const struct uc_message *m = n->m;
-	struct extent e = extent_of(m);
-	uint32_t lost = e.caplen - e.stored, off = 0;
-	uint8_t flags = SYNTH_TCP_PSH | SYNTH_TCP_ACK;
-	int ret = 0;
-
-	f->next_seq[dir] += (uint32_t)m->lost_before_bytes;
-	if (m->order_unknown)
-		add_note(n, "sent while another write to this socket was in progress: the reader may "
-			 "have received the two in the other order");
-	while (!ret && off < e.len) { /* off only grows: to stored, past the gap, to len */
-		uint32_t end = lost && off < e.stored ? e.stored : e.len, seg = end - off;
-		uint32_t kept;
-
-		if (lost && off == e.stored) {
-			f->next_seq[dir] += lost; /* the gap Wireshark reports as not captured */
-			off = e.caplen;
-			continue;
-		}
-		seg = seg < SYNTH_TCP_MAX_PAYLOAD ? seg : SYNTH_TCP_MAX_PAYLOAD;
-		kept = off < e.stored ? (e.stored - off < seg ? e.stored - off : seg) : 0;
-		if (lost && off + seg == e.stored)
-			add_note(n, "%u bytes of this message lost after this "
-				 "segment (ring buffer full or memory unreadable)", lost);
-		ret = tcp_packet(s, f, m->ts_ns, dir, flags, kept ? m->data + off : NULL, kept, seg, n);
-		off += seg;
-	}
-	if (!ret && e.stored == 0 && lost) {
-		add_note(n, "a %u-byte message was lost here (ring buffer full "
-			 "or memory unreadable)", e.len);
-		ret = tcp_packet(s, f, m->ts_ns, dir, SYNTH_TCP_ACK, NULL, 0, 0, n);
-	}
-	return ret;
-}
-
-/* One message per datagram; one too large for a datagram goes in consecutive parts. */
-static int udp_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
-{
-	const struct uc_message *m = n->m;
-	struct extent e = extent_of(m);
-	uint32_t parts = e.len / SYNTH_UDP_MAX_PAYLOAD + (e.len % SYNTH_UDP_MAX_PAYLOAD || !e.len);
-	uint8_t head[SYNTH_UDP_HEADER_LEN];
-	int ret = 0;
-
-	for (uint32_t k = 0; k < parts && !ret; k++) {
-		uint32_t off = k * SYNTH_UDP_MAX_PAYLOAD, len = e.len - off, kept, lost_lo, lost_hi;
-		const uint8_t *part;
-
-		len = len < SYNTH_UDP_MAX_PAYLOAD ? len : SYNTH_UDP_MAX_PAYLOAD;
-		kept = off < e.stored ? (e.stored - off < len ? e.stored - off : len) : 0;
-		part = kept ? m->data + off : NULL; /* data is NULL when nothing was stored */
-		lost_lo = off > e.stored ? off : e.stored;
-		lost_hi = off + len < e.caplen ? off + len : e.caplen;
-		if (parts > 1)
-			add_note(n, "part %u/%u of %u bytes", k + 1, parts, e.len);
-		if (lost_hi > lost_lo)
-			add_note(n, "%u bytes of this datagram lost (ring buffer full or memory "
-				 "unreadable)", lost_hi - lost_lo);
-		uc_synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], part, kept, len);
-		ret = emit(s, m->ts_ns, dir, head, sizeof(head), part, kept, len, n);
-	}
-	return ret;
-}
-
-/* FIN for the direction a close or shutdown finishes; a connection finished both ways is
- * retired so a long capture does not hold every connection it ever saw. */
-static int tcp_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
-{
-	int ret = 0;
-
-	if (!f->fin[dir] && (f->handshake_done || (f->opened_meta && f->proto != UC_PROTO_DBUS))) {
-		ret = handshake(s, f, n);
-		/* a close reports the losses no later message of its pair will: the FIN follows them */
-		note_losses(n, n->m);
-		f->next_seq[dir] += (uint32_t)n->m->lost_before_bytes;
-		ret = ret ?: tcp_packet(s, f, n->m->ts_ns, dir, SYNTH_TCP_FIN | SYNTH_TCP_ACK, NULL, 0, 0, n);
-	}
-	f->fin[dir] = true;
-	if (f->fin[1 - dir])
-		uc_conversations_retire(s->conv, f);
-	return ret;
-}
-
-static int dbus_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n);
-
-static int connection_event(struct uc_pcap_sink *s, struct uc_flow *f, int dir,
-			    struct packet_note *n)
-{
-	const struct uc_message *m = n->m;
-
-	if (m->event == UC_MSG_EOF)
-		dir = 1 - dir; /* the reader saw its peer's direction end */
-	if (f->tcp && f->proto == UC_PROTO_DBUS && !f->fin[dir] && dbus_finish(s, f, dir, n) < 0)
-		return -1;
-	if (f->tcp)
-		return tcp_finish(s, f, dir, n);
-	if (f->sock_type != 5 /* SOCK_SEQPACKET */) {
-		/* a closed datagram socket takes part in no flow again, whoever it sent to */
-		if (m->event == UC_MSG_CLOSE)
-			uc_conversations_close_socket(s->conv, f, m);
-		return 0;
-	}
-	/* A seqpacket connection ends like a stream: each way by close, shutdown or end-of-file. */
-	f->fin[dir] = true;
-	if (f->fin[1 - dir])
-		uc_conversations_retire(s->conv, f);
-	return 0;
-}
-
-/* Bytes that are not in the capture, reported with no message after them: ring overflow
- * reported at the end, or a send no hook decoded. A stream's sequence numbers skip them and
- * an empty segment says so; a datagram shows its real length with nothing captured. */
-static int missing_only(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
-{
-	const struct uc_message *m = n->m;
-	uint32_t len = m->event == UC_MSG_UNSEEN ? m->len : 0;
-
-	note_losses(n, m);
-	if (m->event == UC_MSG_UNSEEN)
-		add_note(n, "%u bytes sent here by sendfile, splice or io_uring: not "
-			 "captured", m->len);
-	if (!f->tcp) {
-		uint8_t head[SYNTH_UDP_HEADER_LEN];
-
-		len = len < SYNTH_UDP_MAX_PAYLOAD ? len : SYNTH_UDP_MAX_PAYLOAD;
-		uc_synth_udp_header(head, s->ip_id++, &f->ends[dir], &f->ends[1 - dir], NULL, 0, len);
-		return emit(s, m->ts_ns, dir, head, sizeof(head), NULL, 0, len, n);
-	}
-	if (handshake(s, f, n) < 0)
-		return -1;
-	f->next_seq[dir] += (uint32_t)m->lost_before_bytes + len;
-	return tcp_packet(s, f, m->ts_ns, dir, SYNTH_TCP_ACK, NULL, 0, 0, n);
-}
-
-/* How far the reader of direction dir has read, as far as the file holds: a large write is
- * recorded when it returns, after the reader has taken part of it, and acknowledging bytes not
- * yet in the file would make Wireshark take them for retransmissions. */
-static uint32_t readable_ack(const struct uc_flow *f, int dir)
-{
-	return (int32_t)(f->read_seq[dir] - f->next_seq[dir]) > 0 ? f->next_seq[dir] : f->read_seq[dir];
-}
-
-/* The reader of direction dir acknowledges up to ack. */
-static int read_ack(struct uc_pcap_sink *s, struct uc_flow *f, int dir, uint32_t ack,
-		    struct packet_note *n)
-{
-	uint8_t head[SYNTH_TCP_HEADER_LEN];
-	int reader = 1 - dir;
-
-	f->read_acked[dir] = ack;
-	uc_synth_tcp_header(head, s->ip_id++, &f->ends[reader], &f->ends[dir], f->next_seq[reader], ack,
-			 SYNTH_TCP_ACK, NULL, 0, 0);
-	return emit(s, n->m->ts_ns, reader, head, sizeof(head), NULL, 0, 0, n);
-}
-
-/* A read: the reading side acknowledges what it has consumed, and the comment says who read it.
- * Datagram reads have no packet of their own (UDP has no acknowledgement). */
-static int reader_ack(struct uc_pcap_sink *s, struct uc_flow *f, int reader, struct packet_note *n)
-{
-	int data_dir = 1 - reader;
-	uint32_t ack;
-
-	if (!f->tcp || !f->handshake_done)
-		return 0;
-	if (!n->m->peek)
-		f->read_seq[data_dir] += n->m->len;
-	ack = readable_ack(f, data_dir);
-	if (ack == f->read_acked[data_dir]) {
-		/* the same ACK again would be a Duplicate ACK to Wireshark: this read is in a custom
-		 * block, and the bytes it took are acknowledged once their write is in the file */
-		f->ack_held[data_dir] = true;
-		return 0;
-	}
-	add_note(n, "%s%u bytes by %s[%u]", n->m->peek ? "peeked (left queued) " : "read ", n->m->len,
-		 n->m->comm, n->m->pid);
-	return read_ack(s, f, data_dir, ack, n);
-}
-
-/* After a write to a reader that read ahead of the file: the ACK its reads could not send. */
-static int held_ack(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
-{
-	uint32_t ack = readable_ack(f, dir);
-
-	if (!f->ack_held[dir] || ack == f->read_acked[dir])
-		return 0;
-	f->ack_held[dir] = false;
-	add_note(n, "acknowledges what was read while this write was still in progress (those "
-		 "reads are recorded before it, without packets of their own)");
-	return read_ack(s, f, dir, ack, n);
+	for (size_t i = 0; i < s->packets.n && !ret; i++)
+		ret = write_packet(s, &s->packets.p[i], data);
+	uc_packets_clear(&s->packets);
+	if (described < 0)
+		errno = e;
+	return described < 0 ? described : ret;
 }
 
 /* Plain stream bytes in segments, for what a protocol-aware writer could not frame. */
@@ -425,41 +158,32 @@ struct raw_target {
 	struct uc_pcap_sink *s;
 	struct uc_flow *f;
 	int dir;
-	struct packet_note *n;
 };
 
 static int raw_bytes(void *ctx, const uint8_t *data, size_t len)
 {
 	struct raw_target *t = ctx;
-	int ret = handshake(t->s, t->f, t->n);
 
-	add_note(t->n, "bytes that could not be read as D-Bus messages");
-	for (size_t off = 0; !ret && off < len; off += SYNTH_TCP_MAX_PAYLOAD) {
-		uint32_t seg = len - off < SYNTH_TCP_MAX_PAYLOAD ? (uint32_t)(len - off)
-								  : SYNTH_TCP_MAX_PAYLOAD;
-
-		ret = tcp_packet(t->s, t->f, t->n->m->ts_ns, t->dir, SYNTH_TCP_PSH | SYNTH_TCP_ACK,
-				 data + off, seg, seg, t->n);
-	}
-	return ret;
+	uc_packets_note(&t->s->packets, "bytes that could not be read as D-Bus messages");
+	return write_packets(t->s, uc_packets_stream(&t->s->packets, t->f, t->dir, len), data);
 }
 
 static struct uc_dbus_out dbus_out(struct uc_pcap_sink *s, struct raw_target *t)
 {
 	return (struct uc_dbus_out){
-		.w = s->w, .iface = (uint32_t)s->dbus_iface, .dir = t->dir, .ts_ns = t->n->m->ts_ns,
-		.meta = t->n->meta, .dropcount = t->n->m->lost_before_msgs, .raw = raw_bytes,
-		.raw_ctx = t,
+		.w = s->w, .iface = (uint32_t)s->dbus_iface, .dir = t->dir,
+		.ts_ns = s->packets.m->ts_ns, .meta = s->meta,
+		.dropcount = s->packets.m->lost_before_msgs, .raw = raw_bytes, .raw_ctx = t,
 	};
 }
 
 /* A D-Bus connection is written only as D-Bus messages (every byte once). */
-static int dbus_data(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
+static int dbus_data(struct uc_pcap_sink *s, struct uc_flow *f, int dir)
 {
-	const struct uc_message *m = n->m;
-	struct raw_target t = { s, f, dir, n };
+	const struct uc_message *m = s->packets.m;
+	struct raw_target t = { s, f, dir };
 	struct uc_dbus_out out = dbus_out(s, &t);
-	struct extent e = extent_of(m);
+	struct uc_extent e = uc_packets_extent(m);
 
 	if (!f->sink_state && !(f->sink_state = uc_dbus_flow_new()))
 		return -1;
@@ -467,41 +191,15 @@ static int dbus_data(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct 
 				  e.len - e.stored);
 }
 
-static int dbus_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir, struct packet_note *n)
+/* What a close, shutdown or end-of-file finishes goes out before its FIN. */
+static int dbus_finish(struct uc_pcap_sink *s, struct uc_flow *f, int dir)
 {
-	struct raw_target t = { s, f, dir, n };
+	struct raw_target t = { s, f, uc_packets_ending(s->packets.m, dir) };
 	struct uc_dbus_out out = dbus_out(s, &t);
 
-	return f->sink_state ? uc_dbus_flow_finish(f->sink_state, &out) : 0;
-}
-
-static int write_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, bool created,
-			 struct packet_note *n)
-{
-	const struct uc_message *m = n->m;
-	int ret = 0;
-
-	if (m->event == UC_MSG_LOST || m->event == UC_MSG_UNSEEN)
-		return missing_only(s, f, dir, n);
-	if (m->event == UC_MSG_CONNECT)
-		return connection_made(s, f, created, n);
-	if (m->event == UC_MSG_READ)
-		return reader_ack(s, f, dir, n);
-	if (m->event == UC_MSG_ACCEPT)
-		return 0; /* it only told the conversations which socket is the server's */
-	if (m->event != UC_MSG_DATA)
-		return connection_event(s, f, dir, n);
-	uc_conversations_learn(f, m);
-	if (f->tcp && f->proto == UC_PROTO_DBUS)
-		return dbus_data(s, f, dir, n);
-	if (f->tcp)
-		ret = handshake(s, f, n);
-	note_losses(n, m);
-	if (!ret)
-		ret = f->tcp ? tcp_message(s, f, dir, n) : udp_message(s, f, dir, n);
-	if (!ret && f->tcp)
-		ret = held_ack(s, f, dir, n);
-	return ret;
+	if (t.dir < 0 || f->fin[t.dir] || !f->sink_state)
+		return 0;
+	return uc_dbus_flow_finish(f->sink_state, &out);
 }
 
 /* Every message is in the file, for -r: in the comments of its packets, or, when no packet of
@@ -511,22 +209,27 @@ static int write_message(struct uc_pcap_sink *s, struct uc_flow *f, int dir, boo
  * written as D-Bus messages, not per send: those sends get no block. */
 int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m)
 {
-	struct packet_note n;
 	bool created;
-	int dir = UC_C2S, ret;
-	uint64_t before = s->emitted;
+	int dir = UC_C2S, ret = 0;
 	struct uc_flow *f = uc_conversations_find(s->conv, m, &dir, &created);
 
-	note_init(&n, m);
-	uc_comment_format(n.meta, UC_COMMENT_LEN, m);
+	uc_comment_format(s->meta, UC_COMMENT_LEN, m);
+	uc_packets_begin(&s->packets, m, s->meta);
 	if (!f && m->event == UC_MSG_DATA)
 		return -1;
-	ret = f ? write_message(s, f, dir, created, &n) : 0;
-	/* f may be retired by an event; a data message leaves it alive */
-	if (ret < 0 || (m->event == UC_MSG_DATA && f->tcp && f->proto == UC_PROTO_DBUS))
-		return ret;
-	if (s->emitted == before || m->event == UC_MSG_CONNECT)
-		ret = uc_pcapng_write_custom(s->w, UC_COMMENT_PEN, n.meta);
+	if (f && f->tcp) {
+		uc_conversations_learn(f, m);
+		if (f->proto == UC_PROTO_DBUS && m->event == UC_MSG_DATA)
+			return dbus_data(s, f, dir);
+		if (f->proto == UC_PROTO_DBUS && dbus_finish(s, f, dir) < 0)
+			return -1;
+	}
+	/* f may be retired by an event, but the packets keep what they need of it */
+	if (f)
+		ret = write_packets(s, uc_packets_message(&s->packets, s->conv, f, dir, created),
+				    m->data);
+	if (!ret && uc_packets_block(&s->packets))
+		ret = uc_pcapng_write_custom(s->w, UC_COMMENT_PEN, s->meta);
 	return ret;
 }
 
@@ -549,6 +252,7 @@ int uc_pcap_close(struct uc_pcap_sink *s, const struct uc_stats *st, uint64_t ts
 	if (uc_pcapng_close(s->w) < 0)
 		ret = -1;
 	uc_conversations_free(s->conv);
+	uc_packets_free(&s->packets);
 	free(s);
 	return ret;
 }

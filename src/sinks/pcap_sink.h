@@ -6,9 +6,9 @@
 #include <stdbool.h>
 
 #include "unixcap.h"
-#include "conversations/conversation.h"
 
 struct uc_pcap_sink;
+struct uc_decode_as; /* conversations/conversation.h */
 
 /* Writes the section and interface headers to fd. NULL with errno on failure. */
 struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *description);

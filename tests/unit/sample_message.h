@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "unixcap.h"
 
@@ -23,7 +24,7 @@ static inline struct uc_message sample(const void *data, uint32_t len)
 	m.tid = 43;
 	m.uid = 1000;
 	snprintf(m.comm, sizeof(m.comm), "curl");
-	m.sock_type = 1;
+	m.sock_type = SOCK_STREAM;
 	m.syscall = 44;
 	m.own_ino = 5001;
 	m.peer_ino = 5002;

@@ -7,14 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
 #include "conversations/conversation.h"
-
-#define STREAM 1
-#define DGRAM 2
-#define SEQPACKET 5
 
 static struct uc_message msg(uint16_t type, uint64_t own_ino, const char *own_path,
 			     uint64_t peer_ino, const char *peer_path)
@@ -59,7 +56,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void assert_client_end(const struct uc_synth_endpoint *e)
+static void assert_client_end(const struct uc_endpoint *e)
 {
 	assert_int_equal(e->ip & 0xffff0000u, UC_CLIENT_NET);
 	assert_true(e->port >= UC_CLIENT_PORT_FIRST);
@@ -68,8 +65,8 @@ static void assert_client_end(const struct uc_synth_endpoint *e)
 static void test_stream_flow_and_reply(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message hello = msg(STREAM, 100, "", 101, "/run/app.sock");
-	struct uc_message reply = msg(STREAM, 101, "/run/app.sock", 100, "");
+	struct uc_message hello = msg(SOCK_STREAM, 100, "", 101, "/run/app.sock");
+	struct uc_message reply = msg(SOCK_STREAM, 101, "/run/app.sock", 100, "");
 	struct uc_flow *f = find(c, &hello, UC_C2S, true);
 
 	assert_true(f->tcp);
@@ -87,8 +84,8 @@ static void test_stream_flow_and_reply(void **state)
 static void test_accepted_socket_speaking_first_is_server(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message greeting = msg(STREAM, 201, "/run/smtp.sock", 200, "");
-	struct uc_message answer = msg(STREAM, 200, "", 201, "/run/smtp.sock");
+	struct uc_message greeting = msg(SOCK_STREAM, 201, "/run/smtp.sock", 200, "");
+	struct uc_message answer = msg(SOCK_STREAM, 200, "", 201, "/run/smtp.sock");
 	struct uc_flow *f = find(c, &greeting, UC_S2C, true);
 
 	assert_int_equal(f->ino[UC_S2C], 201);
@@ -100,8 +97,8 @@ static void test_accepted_socket_speaking_first_is_server(void **state)
 static void test_unnamed_pair_first_sender_is_client(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message a = msg(STREAM, 300, "", 301, "");
-	struct uc_message b = msg(STREAM, 301, "", 300, "");
+	struct uc_message a = msg(SOCK_STREAM, 300, "", 301, "");
+	struct uc_message b = msg(SOCK_STREAM, 301, "", 300, "");
 	struct uc_flow *f = find(c, &a, UC_C2S, true);
 
 	assert_int_equal(f->ino[UC_C2S], 300);
@@ -111,8 +108,8 @@ static void test_unnamed_pair_first_sender_is_client(void **state)
 static void test_both_named_first_sender_is_client(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message a = msg(STREAM, 310, "/tmp/client", 311, "/tmp/server");
-	struct uc_message b = msg(STREAM, 311, "/tmp/server", 310, "/tmp/client");
+	struct uc_message a = msg(SOCK_STREAM, 310, "/tmp/client", 311, "/tmp/server");
+	struct uc_message b = msg(SOCK_STREAM, 311, "/tmp/server", 310, "/tmp/client");
 	struct uc_flow *f = find(c, &a, UC_C2S, true);
 
 	assert_string_equal(f->path[UC_S2C], "/tmp/server");
@@ -122,9 +119,9 @@ static void test_both_named_first_sender_is_client(void **state)
 static void test_two_connections_same_server(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message one = msg(STREAM, 400, "", 401, "/run/db.sock");
-	struct uc_message two = msg(STREAM, 402, "", 403, "/run/db.sock");
-	struct uc_message other = msg(STREAM, 404, "", 405, "/run/other.sock");
+	struct uc_message one = msg(SOCK_STREAM, 400, "", 401, "/run/db.sock");
+	struct uc_message two = msg(SOCK_STREAM, 402, "", 403, "/run/db.sock");
+	struct uc_message other = msg(SOCK_STREAM, 404, "", 405, "/run/other.sock");
 	struct uc_flow *f1 = find(c, &one, UC_C2S, true);
 	struct uc_flow *f2 = find(c, &two, UC_C2S, true);
 	struct uc_flow *f3 = find(c, &other, UC_C2S, true);
@@ -140,8 +137,9 @@ static void test_two_connections_same_server(void **state)
 static void test_peer_learned_from_reply(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message first = msg(STREAM, 500, "", 0, "/run/x.sock"); /* peer inode unknown */
-	struct uc_message other_way = msg(STREAM, 501, "/run/x.sock", 500, "");
+	/* its peer's inode unknown */
+	struct uc_message first = msg(SOCK_STREAM, 500, "", 0, "/run/x.sock");
+	struct uc_message other_way = msg(SOCK_STREAM, 501, "/run/x.sock", 500, "");
 	struct uc_flow *f = find(c, &first, UC_C2S, true);
 
 	assert_ptr_equal(find(c, &other_way, UC_S2C, false), f);
@@ -152,10 +150,10 @@ static void test_peer_learned_from_reply(void **state)
 static void test_datagram_flows_by_address(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message q = msg(DGRAM, 600, "", 601, "/dev/log");
-	struct uc_message again = msg(DGRAM, 600, "", 601, "/dev/log");
-	struct uc_message other = msg(DGRAM, 602, "", 601, "/dev/log");
-	struct uc_message reply = msg(DGRAM, 601, "/dev/log", 600, "");
+	struct uc_message q = msg(SOCK_DGRAM, 600, "", 601, "/dev/log");
+	struct uc_message again = msg(SOCK_DGRAM, 600, "", 601, "/dev/log");
+	struct uc_message other = msg(SOCK_DGRAM, 602, "", 601, "/dev/log");
+	struct uc_message reply = msg(SOCK_DGRAM, 601, "/dev/log", 600, "");
 	struct uc_flow *f = find(c, &q, UC_C2S, true);
 
 	assert_false(f->tcp);
@@ -168,9 +166,9 @@ static void test_datagram_bound_peers(void **state)
 {
 	struct uc_conversations *c = *state;
 	/* Bound sockets are known by path: a new socket on the same path is the same end. */
-	struct uc_message ab = msg(DGRAM, 700, "/tmp/a", 701, "/tmp/b");
-	struct uc_message ba = msg(DGRAM, 701, "/tmp/b", 700, "/tmp/a");
-	struct uc_message ab_new_socket = msg(DGRAM, 710, "/tmp/a", 701, "/tmp/b");
+	struct uc_message ab = msg(SOCK_DGRAM, 700, "/tmp/a", 701, "/tmp/b");
+	struct uc_message ba = msg(SOCK_DGRAM, 701, "/tmp/b", 700, "/tmp/a");
+	struct uc_message ab_new_socket = msg(SOCK_DGRAM, 710, "/tmp/a", 701, "/tmp/b");
 	struct uc_flow *f = find(c, &ab, UC_C2S, true);
 
 	assert_ptr_equal(find(c, &ba, UC_S2C, false), f);
@@ -180,9 +178,9 @@ static void test_datagram_bound_peers(void **state)
 static void test_socketpair_datagrams_by_inode(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message a = msg(DGRAM, 800, "", 801, "");
-	struct uc_message b = msg(DGRAM, 801, "", 800, "");
-	struct uc_message seq = msg(SEQPACKET, 900, "", 901, "");
+	struct uc_message a = msg(SOCK_DGRAM, 800, "", 801, "");
+	struct uc_message b = msg(SOCK_DGRAM, 801, "", 800, "");
+	struct uc_message seq = msg(SOCK_SEQPACKET, 900, "", 901, "");
 	struct uc_flow *f = find(c, &a, UC_C2S, true);
 
 	assert_ptr_equal(find(c, &b, UC_S2C, false), f);
@@ -193,7 +191,7 @@ static void test_events_of_unknown_connections(void **state)
 {
 	struct uc_conversations *c = *state;
 	static const enum uc_message_event events[] = { UC_MSG_CLOSE, UC_MSG_SHUTDOWN, UC_MSG_EOF };
-	static const uint16_t types[] = { STREAM, DGRAM, SEQPACKET };
+	static const uint16_t types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
 	int dir = -7;
 	bool created = true;
 
@@ -213,7 +211,7 @@ static void test_events_of_unknown_connections(void **state)
 static void test_loss_of_unknown_flow_creates_it(void **state)
 {
 	struct uc_conversations *c = *state;
-	static const uint16_t types[] = { STREAM, DGRAM, SEQPACKET };
+	static const uint16_t types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
 	int dir = -7;
 	bool created = false;
 
@@ -233,7 +231,7 @@ static void test_loss_of_unknown_flow_creates_it(void **state)
 static void test_loss_of_unknown_type(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message data = msg(STREAM, 3100, "", 3101, "");
+	struct uc_message data = msg(SOCK_STREAM, 3100, "", 3101, "");
 	struct uc_message lost = msg(0, 3101, "", 3100, ""), alone = msg(0, 3200, "", 3201, "");
 	struct uc_flow *f = find(c, &data, UC_C2S, true);
 
@@ -247,8 +245,8 @@ static void test_loss_of_unknown_type(void **state)
 static void test_close_finds_known_connection(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message data = msg(STREAM, 1100, "", 1101, "/s");
-	struct uc_message close_server = msg(STREAM, 1101, "/s", 0, "");
+	struct uc_message data = msg(SOCK_STREAM, 1100, "", 1101, "/s");
+	struct uc_message close_server = msg(SOCK_STREAM, 1101, "/s", 0, "");
 	struct uc_flow *f = find(c, &data, UC_C2S, true);
 
 	close_server.event = UC_MSG_CLOSE;
@@ -264,7 +262,7 @@ static bool same_tuple(const struct uc_flow *a, const struct uc_flow *b)
 static void test_retired_tuple_never_reused(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message m = msg(STREAM, 1200, "", 1201, "/run/r.sock");
+	struct uc_message m = msg(SOCK_STREAM, 1200, "", 1201, "/run/r.sock");
 	struct uc_flow *f = find(c, &m, UC_C2S, true), old = *f;
 	struct uc_flow *g;
 
@@ -285,9 +283,9 @@ static void count_flow(struct uc_flow *f, void *ctx)
 static void test_each_visits_live_flows(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message a = msg(STREAM, 1300, "", 1301, "/e");
-	struct uc_message b = msg(DGRAM, 1302, "", 1303, "/e");
-	struct uc_message d = msg(STREAM, 1304, "", 1305, "/e");
+	struct uc_message a = msg(SOCK_STREAM, 1300, "", 1301, "/e");
+	struct uc_message b = msg(SOCK_DGRAM, 1302, "", 1303, "/e");
+	struct uc_message d = msg(SOCK_STREAM, 1304, "", 1305, "/e");
 	struct uc_flow *fa = find(c, &a, UC_C2S, true);
 	size_t n = 0;
 
@@ -310,7 +308,8 @@ static void test_many_flows_created_and_retired(void **state)
 	assert_non_null(flows);
 	assert_non_null(tuples);
 	for (uint32_t i = 0; i < N; i++) {
-		struct uc_message m = msg(i % 3 == 2 ? DGRAM : STREAM, 2 * i + 10, "", 2 * i + 11,
+		uint16_t type = i % 3 == 2 ? SOCK_DGRAM : SOCK_STREAM;
+		struct uc_message m = msg(type, 2 * i + 10, "", 2 * i + 11,
 					  i % 2 ? "/run/odd.sock" : "");
 
 		flows[i] = find(c, &m, UC_C2S, true);
@@ -333,7 +332,7 @@ static void test_client_ports_roll_over_to_next_address(void **state)
 	struct uc_flow *f = NULL;
 
 	for (uint32_t i = 0; i <= UC_CLIENT_PORTS; i++) {
-		struct uc_message m = msg(STREAM, 2 * i + 10, "", 2 * i + 11, "/p");
+		struct uc_message m = msg(SOCK_STREAM, 2 * i + 10, "", 2 * i + 11, "/p");
 
 		f = find(c, &m, UC_C2S, true);
 		if (i == UC_CLIENT_PORTS - 1) {
@@ -365,7 +364,8 @@ static void count_retired(struct uc_flow *f, void *ctx)
 static void test_datagram_flow_closed_is_freed(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message a = msg(DGRAM, 5000, "", 5001, ""), b = msg(DGRAM, 5001, "", 5000, "");
+	struct uc_message a = msg(SOCK_DGRAM, 5000, "", 5001, "");
+	struct uc_message b = msg(SOCK_DGRAM, 5001, "", 5000, "");
 	struct uc_message close_a = event(a, UC_MSG_CLOSE), close_b = event(b, UC_MSG_CLOSE);
 	struct uc_flow *f = find(c, &a, UC_C2S, true);
 	size_t retired = 0;
@@ -386,9 +386,10 @@ static void test_datagram_flow_closed_is_freed(void **state)
 static void test_datagram_socket_close_retires_all_its_flows(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message to_log = msg(DGRAM, 5100, "", 0, "/dev/log");
-	struct uc_message close_sender = event(msg(DGRAM, 5100, "", 0, ""), UC_MSG_CLOSE);
-	struct uc_message close_server = event(msg(DGRAM, 5199, "/dev/log", 0, ""), UC_MSG_CLOSE);
+	struct uc_message to_log = msg(SOCK_DGRAM, 5100, "", 0, "/dev/log");
+	struct uc_message close_sender = event(msg(SOCK_DGRAM, 5100, "", 0, ""), UC_MSG_CLOSE);
+	struct uc_message close_server = event(msg(SOCK_DGRAM, 5199, "/dev/log", 0, ""),
+					       UC_MSG_CLOSE);
 	size_t retired = 0;
 
 	uc_conversations_on_retire(c, count_retired, &retired);
@@ -396,7 +397,7 @@ static void test_datagram_socket_close_retires_all_its_flows(void **state)
 	uc_conversations_close_socket(c, find(c, &close_sender, UC_C2S, false), &close_sender);
 	assert_int_equal(uc_conversations_live(c), 0);
 	for (uint64_t i = 0; i < 10; i++) {
-		struct uc_message m = msg(DGRAM, 5200 + i, "", 0, "/dev/log");
+		struct uc_message m = msg(SOCK_DGRAM, 5200 + i, "", 0, "/dev/log");
 
 		find(c, &m, UC_C2S, true);
 	}
@@ -409,8 +410,9 @@ static void test_datagram_socket_close_retires_all_its_flows(void **state)
 static void test_datagram_socket_bound_after_sending(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message early = msg(DGRAM, 5300, "", 0, "/run/srv");
-	struct uc_message close_bound = event(msg(DGRAM, 5300, "/tmp/late", 0, ""), UC_MSG_CLOSE);
+	struct uc_message early = msg(SOCK_DGRAM, 5300, "", 0, "/run/srv");
+	struct uc_message close_bound = event(msg(SOCK_DGRAM, 5300, "/tmp/late", 0, ""),
+					      UC_MSG_CLOSE);
 
 	find(c, &early, UC_C2S, true);
 	uc_conversations_close_socket(c, find(c, &close_bound, UC_C2S, false), &close_bound);
@@ -429,11 +431,12 @@ static void test_churn_leaves_table_small(void **state)
 		struct uc_message conn, reply, dgram, pair;
 
 		snprintf(path, sizeof(path), "/run/churn%u.sock", i / 10);
-		conn = msg(STREAM, ino, "", ino + 1, path);
+		conn = msg(SOCK_STREAM, ino, "", ino + 1, path);
 		conn.pid = 1000 + i;
-		reply = msg(STREAM, ino + 1, path, ino, "");
-		dgram = msg(DGRAM, ino + 2, "", 0, path);
-		pair = msg(DGRAM, ino + 3, "", ino + 2, ""); /* the sender's close ends this too */
+		reply = msg(SOCK_STREAM, ino + 1, path, ino, "");
+		dgram = msg(SOCK_DGRAM, ino + 2, "", 0, path);
+		/* the sender's close ends this too */
+		pair = msg(SOCK_DGRAM, ino + 3, "", ino + 2, "");
 		find(c, &conn, UC_C2S, true);
 		uc_conversations_retire(c, find(c, &reply, UC_S2C, false));
 		find(c, &dgram, UC_C2S, true);
@@ -447,7 +450,7 @@ static void test_churn_leaves_table_small(void **state)
 
 static uint32_t client_ip(struct uc_conversations *c, uint32_t pid, uint64_t ino)
 {
-	struct uc_message m = msg(STREAM, ino, "", ino + 1, "/run/a.sock");
+	struct uc_message m = msg(SOCK_STREAM, ino, "", ino + 1, "/run/a.sock");
 	struct uc_flow *f;
 	uint32_t ip;
 
@@ -484,7 +487,7 @@ static void test_idle_process_address_kept_then_renewed(void **state)
 static void test_server_path_outlives_idle_processes(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message to_b = msg(STREAM, 10, "", 11, "/run/b.sock");
+	struct uc_message to_b = msg(SOCK_STREAM, 10, "", 11, "/run/b.sock");
 	struct uc_flow *f = find(c, &to_b, UC_C2S, true);
 	uint32_t b_ip = f->ends[UC_S2C].ip;
 
@@ -500,13 +503,14 @@ static void test_server_path_outlives_idle_processes(void **state)
 static void test_flow_limit_retires_least_recently_used(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message first = msg(STREAM, 10, "", 11, ""), second = msg(STREAM, 12, "", 13, "");
-	struct uc_message over = msg(STREAM, 8, "", 9, "");
+	struct uc_message first = msg(SOCK_STREAM, 10, "", 11, "");
+	struct uc_message second = msg(SOCK_STREAM, 12, "", 13, "");
+	struct uc_message over = msg(SOCK_STREAM, 8, "", 9, "");
 	size_t retired = 0;
 
 	uc_conversations_on_retire(c, count_retired, &retired);
 	for (uint64_t i = 0; i < UC_MAX_FLOWS; i++) {
-		struct uc_message m = msg(STREAM, 10 + 2 * i, "", 11 + 2 * i, "");
+		struct uc_message m = msg(SOCK_STREAM, 10 + 2 * i, "", 11 + 2 * i, "");
 
 		find(c, &m, UC_C2S, true);
 	}
@@ -523,10 +527,10 @@ static void test_flow_limit_retires_least_recently_used(void **state)
 static void test_unknown_inode_is_never_a_key(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message connect = msg(STREAM, 5001, "", 0, "/run/app.sock");
-	struct uc_message accept = msg(STREAM, 0, "/run/app.sock", 5001, "");
-	struct uc_message reply = msg(STREAM, 5002, "/run/app.sock", 5001, "");
-	struct uc_message orphan = msg(STREAM, 0, "", 0, "");
+	struct uc_message connect = msg(SOCK_STREAM, 5001, "", 0, "/run/app.sock");
+	struct uc_message accept = msg(SOCK_STREAM, 0, "/run/app.sock", 5001, "");
+	struct uc_message reply = msg(SOCK_STREAM, 5002, "/run/app.sock", 5001, "");
+	struct uc_message orphan = msg(SOCK_STREAM, 0, "", 0, "");
 	size_t empty = uc_conversations_table_size(c);
 	struct uc_flow *f;
 	int dir = -7;
@@ -555,7 +559,7 @@ static void test_unknown_inode_is_never_a_key(void **state)
 static void test_socket_its_own_peer(void **state)
 {
 	struct uc_conversations *c = *state;
-	struct uc_message self = msg(STREAM, 6000, "", 6000, "/run/self.sock");
+	struct uc_message self = msg(SOCK_STREAM, 6000, "", 6000, "/run/self.sock");
 	size_t empty = uc_conversations_table_size(c);
 	struct uc_flow *f = find(c, &self, UC_C2S, true);
 

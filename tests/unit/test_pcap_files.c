@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,7 +93,7 @@ static struct uc_message msg(unsigned i, uint64_t ts)
 	m.event = UC_MSG_DATA;
 	m.pid = 10;
 	snprintf(m.comm, sizeof(m.comm), "client");
-	m.sock_type = 1;
+	m.sock_type = SOCK_STREAM;
 	m.own_ino = 100;
 	m.peer_ino = 101;
 	snprintf(m.peer_path, UC_NAME_LEN, "/run/t.sock");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,7 +134,7 @@ static struct uc_message stream_msg(bool from_client, uint64_t ts, const void *d
 	m.event = UC_MSG_DATA;
 	m.pid = from_client ? 10 : 20;
 	snprintf(m.comm, sizeof(m.comm), from_client ? "client" : "server");
-	m.sock_type = 1;
+	m.sock_type = SOCK_STREAM;
 	m.own_ino = from_client ? CLIENT : SERVER;
 	m.peer_ino = from_client ? SERVER : CLIENT;
 	snprintf(from_client ? m.peer_path : m.own_path, UC_NAME_LEN, SOCK_PATH);
@@ -420,7 +421,7 @@ static struct uc_message dgram_msg(const void *data, uint32_t len)
 	memset(&m, 0, sizeof(m));
 	m.ts_ns = T0;
 	m.event = UC_MSG_DATA;
-	m.sock_type = 2;
+	m.sock_type = SOCK_DGRAM;
 	m.own_ino = 300;
 	m.peer_ino = 301;
 	snprintf(m.peer_path, sizeof(m.peer_path), "/dev/log");

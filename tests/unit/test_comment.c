@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -45,7 +46,7 @@ static void test_nanoseconds_zero_padded(void **state)
 	(void)state;
 	m.ts_ns = 5000000007ull;
 	m.event = UC_MSG_EOF;
-	m.sock_type = 5;
+	m.sock_type = SOCK_SEQPACKET;
 	uc_comment_format(out, sizeof(out), &m);
 	assert_non_null(strstr(out, " ts=5.000000007 "));
 	assert_non_null(strstr(out, " type=seqpacket event=eof "));
@@ -110,7 +111,7 @@ static void test_lost_event(void **state)
 	(void)state;
 	memset(&m, 0, sizeof(m));
 	m.event = UC_MSG_LOST;
-	m.sock_type = 2;
+	m.sock_type = SOCK_DGRAM;
 	m.lost_before_msgs = 1;
 	m.lost_before_bytes = 9;
 	uc_comment_format(out, sizeof(out), &m);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <cmocka.h>
@@ -117,7 +118,7 @@ static void test_abstract_path_dgram(void **state)
 	struct uc_message m = sample("hi", 2);
 
 	(void)state;
-	m.sock_type = 2;
+	m.sock_type = SOCK_DGRAM;
 	snprintf(m.own_path, sizeof(m.own_path), "@/tmp/dbus-XyZ");
 	snprintf(m.peer_path, sizeof(m.peer_path), "@bus\\x00x");
 	expect_json(&m, HEAD "\"event\":\"data\",\"type\":\"dgram\",\"pid\":42,\"tid\":43,"

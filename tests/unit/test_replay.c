@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -27,7 +28,7 @@ static struct uc_message stream_msg(uint64_t ts, const char *data)
 	m.event = UC_MSG_DATA;
 	m.pid = m.tid = 10;
 	snprintf(m.comm, sizeof(m.comm), "client");
-	m.sock_type = 1;
+	m.sock_type = SOCK_STREAM;
 	m.own_ino = 100;
 	m.peer_ino = 101;
 	snprintf(m.peer_path, sizeof(m.peer_path), "/run/t.sock");

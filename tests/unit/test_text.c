@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -55,7 +56,7 @@ static void test_header_names_and_types(void **state)
 	struct uc_message m = sample("", 0);
 
 	(void)state;
-	m.sock_type = 2;
+	m.sock_type = SOCK_DGRAM;
 	m.ts_ns = 59000000001ull; /* 00:00:59.000000001 */
 	snprintf(m.own_path, sizeof(m.own_path), "@bus\\x00");
 	m.peer_path[0] = '\0';

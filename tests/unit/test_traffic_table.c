@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -24,7 +25,7 @@ static struct uc_message msg(enum uc_message_event ev, uint32_t pid, const char 
 	memset(&m, 0, sizeof(m));
 	m.event = ev;
 	m.pid = m.tid = pid;
-	m.sock_type = 1;
+	m.sock_type = SOCK_STREAM;
 	snprintf(m.comm, sizeof(m.comm), "%s", comm);
 	snprintf(m.own_path, sizeof(m.own_path), "%s", own);
 	snprintf(m.peer_path, sizeof(m.peer_path), "%s", peer);

@@ -207,7 +207,8 @@ static int pump(int type, size_t total, size_t chunk, const char *path)
 			fail("write");
 			break;
 		}
-		if (type == SOCK_DGRAM && (size_t)n != (chunk < total - sent ? chunk : total - sent)) {
+		if (type == SOCK_DGRAM &&
+		    (size_t)n != (chunk < total - sent ? chunk : total - sent)) {
 			fprintf(stderr, "pump: short datagram write\n");
 			break;
 		}
@@ -332,8 +333,10 @@ static int serve_churn(int l, int n, size_t size)
 		if (c < 0)
 			return fail("accept"), 1;
 		set_timeout(c);
-		if (read_all(c, buf, size) < 0 || write_all(c, buf, size) < 0 || read(c, buf, 1) != 0) {
-			fprintf(stderr, "pump: server: connection %d failed: %s\n", i, strerror(errno));
+		if (read_all(c, buf, size) < 0 || write_all(c, buf, size) < 0 ||
+		    read(c, buf, 1) != 0) {
+			fprintf(stderr, "pump: server: connection %d failed: %s\n", i,
+				strerror(errno));
 			return 1;
 		}
 		close(c);

@@ -53,7 +53,8 @@ static void check_block(const struct uc_pcapng_block *b, size_t size)
 			(void)sum;
 		}
 		if (b->comment) {
-			volatile size_t len = strlen(b->comment); /* NUL-terminated: ASan flags a run-off */
+			volatile size_t len = strlen(
+				b->comment); /* NUL-terminated: ASan flags a run-off */
 
 			(void)len;
 		}

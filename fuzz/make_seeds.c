@@ -112,7 +112,8 @@ static void stream_seed(const char *dir)
 {
 	static const char req[] = "GET /v1/info HTTP/1.1\r\nHost: localhost\r\n\r\n";
 	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
-	struct end cli = { 100, "curl", "", 5001 }, srv = { 200, "my server%", "/run/app.sock", 5002 };
+	struct end cli = { 100, "curl", "", 5001 },
+		   srv = { 200, "my server%", "/run/app.sock", 5002 };
 	struct seed sd;
 
 	seed_open(&sd, dir, "stream_http.pcapng");
@@ -167,7 +168,8 @@ static void dgram_seed(const char *dir)
 static void losses_seed(const char *dir)
 {
 	static uint8_t big[3000];
-	struct end cli = { 400, "pg client", "", 9001 }, srv = { 401, "postgres", "/run/postgresql/.s.PGSQL.5432", 9002 };
+	struct end cli = { 400, "pg client", "", 9001 },
+		   srv = { 401, "postgres", "/run/postgresql/.s.PGSQL.5432", 9002 };
 	struct uc_message m;
 	struct seed sd;
 
@@ -250,13 +252,19 @@ static void dbus_seed(const char *dir)
 	static const char sasl_c[] = "\0AUTH EXTERNAL 31303030\r\nNEGOTIATE_UNIX_FD\r\nBEGIN\r\n";
 	static const char sasl_s[] = "OK 1234deadbeef1234deadbeef123456\r\nAGREE_UNIX_FD\r\n";
 	static const struct dbus_field hello[] = {
-		{ 1, 'o', "/org/freedesktop/DBus" }, { 6, 's', "org.freedesktop.DBus" },
-		{ 2, 's', "org.freedesktop.DBus" }, { 3, 's', "Hello" },
+		{ 1, 'o', "/org/freedesktop/DBus" },
+		{ 6, 's', "org.freedesktop.DBus" },
+		{ 2, 's', "org.freedesktop.DBus" },
+		{ 3, 's', "Hello" },
 	};
 	static const struct dbus_field reply[] = {
-		{ 6, 's', ":1.42" }, { 5, 'u', "1" }, { 8, 'g', "s" }, { 7, 's', "org.freedesktop.DBus" },
+		{ 6, 's', ":1.42" },
+		{ 5, 'u', "1" },
+		{ 8, 'g', "s" },
+		{ 7, 's', "org.freedesktop.DBus" },
 	};
-	struct end cli = { 500, "busctl", "", 11001 }, bus = { 1, "dbus-daemon", "/run/dbus/system_bus_socket", 11002 };
+	struct end cli = { 500, "busctl", "", 11001 },
+		   bus = { 1, "dbus-daemon", "/run/dbus/system_bus_socket", 11002 };
 	uint8_t m1[256], m2[256];
 	size_t n1, n2;
 	struct seed sd;
@@ -344,7 +352,8 @@ static void swap_block(uint8_t *b, uint32_t type, uint32_t total)
 		uint8_t *p = body;
 
 		while (end - p >= 4) {
-			uint16_t rtype = (uint16_t)(p[0] | p[1] << 8), len = (uint16_t)(p[2] | p[3] << 8);
+			uint16_t rtype = (uint16_t)(p[0] | p[1] << 8),
+				 len = (uint16_t)(p[2] | p[3] << 8);
 
 			swap16(p), swap16(p + 2);
 			p += 4 + ((len + 3u) & ~3u);
@@ -366,9 +375,8 @@ static void swap_block(uint8_t *b, uint32_t type, uint32_t total)
 		swap_options(body + 20 + ((caplen + 3u) & ~3u), end, type);
 		break;
 	}
-	case 0x40000BAD: case 0x00000BAD: /* custom: the PEN; the data is the writer's own */
-		swap32(body);
-		break;
+	case 0x40000BAD:
+	case 0x00000BAD: /* custom: the PEN; the data is the writer's own */ swap32(body); break;
 	}
 	swap32(b), swap32(b + 4), swap32(end);
 }

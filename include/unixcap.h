@@ -39,8 +39,9 @@
 #define UNIXCAP_VERSION_PATCH 0
 #define UC_STRINGIFY_(x) #x
 #define UC_STRINGIFY(x) UC_STRINGIFY_(x)
-#define UNIXCAP_VERSION UC_STRINGIFY(UNIXCAP_VERSION_MAJOR) "." UC_STRINGIFY(UNIXCAP_VERSION_MINOR) \
-			"." UC_STRINGIFY(UNIXCAP_VERSION_PATCH)
+#define UNIXCAP_VERSION                     \
+	UC_STRINGIFY(UNIXCAP_VERSION_MAJOR) \
+	"." UC_STRINGIFY(UNIXCAP_VERSION_MINOR) "." UC_STRINGIFY(UNIXCAP_VERSION_PATCH)
 
 /* Room for any one-line reason (err, errlen) whole: one that quotes a socket's address escaped in
  * full (UC_NAME_LEN) or a file name of up to some 900 bytes. */
@@ -70,7 +71,7 @@ struct uc_filter {
 	unsigned n_paths;
 	uint32_t pids[UC_MAX_PID_FILTERS];
 	unsigned n_pids;
-	const char *comm;   /* NULL: any */
+	const char *comm;                      /* NULL: any */
 	uint64_t inodes[UC_MAX_INODE_FILTERS]; /* sockfs inodes, either end */
 	unsigned n_inodes;
 	const char *cgroup; /* cgroup v2 directory: the process doing the I/O is in it or below */
@@ -79,8 +80,8 @@ struct uc_filter {
 
 struct uc_options {
 	struct uc_filter filter;
-	uint32_t snaplen;  /* 0: whole messages */
-	bool no_payload;   /* metadata only: messages keep len, caplen = stored = 0, nothing copied */
+	uint32_t snaplen; /* 0: whole messages */
+	bool no_payload; /* metadata only: messages keep len, caplen = stored = 0, nothing copied */
 	uint32_t ring_kib; /* ring buffer size; 0: default */
 };
 
@@ -88,11 +89,11 @@ struct uc_options {
 
 /* A descriptor passed with SCM_RIGHTS, as it was when sent. */
 struct uc_passed_fd {
-	int fd;          /* in the sender */
-	uint64_t ino;    /* inode; for a socket its sockfs inode */
-	char kind[12];   /* "file", "dir", "socket", "pipe", "fifo", "chardev", "blockdev", "link",
+	int fd;         /* in the sender */
+	uint64_t ino;   /* inode; for a socket its sockfs inode */
+	char kind[12];  /* "file", "dir", "socket", "pipe", "fifo", "chardev", "blockdev", "link",
 			  * "anon" (eventfd, epoll, ...), "memfd" */
-	char what[300];  /* a path, a socket's address, a name such as [eventfd]; may be "" */
+	char what[300]; /* a path, a socket's address, a name such as [eventfd]; may be "" */
 };
 
 struct uc_message {
@@ -101,7 +102,7 @@ struct uc_message {
 	uint32_t pid, tid, uid;
 	uint32_t peer_pid; /* owner of the peer end (SO_PEERCRED); 0 if unknown */
 	uint32_t peer_uid, peer_gid;
-	bool peek;         /* a read with MSG_PEEK: the bytes stay queued */
+	bool peek;          /* a read with MSG_PEEK: the bytes stay queued */
 	bool order_unknown; /* a stream send that overlapped another send on its socket: the reader
 			     * may have got the two in either order */
 	char comm[17];
@@ -112,16 +113,16 @@ struct uc_message {
 	char cgroup[256];            /* its path below /sys/fs/cgroup; "" if unknown */
 	char own_path[UC_NAME_LEN];  /* "/path", "@abstract", or "" when unnamed */
 	char peer_path[UC_NAME_LEN]; /* the connected peer, or an unconnected send's destination */
-	uint32_t len;    /* bytes the syscall moved */
-	uint32_t caplen; /* bytes meant to be kept: min(len, snaplen) */
+	uint32_t len;                /* bytes the syscall moved */
+	uint32_t caplen;             /* bytes meant to be kept: min(len, snaplen) */
 	uint32_t stored; /* bytes in data: a prefix of caplen; caplen - stored were lost */
 	const uint8_t *data;
 	uint64_t lost_before_bytes; /* earlier messages of this socket pair never recorded */
 	uint32_t lost_before_msgs;
-	unsigned nfds;                /* descriptors passed (SCM_RIGHTS); may exceed the ones below */
+	unsigned nfds; /* descriptors passed (SCM_RIGHTS); may exceed the ones below */
 	unsigned nfds_described;
 	struct uc_passed_fd fds[UC_MAX_PASSED_FDS];
-	bool has_creds;               /* SCM_CREDENTIALS */
+	bool has_creds; /* SCM_CREDENTIALS */
 	uint32_t cred_pid, cred_uid, cred_gid;
 };
 
@@ -136,8 +137,8 @@ struct uc_stats {
 	uint64_t hook_misses; /* times the kernel skipped our hooks (recursion protection) */
 	uint64_t ring_full;   /* kernel: ring reservations that failed */
 	uint64_t unreadable;  /* kernel: user buffers that could not be read */
-	uint64_t unread;      /* messages still queued at a stop's deadline: counted lost, not written */
-	uint64_t taken_ns;    /* wall clock (ns since the epoch) when these figures were read */
+	uint64_t unread; /* messages still queued at a stop's deadline: counted lost, not written */
+	uint64_t taken_ns; /* wall clock (ns since the epoch) when these figures were read */
 };
 
 /* Returns non-zero to stop delivery (e.g. -c reached). */
@@ -172,9 +173,9 @@ void uc_session_close(struct uc_session *s);
  * never sets it by itself: until this is called libbpf prints as it does by default (warnings
  * and notes on stderr). The session's own one-line errors say what failed either way. */
 enum uc_libbpf_log {
-	UC_LIBBPF_QUIET = 0,    /* nothing (unixcap's default) */
+	UC_LIBBPF_QUIET = 0, /* nothing (unixcap's default) */
 	UC_LIBBPF_WARNINGS = 1,
-	UC_LIBBPF_ALL = 2,      /* everything (unixcap -vv) */
+	UC_LIBBPF_ALL = 2, /* everything (unixcap -vv) */
 };
 void uc_set_libbpf_log(enum uc_libbpf_log level);
 
@@ -239,10 +240,11 @@ struct uc_pcap_files_options {
 	const char *path;        /* -w; "-" is stdout (no rotation allowed then) */
 	bool flush_each;         /* -U */
 	const char *description; /* interface description */
-	const struct uc_decode_as *decode_as; size_t n_decode_as; /* kept by reference */
-	uint64_t rotate_bytes;   /* -C MB * 1000000; 0: off */
-	unsigned rotate_secs;    /* -G; 0: off. path is then a strftime(3) pattern */
-	unsigned max_files;      /* -W; 0: no limit. Alone (without -C or -G) it changes nothing */
+	const struct uc_decode_as *decode_as;
+	size_t n_decode_as;    /* kept by reference */
+	uint64_t rotate_bytes; /* -C MB * 1000000; 0: off */
+	unsigned rotate_secs;  /* -G; 0: off. path is then a strftime(3) pattern */
+	unsigned max_files;    /* -W; 0: no limit. Alone (without -C or -G) it changes nothing */
 };
 
 struct uc_pcap_files;

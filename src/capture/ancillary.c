@@ -16,8 +16,7 @@ static void join_path(const struct uc_fd_info *in, char *out, size_t len)
 	size_t used = (size_t)snprintf(out, len, "%s", in->truncated ? "..." : "");
 
 	for (int k = (int)in->depth - 1; k >= 0 && used < len; k--)
-		used += (size_t)snprintf(out + used, len - used, "/%.*s", UC_FD_NAME,
-					 in->names[k]);
+		used += (size_t)snprintf(out + used, len - used, "/%.*s", UC_FD_NAME, in->names[k]);
 	if (!in->depth && !in->truncated)
 		snprintf(out, len, "/");
 }

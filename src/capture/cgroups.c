@@ -191,8 +191,9 @@ int uc_cgroup_check(const char *path, char *err, size_t errlen)
 	}
 	if (statfs(path, &fs) < 0 || fs.f_type != CGROUP2_MAGIC) {
 		find_root(root, sizeof(root));
-		snprintf(err, errlen, "invalid --cgroup '%s': not a cgroup v2 directory (cgroup v2 is %s)",
-			 path, root[0] ? root : "not mounted");
+		snprintf(err, errlen,
+			 "invalid --cgroup '%s': not a cgroup v2 directory (cgroup v2 is %s)", path,
+			 root[0] ? root : "not mounted");
 		return -1;
 	}
 	return 0;

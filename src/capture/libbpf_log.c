@@ -22,6 +22,7 @@ static int print_all(enum libbpf_print_level level, const char *fmt, va_list arg
 
 void uc_set_libbpf_log(enum uc_libbpf_log level)
 {
-	libbpf_set_print(level >= UC_LIBBPF_ALL ? print_all
-			 : level == UC_LIBBPF_WARNINGS ? print_warnings : NULL);
+	libbpf_set_print(level >= UC_LIBBPF_ALL      ? print_all :
+			 level == UC_LIBBPF_WARNINGS ? print_warnings :
+						       NULL);
 }

@@ -22,7 +22,8 @@ int uc_pattern_compile(const char *text, struct uc_pattern *kernel, char raw[UC_
 		if (uc_sun_path_unescape(text, raw, UC_PATH_LEN, &n) < 0)
 			goto too_long;
 	} else {
-		snprintf(err, errlen, "invalid --path '%s': expected a path, a glob or @abstract", text);
+		snprintf(err, errlen, "invalid --path '%s': expected a path, a glob or @abstract",
+			 text);
 		return -1;
 	}
 	if (n <= 1 && raw[0] == '\0') {

@@ -63,7 +63,8 @@ SAME_EVENT(UC_EV_READ, UC_MSG_READ);
 /* The public filter's limits are the kernel tables' sizes (session.c copies one into the other),
  * and a message's comm and passed descriptors hold what a record carries. */
 _Static_assert(UC_MAX_PID_FILTERS == UC_MAX_PIDS, "--pid filters and the hooks' table differ");
-_Static_assert(UC_MAX_INODE_FILTERS == UC_MAX_INODES, "--inode filters and the hooks' table differ");
+_Static_assert(UC_MAX_INODE_FILTERS == UC_MAX_INODES,
+	       "--inode filters and the hooks' table differ");
 _Static_assert(UC_MAX_PATTERNS == 2 * UC_MAX_PATHS, "each --path has room for its canonical twin");
 _Static_assert(sizeof(((struct uc_message *)0)->comm) == UC_COMM_LEN + 1, "comm and its NUL");
 _Static_assert(UC_MAX_PASSED_FDS == UC_MAX_FDS, "the descriptors a record and a message describe");

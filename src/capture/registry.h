@@ -12,7 +12,7 @@ struct uc_registry {
 	int own_fd;    /* this capture's uc_captures map */
 	uint32_t tgid; /* our entry: pid and start time in clock ticks */
 	uint64_t start;
-	unsigned met;  /* other captures found */
+	unsigned met; /* other captures found */
 	int fds[UC_REGISTRY_MAX];
 	unsigned n_fds;
 };

@@ -38,7 +38,7 @@ struct uc_session {
 	struct ring_buffer *ring;
 	struct uc_assembler *assembler;
 	struct uc_cgroups *cgroups;
-	struct btf *vmlinux; /* the kernel's BTF, while kernel features are probed */
+	struct btf *vmlinux;    /* the kernel's BTF, while kernel features are probed */
 	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	struct uc_filter filter;
 	char raw_paths[UC_MAX_PATTERNS][UC_PATH_LEN]; /* each --path, and its canonical twin */
@@ -47,17 +47,17 @@ struct uc_session {
 	struct uc_stats stats;
 	uc_message_fn fn; /* valid during poll/stop */
 	void *ctx;
-	bool delivering;  /* false once fn asked to stop */
+	bool delivering; /* false once fn asked to stop */
 	bool stopped;
 	int delivered;
 	struct uc_rec_message *held; /* connection events waiting for older messages to finish */
 	size_t nheld, capheld;
 	char hooks[640];
 	char narrowing[256];
-	bool has_send_length; /* the sock_send_length tracepoint (Linux 6.3+) */
+	bool has_send_length;    /* the sock_send_length tracepoint (Linux 6.3+) */
 	bool splice_by_sendpage; /* spliced pages reach unix sockets by unix_stream_sendpage (< 6.5) */
 	enum { SEND_NONE, SEND_FENTRY, SEND_KPROBE } send_hooks; /* on unix_stream_sendmsg */
-	char send_note[128]; /* why unix_stream_sendmsg is not hooked, for -v */
+	char send_note[128];         /* why unix_stream_sendmsg is not hooked, for -v */
 	struct uc_registry registry; /* the other captures running */
 	bool registry_failed;
 	uint64_t slice_end_ns; /* when this poll stops consuming; 0 before its first record */
@@ -76,7 +76,8 @@ static int64_t wall_offset(void)
 		clock_gettime(CLOCK_REALTIME, &a);
 		clock_gettime(CLOCK_MONOTONIC, &m);
 		clock_gettime(CLOCK_REALTIME, &b);
-		int64_t ta = a.tv_sec * 1000000000LL + a.tv_nsec, tb = b.tv_sec * 1000000000LL + b.tv_nsec;
+		int64_t ta = a.tv_sec * 1000000000LL + a.tv_nsec,
+			tb = b.tv_sec * 1000000000LL + b.tv_nsec;
 		int64_t tm = m.tv_sec * 1000000000LL + m.tv_nsec;
 
 		if (tb - ta < best_gap) {
@@ -86,7 +87,6 @@ static int64_t wall_offset(void)
 	}
 	return best;
 }
-
 
 static bool kernel_has(const struct uc_session *s, const char *btf_typedef)
 {
@@ -107,21 +107,30 @@ static int probe_kernel(struct uc_session *s, char *err, size_t errlen)
 	int ret;
 
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
-		return with_errno(EOPNOTSUPP, uc_error(err, errlen, "this kernel has no BTF "
-			"(/sys/kernel/btf/vmlinux is missing; it needs CONFIG_DEBUG_INFO_BTF=y)"));
+		return with_errno(
+			EOPNOTSUPP,
+			uc_error(
+				err, errlen,
+				"this kernel has no BTF "
+				"(/sys/kernel/btf/vmlinux is missing; it needs CONFIG_DEBUG_INFO_BTF=y)"));
 	ret = bpf_map_create(BPF_MAP_TYPE_ARRAY, "uc_probe", sizeof(__u32), sizeof(__u32), 1, NULL);
 	if (ret == -EPERM || ret == -EACCES)
-		return with_errno(-ret, uc_error(err, errlen, "permission denied using BPF: run as root "
+		return with_errno(-ret, uc_error(err, errlen,
+						 "permission denied using BPF: run as root "
 						 "(or with CAP_BPF and CAP_PERFMON)"));
 	if (ret < 0)
-		return with_errno(-ret, uc_error(err, errlen, "this kernel does not support BPF "
-						 "(bpf() failed: %s)", strerror(-ret)));
+		return with_errno(-ret, uc_error(err, errlen,
+						 "this kernel does not support BPF "
+						 "(bpf() failed: %s)",
+						 strerror(-ret)));
 	close(ret);
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0)
-		return with_errno(EOPNOTSUPP, uc_error(err, errlen, "this kernel has no BPF ring buffer "
+		return with_errno(EOPNOTSUPP, uc_error(err, errlen,
+						       "this kernel has no BPF ring buffer "
 						       "(it needs Linux 5.8 or later)"));
 	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_SOCKET_FILTER, BPF_FUNC_loop, NULL) <= 0)
-		return with_errno(EOPNOTSUPP, uc_error(err, errlen, "this kernel has no bpf_loop helper "
+		return with_errno(EOPNOTSUPP, uc_error(err, errlen,
+						       "this kernel has no bpf_loop helper "
 						       "(it needs Linux 5.17 or later)"));
 	s->vmlinux = btf__load_vmlinux_btf(); /* parsed once: choose_hooks asks it too */
 	if (!s->vmlinux) {
@@ -130,8 +139,10 @@ static int probe_kernel(struct uc_session *s, char *err, size_t errlen)
 						strerror(ret)));
 	}
 	if (!kernel_has(s, "btf_trace_sys_enter"))
-		return with_errno(EOPNOTSUPP, uc_error(err, errlen, "this kernel has no sys_enter/sys_exit "
-						       "tracepoints (it needs CONFIG_FTRACE_SYSCALLS=y)"));
+		return with_errno(EOPNOTSUPP,
+				  uc_error(err, errlen,
+					   "this kernel has no sys_enter/sys_exit "
+					   "tracepoints (it needs CONFIG_FTRACE_SYSCALLS=y)"));
 	return 0;
 }
 
@@ -224,8 +235,10 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 	ro->self_mnt_ns = (uint32_t)own_mount_ns();
 	ret = bpf_map__set_max_entries(s->skel->maps.ring, ring);
 	if (ret)
-		return with_errno(ret < 0 ? -ret : EINVAL, uc_error(err, errlen, "cannot size the ring "
-								    "buffer to %u KiB", ring / 1024));
+		return with_errno(ret < 0 ? -ret : EINVAL, uc_error(err, errlen,
+								    "cannot size the ring "
+								    "buffer to %u KiB",
+								    ring / 1024));
 	return 0;
 }
 
@@ -269,9 +282,9 @@ static void choose_send_hooks(struct uc_session *s)
 		s->send_hooks = SEND_KPROBE;
 	if (err)
 		snprintf(s->send_note, sizeof(s->send_note), "unix_stream_sendmsg not hooked: %s",
-			 err == -ENOENT ? "not in this kernel's BTF"
-			 : kprobes ? "BPF trampolines refused, kprobes used"
-				   : "this kernel refuses BPF trampolines and has no kprobes");
+			 err == -ENOENT ? "not in this kernel's BTF" :
+			 kprobes        ? "BPF trampolines refused, kprobes used" :
+					  "this kernel refuses BPF trampolines and has no kprobes");
 	bpf_program__set_autoload(k->progs.on_unix_send, s->send_hooks == SEND_FENTRY);
 	bpf_program__set_autoload(k->progs.on_unix_sent, s->send_hooks == SEND_FENTRY);
 	bpf_program__set_autoload(k->progs.kp_unix_send, s->send_hooks == SEND_KPROBE);
@@ -286,8 +299,8 @@ static void choose_send_hooks(struct uc_session *s)
 static void choose_hooks(struct uc_session *s)
 {
 	s->has_send_length = kernel_has(s, "btf_trace_sock_send_length");
-	s->splice_by_sendpage =
-		btf__find_by_name_kind(s->vmlinux, "unix_stream_sendpage", BTF_KIND_FUNC) >= 0;
+	s->splice_by_sendpage = btf__find_by_name_kind(s->vmlinux, "unix_stream_sendpage",
+						       BTF_KIND_FUNC) >= 0;
 	if (!s->has_send_length)
 		bpf_program__set_autoload(s->skel->progs.on_sock_send_length, false);
 	choose_send_hooks(s);
@@ -297,22 +310,28 @@ static void choose_hooks(struct uc_session *s)
  * pass spliced pages through unix_stream_sendpage, which the send hooks do not see. */
 static void describe_narrowing(struct uc_session *s)
 {
-	const char *what = s->send_hooks == SEND_NONE ? "sendfile, splice or io_uring"
-			   : s->splice_by_sendpage ? "sendfile or splice (unix_stream_sendpage is not hooked)"
-						   : NULL;
+	const char *what = s->send_hooks == SEND_NONE ?
+				   "sendfile, splice or io_uring" :
+			   s->splice_by_sendpage ?
+				   "sendfile or splice (unix_stream_sendpage is not hooked)" :
+				   NULL;
 
 	if (what && !s->has_send_length)
-		snprintf(s->narrowing, sizeof(s->narrowing),
-			 "this kernel has no sock_send_length tracepoint (Linux 6.3+): data sent by "
-			 "%s goes unnoticed", what);
+		snprintf(
+			s->narrowing, sizeof(s->narrowing),
+			"this kernel has no sock_send_length tracepoint (Linux 6.3+): data sent by "
+			"%s goes unnoticed",
+			what);
 }
 
 /* The send hooks attach last, each pair whole or not at all: a failure narrows what is seen. */
 static void attach_send_hooks(struct uc_session *s)
 {
 	struct unixcap_bpf *k = s->skel;
-	struct bpf_program *in = s->send_hooks == SEND_FENTRY ? k->progs.on_unix_send : k->progs.kp_unix_send;
-	struct bpf_program *out = s->send_hooks == SEND_FENTRY ? k->progs.on_unix_sent : k->progs.kp_unix_sent;
+	struct bpf_program *in = s->send_hooks == SEND_FENTRY ? k->progs.on_unix_send :
+								k->progs.kp_unix_send;
+	struct bpf_program *out = s->send_hooks == SEND_FENTRY ? k->progs.on_unix_sent :
+								 k->progs.kp_unix_sent;
 	struct bpf_link *enter, *leave;
 
 	if (s->send_hooks == SEND_NONE)
@@ -320,8 +339,10 @@ static void attach_send_hooks(struct uc_session *s)
 	leave = bpf_program__attach(out); /* the exit first: an entry alone would only stash */
 	enter = leave ? bpf_program__attach(in) : NULL;
 	if (!enter) {
-		snprintf(s->send_note, sizeof(s->send_note), "unix_stream_sendmsg not hooked: "
-			 "attaching failed (%s)", strerror(errno));
+		snprintf(s->send_note, sizeof(s->send_note),
+			 "unix_stream_sendmsg not hooked: "
+			 "attaching failed (%s)",
+			 strerror(errno));
 		bpf_link__destroy(leave);
 		s->send_hooks = SEND_NONE;
 		return;
@@ -371,19 +392,22 @@ static const char *describe_registry(const struct uc_session *s, char *out, size
 static void describe_hooks(struct uc_session *s)
 {
 	char others[64];
-	const char *send = s->send_hooks == SEND_FENTRY ? ", fentry+fexit/unix_stream_sendmsg "
-							  "(payload of sendfile, splice, io_uring)"
-			   : s->send_hooks == SEND_KPROBE ? ", kprobe+kretprobe/unix_stream_sendmsg "
-							    "(payload of sendfile, splice, io_uring)"
-							  : "";
+	const char *send = s->send_hooks == SEND_FENTRY ?
+				   ", fentry+fexit/unix_stream_sendmsg "
+				   "(payload of sendfile, splice, io_uring)" :
+			   s->send_hooks == SEND_KPROBE ?
+				   ", kprobe+kretprobe/unix_stream_sendmsg "
+				   "(payload of sendfile, splice, io_uring)" :
+				   "";
 
-	snprintf(s->hooks, sizeof(s->hooks),
-		 "hooks: tp_btf/sys_enter + tp_btf/sys_exit (write, writev, sendto, sendmsg, pwritev2 "
-		 "payload; connect, accept, socketpair, close, shutdown, end-of-file)%s%s; ring %u KiB"
-		 "%s%s%s",
-		 send, s->has_send_length ? ", tp_btf/sock_send_length (sends no hook decodes)" : "",
-		 bpf_map__max_entries(s->skel->maps.ring) / 1024, s->send_note[0] ? "; " : "",
-		 s->send_note, describe_registry(s, others, sizeof(others)));
+	snprintf(
+		s->hooks, sizeof(s->hooks),
+		"hooks: tp_btf/sys_enter + tp_btf/sys_exit (write, writev, sendto, sendmsg, pwritev2 "
+		"payload; connect, accept, socketpair, close, shutdown, end-of-file)%s%s; ring %u KiB"
+		"%s%s%s",
+		send, s->has_send_length ? ", tp_btf/sock_send_length (sends no hook decodes)" : "",
+		bpf_map__max_entries(s->skel->maps.ring) / 1024, s->send_note[0] ? "; " : "",
+		s->send_note, describe_registry(s, others, sizeof(others)));
 }
 
 struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size_t errlen)
@@ -402,7 +426,8 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	s->skel = unixcap_bpf__open();
 	if (!s->skel) {
 		ret = errno;
-		with_errno(ret, uc_error(err, errlen, "cannot open the BPF object: %s", strerror(ret)));
+		with_errno(ret,
+			   uc_error(err, errlen, "cannot open the BPF object: %s", strerror(ret)));
 		goto failed;
 	}
 	if (configure(s, opt, err, errlen) < 0)
@@ -412,19 +437,24 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	s->vmlinux = NULL;
 	ret = unixcap_bpf__load(s->skel);
 	if (ret) {
-		with_errno(-ret, uc_error(err, errlen, "the kernel refused the BPF hooks: %s (-vv shows "
-					  "the verifier log)", strerror(-ret)));
+		with_errno(-ret, uc_error(err, errlen,
+					  "the kernel refused the BPF hooks: %s (-vv shows "
+					  "the verifier log)",
+					  strerror(-ret)));
 		goto failed;
 	}
 	if (s->filter.cgroup && set_cgroup_filter(s, err, errlen) < 0)
 		goto failed;
 	ret = unixcap_bpf__attach(s->skel);
 	if (ret) {
-		with_errno(-ret, uc_error(err, errlen, "cannot attach to the sys_enter/sys_exit "
-					  "tracepoints: %s", strerror(-ret)));
+		with_errno(-ret, uc_error(err, errlen,
+					  "cannot attach to the sys_enter/sys_exit "
+					  "tracepoints: %s",
+					  strerror(-ret)));
 		goto failed;
 	}
-	s->registry_failed = uc_registry_join(&s->registry, bpf_map__fd(s->skel->maps.uc_captures)) < 0;
+	s->registry_failed = uc_registry_join(&s->registry,
+					      bpf_map__fd(s->skel->maps.uc_captures)) < 0;
 	attach_send_hooks(s);
 	describe_narrowing(s);
 	s->assembler = uc_assembler_new((unsigned)libbpf_num_possible_cpus());
@@ -549,8 +579,8 @@ static int deliver(struct uc_session *s, struct uc_message *m)
 	return 0;
 }
 
-static int deliver_record(struct uc_session *s, const struct uc_rec_message *r,
-			  const uint8_t *data, uint32_t stored)
+static int deliver_record(struct uc_session *s, const struct uc_rec_message *r, const uint8_t *data,
+			  uint32_t stored)
 {
 	struct uc_message m;
 

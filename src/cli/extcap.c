@@ -11,8 +11,16 @@
 #include "core/error.h"
 
 enum extcap_option_id {
-	X_INTERFACES, X_VERSION, X_DLTS, X_CONFIG, X_CAPTURE, X_INTERFACE, X_FIFO, X_FILTER,
-	X_CONTROL, X_RELOAD,
+	X_INTERFACES,
+	X_VERSION,
+	X_DLTS,
+	X_CONFIG,
+	X_CAPTURE,
+	X_INTERFACE,
+	X_FIFO,
+	X_FILTER,
+	X_CONTROL,
+	X_RELOAD,
 };
 
 struct extcap_option {
@@ -117,7 +125,8 @@ static void set_option(struct extcap_request *req, enum extcap_option_id id, con
 	case X_FIFO: req->fifo = value; break;
 	case X_FILTER: req->filter = value; break;
 	case X_RELOAD: req->reload = true; break;
-	case X_VERSION: case X_CONTROL: break; /* any Wireshark version will do; no toolbar */
+	case X_VERSION:
+	case X_CONTROL: break; /* any Wireshark version will do; no toolbar */
 	}
 }
 
@@ -199,11 +208,14 @@ static int check_words(char **words, int n, char *err, size_t errlen)
 {
 	for (int i = 0; i < n; i++) {
 		if (!is_filter_option(words[i]))
-			return uc_error(err, errlen, "capture filter: unexpected '%s' (a unixcap capture "
-						 "filter is made of --path P, --pid N, --comm NAME and "
-						 "--type T)", words[i]);
+			return uc_error(err, errlen,
+					"capture filter: unexpected '%s' (a unixcap capture "
+					"filter is made of --path P, --pid N, --comm NAME and "
+					"--type T)",
+					words[i]);
 		if (!strchr(words[i], '=') && ++i == n)
-			return uc_error(err, errlen, "capture filter: '%s' needs a value", words[i - 1]);
+			return uc_error(err, errlen, "capture filter: '%s' needs a value",
+					words[i - 1]);
 	}
 	return 0;
 }
@@ -267,8 +279,7 @@ static int add_filter(struct extcap_request *req, char *err, size_t errlen)
 	return 0;
 }
 
-static int capture_request(struct extcap_request *req, struct uc_cli *cli, char *err,
-			   size_t errlen)
+static int capture_request(struct extcap_request *req, struct uc_cli *cli, char *err, size_t errlen)
 {
 	if (!req->fifo)
 		return uc_error(err, errlen, "--capture needs --fifo PATH");
@@ -277,8 +288,9 @@ static int capture_request(struct extcap_request *req, struct uc_cli *cli, char 
 	if (uc_cli_parse(req->argc, req->argv, cli, err, errlen) < 0)
 		return -1;
 	if (cli->write_path || cli->help || cli->version)
-		return uc_error(err, errlen, "-w, --help and --version do not go with --capture (the "
-					 "output is the --fifo)");
+		return uc_error(err, errlen,
+				"-w, --help and --version do not go with --capture (the "
+				"output is the --fifo)");
 	cli->write_path = req->fifo;
 	cli->flush_each = true;
 	cli->extcap = true;
@@ -291,8 +303,8 @@ static void file_url(const char *path, char *out, size_t len)
 	size_t used = (size_t)snprintf(out, len, "file://");
 
 	for (const unsigned char *p = (const unsigned char *)path; *p && used + 4 < len; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("/-._~", *p))
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/-._~", *p))
 			out[used++] = (char)*p;
 		else
 			used += (size_t)snprintf(out + used, len - used, "%%%02X", *p);
@@ -330,7 +342,8 @@ static int print_interfaces(FILE *out)
 
 	help_url(url, sizeof(url));
 	fprintf(out, "extcap {version=%s}{help=%s}\n", UNIXCAP_VERSION, url);
-	fprintf(out, "interface {value=%s}{display=AF_UNIX sockets (unixcap)}\n", UC_EXTCAP_INTERFACE);
+	fprintf(out, "interface {value=%s}{display=AF_UNIX sockets (unixcap)}\n",
+		UC_EXTCAP_INTERFACE);
 	return 0;
 }
 
@@ -362,10 +375,10 @@ static int check_interface(const char *name, char *err, size_t errlen)
 {
 	if (!name)
 		return uc_error(err, errlen, "this extcap call needs --extcap-interface %s",
-			    UC_EXTCAP_INTERFACE);
+				UC_EXTCAP_INTERFACE);
 	if (strcmp(name, UC_EXTCAP_INTERFACE) != 0)
-		return uc_error(err, errlen, "unknown extcap interface '%s' (unixcap has '%s')", name,
-			    UC_EXTCAP_INTERFACE);
+		return uc_error(err, errlen, "unknown extcap interface '%s' (unixcap has '%s')",
+				name, UC_EXTCAP_INTERFACE);
 	return 0;
 }
 

@@ -63,16 +63,18 @@ static int parse(int argc, char **argv, struct list_args *a, char *err, size_t e
 		switch (opt) {
 		case 'h': a->help = true; break;
 		case OPT_JSON: a->json = true; break;
-		case ':': case '?':
-			return uc_cli_usage_error(opt, argv, LIST_SHORT_OPTIONS, "unixcap list ", err,
-						  errlen);
+		case ':':
+		case '?':
+			return uc_cli_usage_error(opt, argv, LIST_SHORT_OPTIONS, "unixcap list ",
+						  err, errlen);
 		default:
 			if (uc_cli_parse_filter(opt, optarg, &a->filter.f, err, errlen) != 0)
 				return -1;
 		}
 	}
 	if (optind < argc)
-		return uc_cli_usage_error(0, argv, LIST_SHORT_OPTIONS, "unixcap list ", err, errlen);
+		return uc_cli_usage_error(0, argv, LIST_SHORT_OPTIONS, "unixcap list ", err,
+					  errlen);
 	return 0;
 }
 
@@ -130,8 +132,10 @@ static int list(const struct list_args *a)
 	uc_listing_print(stdout, &l, &a->filter, a->json);
 	denied = uc_owners_denied(owners);
 	if (denied)
-		fprintf(stderr, "unixcap list: the descriptors of %u processes could not be read (not "
-			"root?): sockets only they hold show owner -\n", denied);
+		fprintf(stderr,
+			"unixcap list: the descriptors of %u processes could not be read (not "
+			"root?): sockets only they hold show owner -\n",
+			denied);
 	/* A reader that went away (| head) is no error; a full disk or a closed stdout is. */
 	if ((fflush(stdout) != 0 || ferror(stdout)) && errno != EPIPE) {
 		fprintf(stderr, "unixcap list: writing the list failed: %s\n", strerror(errno));

@@ -60,7 +60,8 @@ static void describe_filter(const struct uc_filter *f, char *out, size_t len)
 		used += (size_t)snprintf(out + used, len - used, " --cgroup %s", f->cgroup);
 	for (unsigned t = 1; t < 8 && used < len; t++)
 		if (f->type_mask & (1u << t))
-			used += (size_t)snprintf(out + used, len - used, " --type %s", uc_sock_type_name(t));
+			used += (size_t)snprintf(out + used, len - used, " --type %s",
+						 uc_sock_type_name(t));
 }
 
 /* The pcapng interface's description: host and filter. */
@@ -78,10 +79,12 @@ static int capture(struct run *r, struct uc_session *s)
 
 	while (!uc_stop_requested) {
 		if (uc_session_poll(s, 50, on_message, r) < 0) {
-			fprintf(stderr, "unixcap: reading the ring buffer failed: %s\n", strerror(errno));
+			fprintf(stderr, "unixcap: reading the ring buffer failed: %s\n",
+				strerror(errno));
 			return -1;
 		}
-		uc_session_stats(s, &st); /* taken_ns: one clock read serves the file and the counter */
+		uc_session_stats(
+			s, &st); /* taken_ns: one clock read serves the file and the counter */
 		if (uc_output_tick(&r->out, st.taken_ns) != 0)
 			uc_stop_requested = 1;
 		uc_progress_update(&r->progress, &st, st.taken_ns);
@@ -110,15 +113,18 @@ static int finish(struct run *r, struct uc_session *s)
 			(unsigned long long)st.bytes, (unsigned long long)st.stored,
 			(unsigned long long)st.lost_bytes, (unsigned long long)st.truncated);
 	if (r->cli.verbose && (st.ring_full || st.unreadable))
-		fprintf(stderr, "kernel: %llu ring buffer reservations failed (full), %llu user buffers "
-				"unreadable\n", (unsigned long long)st.ring_full,
-			(unsigned long long)st.unreadable);
+		fprintf(stderr,
+			"kernel: %llu ring buffer reservations failed (full), %llu user buffers "
+			"unreadable\n",
+			(unsigned long long)st.ring_full, (unsigned long long)st.unreadable);
 	if (st.unread)
-		fprintf(stderr, "unixcap: stopped with %llu messages not yet written: counted as lost\n",
+		fprintf(stderr,
+			"unixcap: stopped with %llu messages not yet written: counted as lost\n",
 			(unsigned long long)st.unread);
 	if (st.hook_misses)
-		fprintf(stderr, "unixcap: the kernel skipped our hooks %llu times (a hook was already "
-				"running on that CPU): messages sent then are missing\n",
+		fprintf(stderr,
+			"unixcap: the kernel skipped our hooks %llu times (a hook was already "
+			"running on that CPU): messages sent then are missing\n",
 			(unsigned long long)st.hook_misses);
 	return ret;
 }
@@ -132,7 +138,8 @@ static int read_back(struct run *r, const char *description)
 	int ret;
 
 	if (strcmp(r->cli.read_path, "-") != 0 && !(in = fopen(r->cli.read_path, "re"))) {
-		fprintf(stderr, "unixcap: cannot read '%s': %s\n", r->cli.read_path, strerror(errno));
+		fprintf(stderr, "unixcap: cannot read '%s': %s\n", r->cli.read_path,
+			strerror(errno));
 		return 1;
 	}
 	if (uc_output_open(&r->out, &r->cli, description) < 0) {
@@ -238,10 +245,13 @@ int main(int argc, char **argv)
 	if (r.cli.read_path)
 		return read_back(&r, description);
 	uc_stop_on_signals_after_writes();
-	if (uc_output_open(&r.out, &r.cli, description) < 0) /* before any hook: a bad -w costs nothing */
+	if (uc_output_open(&r.out, &r.cli, description) <
+	    0) /* before any hook: a bad -w costs nothing */
 		return 1;
-	uc_progress_init(&r.progress, r.cli.extcap || !r.cli.write_path || !strcmp(r.cli.write_path, "-")
-			 ? NULL : stderr, r.out.dump && isatty(STDOUT_FILENO));
+	uc_progress_init(
+		&r.progress,
+		r.cli.extcap || !r.cli.write_path || !strcmp(r.cli.write_path, "-") ? NULL : stderr,
+		r.out.dump && isatty(STDOUT_FILENO));
 	uc_set_libbpf_log(r.cli.verbose >= 2 ? UC_LIBBPF_ALL : UC_LIBBPF_QUIET);
 	s = uc_session_open(&r.cli.capture, err, sizeof(err));
 	if (!s) {

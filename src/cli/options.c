@@ -95,14 +95,14 @@ static int parse_types(const char *text, unsigned *mask, char *err, size_t errle
 
 		if (!type)
 			return uc_error(err, errlen,
-					   "invalid --type '%s': expected stream, dgram or seqpacket",
-					   t);
+					"invalid --type '%s': expected stream, dgram or seqpacket",
+					t);
 		*mask |= 1u << type;
 		any = true;
 	}
 	if (!any || strlen(text) >= sizeof(copy)) /* "" or ",": not "any"; no part dropped */
 		return uc_error(err, errlen,
-				   "invalid --type '%s': expected stream, dgram or seqpacket", text);
+				"invalid --type '%s': expected stream, dgram or seqpacket", text);
 	return 0;
 }
 
@@ -126,15 +126,17 @@ int uc_cli_parse_filter(int opt, const char *arg, struct uc_filter *f, char *err
 	case UC_OPT_PID:
 		if (uc_cli_parse_number(arg, 1, 4194304, &v) < 0)
 			return uc_error(err, errlen, "invalid --pid '%s': expected a process id",
-					   arg);
+					arg);
 		if (f->n_pids == UC_MAX_PID_FILTERS)
 			return uc_error(err, errlen, "too many --pid options (at most 8)");
 		f->pids[f->n_pids++] = (uint32_t)v;
 		return 0;
 	case UC_OPT_INODE:
 		if (uc_cli_parse_number(arg, 1, UINT64_MAX, &v) < 0)
-			return uc_error(err, errlen, "invalid --inode '%s': expected a socket inode "
-					   "number", arg);
+			return uc_error(err, errlen,
+					"invalid --inode '%s': expected a socket inode "
+					"number",
+					arg);
 		if (f->n_inodes == UC_MAX_INODE_FILTERS)
 			return uc_error(err, errlen, "too many --inode options (at most 8)");
 		f->inodes[f->n_inodes++] = v;
@@ -146,15 +148,13 @@ int uc_cli_parse_filter(int opt, const char *arg, struct uc_filter *f, char *err
 		return 0;
 	case UC_OPT_COMM:
 		if (!arg[0] || strlen(arg) > 15)
-			return uc_error(err, errlen,
-					   "invalid --comm '%s': a process name has 1 to 15 characters",
-					   arg);
+			return uc_error(
+				err, errlen,
+				"invalid --comm '%s': a process name has 1 to 15 characters", arg);
 		f->comm = arg;
 		return 0;
-	case UC_OPT_TYPE:
-		return parse_types(arg, &f->type_mask, err, errlen);
-	default:
-		return 1;
+	case UC_OPT_TYPE: return parse_types(arg, &f->type_mask, err, errlen);
+	default: return 1;
 	}
 }
 
@@ -162,13 +162,14 @@ int uc_cli_usage_error(int opt, char **argv, const char *short_options, const ch
 		       char *err, size_t errlen)
 {
 	if (opt == 0)
-		return uc_error(err, errlen, "unexpected argument '%s' (see %s--help)", argv[optind],
-				command);
+		return uc_error(err, errlen, "unexpected argument '%s' (see %s--help)",
+				argv[optind], command);
 	if (opt == ':')
 		return uc_error(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 	/* An unknown letter inside a cluster ("-Zv") leaves optind on its word. */
 	if (optopt > 0 && optopt < 256 && !strchr(short_options, optopt))
-		return uc_error(err, errlen, "unknown option '-%c' (see %s--help)", optopt, command);
+		return uc_error(err, errlen, "unknown option '-%c' (see %s--help)", optopt,
+				command);
 	return uc_error(err, errlen, "unknown option '%s' (see %s--help)", argv[optind - 1],
 			command);
 }
@@ -181,29 +182,34 @@ static int parse_number_option(int opt, const char *arg, struct uc_cli *cli, cha
 	switch (opt) {
 	case 'c':
 		if (uc_cli_parse_number(arg, 1, UINT64_MAX, &v) < 0)
-			return uc_error(err, errlen, "invalid -c '%s': expected a count of 1 or more",
-					   arg);
+			return uc_error(err, errlen,
+					"invalid -c '%s': expected a count of 1 or more", arg);
 		cli->count = v;
 		return 0;
 	case 's':
 		if (uc_cli_parse_number(arg, 0, UINT32_MAX, &v) < 0)
-			return uc_error(err, errlen, "invalid -s '%s': expected a byte count (0: all)",
-					   arg);
+			return uc_error(err, errlen,
+					"invalid -s '%s': expected a byte count (0: all)", arg);
 		cli->capture.snaplen = (uint32_t)v;
 		return 0;
-	case 'C': case 'G': case 'W':
+	case 'C':
+	case 'G':
+	case 'W':
 		if (uc_cli_parse_number(arg, 1, 1000000, &v) < 0)
-			return uc_error(err, errlen, "invalid -%c '%s': expected %s from 1 to 1000000",
-					   opt, arg, opt == 'C' ? "a size in millions of bytes" :
-					   opt == 'G' ? "a number of seconds" : "a number of files");
-		*(opt == 'C' ? &cli->rotate_mb : opt == 'G' ? &cli->rotate_secs : &cli->max_files) =
-			(unsigned)v;
+			return uc_error(err, errlen,
+					"invalid -%c '%s': expected %s from 1 to 1000000", opt, arg,
+					opt == 'C' ? "a size in millions of bytes" :
+					opt == 'G' ? "a number of seconds" :
+						     "a number of files");
+		*(opt == 'C' ? &cli->rotate_mb :
+		  opt == 'G' ? &cli->rotate_secs :
+			       &cli->max_files) = (unsigned)v;
 		return 0;
 	default: /* 'B' */
 		if (uc_cli_parse_number(arg, 64, 2097152, &v) < 0)
-			return uc_error(err, errlen,
-					   "invalid -B '%s': expected a size in KiB from 64 to 2097152",
-					   arg);
+			return uc_error(
+				err, errlen,
+				"invalid -B '%s': expected a size in KiB from 64 to 2097152", arg);
 		cli->capture.ring_kib = (uint32_t)v;
 		return 0;
 	}
@@ -220,17 +226,20 @@ static int parse_decode_as(char *arg, struct uc_cli *cli, char *err, size_t errl
 
 	if (cli->n_decode_as == UC_MAX_DECODE_AS)
 		return uc_error(err, errlen, "too many --decode-as options (at most %d)",
-				   UC_MAX_DECODE_AS);
+				UC_MAX_DECODE_AS);
 	if (!eq || eq == arg)
-		return uc_error(err, errlen, "invalid --decode-as '%s': expected PATH=PROTOCOL", arg);
+		return uc_error(err, errlen, "invalid --decode-as '%s': expected PATH=PROTOCOL",
+				arg);
 	if (uc_protocol_parse(eq + 1, &rule->guess) < 0)
 		return uc_error(err, errlen, "invalid --decode-as '%s': unknown protocol '%s'", arg,
-				   eq + 1);
+				eq + 1);
 	*eq = '\0';
 	if (uc_pattern_compile(arg, &kernel, raw, &raw_len, err, errlen) < 0) {
 		*eq = '=';
-		return uc_error(err, errlen, "invalid --decode-as '%s': expected a path, a glob or "
-				   "@name before '='", arg);
+		return uc_error(err, errlen,
+				"invalid --decode-as '%s': expected a path, a glob or "
+				"@name before '='",
+				arg);
 	}
 	rule->path = arg;
 	cli->n_decode_as++;
@@ -243,13 +252,15 @@ static int check_combinations(const struct uc_cli *cli, char *err, size_t errlen
 	bool to_file = cli->write_path && strcmp(cli->write_path, "-") != 0;
 
 	if (cli->read_path && cli->capture.filter.cgroup)
-		return uc_error(err, errlen, "--cgroup cannot be used with -r: files do not hold "
-				   "cgroup ids");
+		return uc_error(err, errlen,
+				"--cgroup cannot be used with -r: files do not hold "
+				"cgroup ids");
 	if (cli->read_path && (cli->capture.snaplen || cli->capture.ring_kib || cli->drop_user))
 		return uc_error(err, errlen, "-s, -B and -Z are for live captures, not with -r");
 	if (cli->print && !to_file)
-		return uc_error(err, errlen, "--print needs -w FILE (a file, not '-'): the dump goes "
-				   "to stdout");
+		return uc_error(err, errlen,
+				"--print needs -w FILE (a file, not '-'): the dump goes "
+				"to stdout");
 	if (cli->json && cli->write_path && !cli->print)
 		return uc_error(err, errlen, "--json prints on stdout: with -w FILE add --print");
 	if ((cli->rotate_mb || cli->rotate_secs || cli->max_files) && !to_file)
@@ -292,7 +303,12 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 		case 'v': cli->verbose++; break;
 		case 'h': cli->help = true; break;
 		case OPT_VERSION: cli->version = true; break;
-		case 'c': case 's': case 'B': case 'C': case 'G': case 'W':
+		case 'c':
+		case 's':
+		case 'B':
+		case 'C':
+		case 'G':
+		case 'W':
 			if (parse_number_option(opt, optarg, cli, err, errlen) < 0)
 				return -1;
 			break;
@@ -300,10 +316,11 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 			if (parse_decode_as(optarg, cli, err, errlen) < 0)
 				return -1;
 			break;
-		case ':': case '?':
-			return uc_cli_usage_error(opt, argv, SHORT_OPTIONS, "", err, errlen);
+		case ':':
+		case '?': return uc_cli_usage_error(opt, argv, SHORT_OPTIONS, "", err, errlen);
 		default:
-			if (uc_cli_parse_filter(opt, optarg, &cli->capture.filter, err, errlen) != 0)
+			if (uc_cli_parse_filter(opt, optarg, &cli->capture.filter, err, errlen) !=
+			    0)
 				return -1;
 		}
 	}

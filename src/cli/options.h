@@ -32,7 +32,7 @@ struct uc_cli {
 	struct uc_decode_as decode_as[UC_MAX_DECODE_AS]; /* --decode-as PATH=PROTO */
 	unsigned n_decode_as;
 	bool help, version;
-	bool extcap;            /* set by extcap.c for --capture: nothing on stderr unless it fails */
+	bool extcap; /* set by extcap.c for --capture: nothing on stderr unless it fails */
 };
 
 /* Fills cli from argv. Returns 0, or -1 with a one-line reason in err (a usage error). */
@@ -54,14 +54,19 @@ enum {
 	UC_OPT_CGROUP,
 	UC_OPT_COMMAND,
 };
-#define UC_SOCKET_FILTER_OPTIONS                                    \
-	{ "path", required_argument, NULL, UC_OPT_PATH },           \
-	{ "pid", required_argument, NULL, UC_OPT_PID },             \
-	{ "comm", required_argument, NULL, UC_OPT_COMM },           \
-	{ "type", required_argument, NULL, UC_OPT_TYPE },           \
-	{ "inode", required_argument, NULL, UC_OPT_INODE }
-#define UC_CAPTURE_FILTER_OPTIONS UC_SOCKET_FILTER_OPTIONS, \
-	{ "cgroup", required_argument, NULL, UC_OPT_CGROUP }
+#define UC_SOCKET_FILTER_OPTIONS                                  \
+	{ "path", required_argument, NULL, UC_OPT_PATH },         \
+		{ "pid", required_argument, NULL, UC_OPT_PID },   \
+		{ "comm", required_argument, NULL, UC_OPT_COMM }, \
+		{ "type", required_argument, NULL, UC_OPT_TYPE }, \
+	{                                                         \
+		"inode", required_argument, NULL, UC_OPT_INODE    \
+	}
+#define UC_CAPTURE_FILTER_OPTIONS                                \
+	UC_SOCKET_FILTER_OPTIONS,                                \
+	{                                                        \
+		"cgroup", required_argument, NULL, UC_OPT_CGROUP \
+	}
 
 /* One filter option as getopt_long returned it (UC_OPT_PATH ... UC_OPT_CGROUP). Returns 0, 1
  * when opt is none of them, or -1 with a one-line reason in err (a usage error). */

@@ -22,9 +22,13 @@ int uc_output_open(struct uc_output *o, const struct uc_cli *cli, const char *de
 {
 	char err[UC_ERROR_LEN];
 	struct uc_pcap_files_options files = {
-		.path = cli->write_path, .flush_each = cli->flush_each, .description = description,
-		.decode_as = cli->decode_as, .n_decode_as = cli->n_decode_as,
-		.rotate_bytes = (uint64_t)cli->rotate_mb * 1000000u, .rotate_secs = cli->rotate_secs,
+		.path = cli->write_path,
+		.flush_each = cli->flush_each,
+		.description = description,
+		.decode_as = cli->decode_as,
+		.n_decode_as = cli->n_decode_as,
+		.rotate_bytes = (uint64_t)cli->rotate_mb * 1000000u,
+		.rotate_secs = cli->rotate_secs,
 		.max_files = cli->max_files,
 	};
 
@@ -84,8 +88,8 @@ int uc_output_write(struct uc_output *o, const struct uc_message *m)
 
 	if (ret != 0 || !o->dump)
 		return ret;
-	ret = o->cli->json ? uc_json_write(stdout, m, o->text.flush_each)
-			   : uc_text_write(stdout, &o->text, m);
+	ret = o->cli->json ? uc_json_write(stdout, m, o->text.flush_each) :
+			     uc_text_write(stdout, &o->text, m);
 	if (ret < 0) {
 		remember_dump_error(o);
 		return -1;
@@ -115,8 +119,10 @@ int uc_output_close(struct uc_output *o, const struct uc_stats *st)
 	if (o->dump && fflush(stdout) != 0)
 		remember_dump_error(o);
 	o->pcap = NULL;
-	if (!o->write_errno || o->write_errno == EPIPE) /* a reader that went away ends us cleanly */
+	if (!o->write_errno ||
+	    o->write_errno == EPIPE) /* a reader that went away ends us cleanly */
 		return 0;
-	fprintf(stderr, "unixcap: writing %s failed: %s\n", o->failed_name, strerror(o->write_errno));
+	fprintf(stderr, "unixcap: writing %s failed: %s\n", o->failed_name,
+		strerror(o->write_errno));
 	return -1;
 }

@@ -13,12 +13,12 @@
 
 struct uc_output {
 	const struct uc_cli *cli;
-	struct uc_pcap_files *pcap;  /* -w: one file, stdout or a rotating series */
-	bool dump;                   /* text or JSON on stdout */
-	bool watch_stdout;           /* the dump goes to a stream whose reader may go away */
+	struct uc_pcap_files *pcap; /* -w: one file, stdout or a rotating series */
+	bool dump;                  /* text or JSON on stdout */
+	bool watch_stdout;          /* the dump goes to a stream whose reader may go away */
 	struct uc_text_options text;
-	int write_errno;             /* first output error */
-	char failed_name[4200];      /* what could not be written */
+	int write_errno;        /* first output error */
+	char failed_name[4200]; /* what could not be written */
 };
 
 /* Opens what cli asks for, changing no file yet; description names the capture in the pcapng

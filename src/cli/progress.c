@@ -33,8 +33,8 @@ static void draw(struct uc_progress *p, const struct uc_stats *st)
 
 	human_bytes(st->bytes, bytes, sizeof(bytes));
 	/* \r back to the start, \033[K clears what a longer earlier line left */
-	fprintf(p->out, "\rmessages: %llu  bytes: %s  lost: %llu\033[K", (unsigned long long)st->messages,
-		bytes, (unsigned long long)st->lost_msgs);
+	fprintf(p->out, "\rmessages: %llu  bytes: %s  lost: %llu\033[K",
+		(unsigned long long)st->messages, bytes, (unsigned long long)st->lost_msgs);
 	fflush(p->out);
 	p->drawn = true;
 }

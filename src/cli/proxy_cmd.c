@@ -73,18 +73,21 @@ static int parse_value(int opt, const char *arg, struct proxy_run *p, char *err,
 	case 'w': p->cli.write_path = arg; return 0;
 	case OPT_TYPE:
 		p->relay.sock_type = (int)uc_sock_type_parse(arg);
-		return p->relay.sock_type ? 0 : uc_error(err, errlen, "invalid --type '%s': expected "
-							 "stream, dgram or seqpacket", arg);
+		return p->relay.sock_type ? 0 :
+					    uc_error(err, errlen,
+						     "invalid --type '%s': expected "
+						     "stream, dgram or seqpacket",
+						     arg);
 	case 'c':
 		if (uc_cli_parse_number(arg, 1, UINT64_MAX, &v) < 0)
-			return uc_error(err, errlen, "invalid -c '%s': expected a count of 1 or more",
-					arg);
+			return uc_error(err, errlen,
+					"invalid -c '%s': expected a count of 1 or more", arg);
 		p->cli.count = v;
 		return 0;
 	default: /* 's' */
 		if (uc_cli_parse_number(arg, 0, UINT32_MAX, &v) < 0)
-			return uc_error(err, errlen, "invalid -s '%s': expected a byte count (0: all)",
-					arg);
+			return uc_error(err, errlen,
+					"invalid -s '%s': expected a byte count (0: all)", arg);
 		p->cli.capture.snaplen = (uint32_t)v;
 		return 0;
 	}
@@ -112,7 +115,8 @@ static int check(struct proxy_run *p, char *err, size_t errlen)
 	bool to_file = p->cli.write_path && strcmp(p->cli.write_path, "-") != 0;
 
 	if (!p->listen || !p->connect)
-		return uc_error(err, errlen, "--listen NEW and --connect REAL are both needed (see "
+		return uc_error(err, errlen,
+				"--listen NEW and --connect REAL are both needed (see "
 				"unixcap proxy --help)");
 	if (uc_proxy_addr_parse(p->listen, &p->relay.listen, err, errlen) < 0 ||
 	    uc_proxy_addr_parse(p->connect, &p->relay.real, err, errlen) < 0)
@@ -121,7 +125,8 @@ static int check(struct proxy_run *p, char *err, size_t errlen)
 		return uc_error(err, errlen, "--listen and --connect name the same socket '%s'",
 				p->listen);
 	if (p->cli.print && !to_file)
-		return uc_error(err, errlen, "--print needs -w FILE (a file, not '-'): the dump goes "
+		return uc_error(err, errlen,
+				"--print needs -w FILE (a file, not '-'): the dump goes "
 				"to stdout");
 	if (p->cli.json && p->cli.write_path && !p->cli.print)
 		return uc_error(err, errlen, "--json prints on stdout: with -w FILE add --print");
@@ -206,8 +211,9 @@ static int finish(struct proxy_run *p, const struct uc_relay *r)
 	/* the capture's own summary line: whatever reads one reads the other; nothing is lost */
 	fprintf(stderr, "%llu messages captured, 0 lost\n", (unsigned long long)st.messages);
 	if (p->cli.verbose)
-		fprintf(stderr, "%llu bytes relayed, %llu left out of the record by -s; %llu clients; "
-				"%llu messages not delivered (their receiver had gone)\n",
+		fprintf(stderr,
+			"%llu bytes relayed, %llu left out of the record by -s; %llu clients; "
+			"%llu messages not delivered (their receiver had gone)\n",
 			(unsigned long long)rs.bytes, (unsigned long long)rs.truncated,
 			(unsigned long long)rs.clients, (unsigned long long)rs.undelivered);
 	return ret;
@@ -245,15 +251,16 @@ int uc_proxy_main(int argc, char **argv)
 		return 1;
 	}
 	describe(&p, uc_relay_type(r), description, sizeof(description));
-	if (uc_output_open(&p.out, &p.cli, description) < 0 || (status = uc_output_start(&p.out)) < 0) {
+	if (uc_output_open(&p.out, &p.cli, description) < 0 ||
+	    (status = uc_output_start(&p.out)) < 0) {
 		uc_output_close(&p.out, NULL);
 		uc_relay_close(r);
 		return 1;
 	}
 	if (status > 0) /* the reader of -w - has gone already */
 		uc_stop_requested = 1;
-	uc_progress_init(&p.progress, !p.cli.write_path || !strcmp(p.cli.write_path, "-") ? NULL
-											 : stderr,
+	uc_progress_init(&p.progress,
+			 !p.cli.write_path || !strcmp(p.cli.write_path, "-") ? NULL : stderr,
 			 p.out.dump && isatty(STDOUT_FILENO));
 	if (p.cli.verbose)
 		fprintf(stderr, "unixcap proxy: '%s' is a %s socket\n", p.connect,

@@ -22,16 +22,16 @@
 #include "core/clock.h"
 
 #define SHORT_OPTIONS ":d:n:B:vh"
-#define MAX_POLL_MS 250   /* a signal interrupts the poll anyway; this bounds a missed one */
+#define MAX_POLL_MS 250 /* a signal interrupts the poll anyway; this bounds a missed one */
 
 struct top {
 	struct uc_options capture;
-	int verbose;           /* -v; -vv also shows libbpf's own log */
-	uint64_t interval_ns;  /* -d */
-	uint64_t count;        /* -n; 0: until stopped */
+	int verbose;          /* -v; -vv also shows libbpf's own log */
+	uint64_t interval_ns; /* -d */
+	uint64_t count;       /* -n; 0: until stopped */
 	bool help;
 	struct uc_traffic_table *table;
-	uint64_t mark_ns;      /* CLOCK_MONOTONIC at the end of the last interval */
+	uint64_t mark_ns;        /* CLOCK_MONOTONIC at the end of the last interval */
 	struct uc_top_view view; /* .tty: stdout is a terminal, so a full screen */
 };
 
@@ -90,18 +90,24 @@ static int parse_value(struct top *t, int opt, const char *arg, char *err, size_
 	switch (opt) {
 	case 'd':
 		if (parse_seconds(arg, &t->interval_ns) < 0)
-			return uc_error(err, errlen, "invalid -d '%s': expected seconds from 0.1 to "
-					"86400, such as 1 or 0.5", arg);
+			return uc_error(err, errlen,
+					"invalid -d '%s': expected seconds from 0.1 to "
+					"86400, such as 1 or 0.5",
+					arg);
 		return 0;
 	case 'n':
 		if (uc_cli_parse_number(arg, 1, UINT64_MAX, &t->count) < 0)
-			return uc_error(err, errlen, "invalid -n '%s': expected a number of refreshes "
-					"of 1 or more", arg);
+			return uc_error(err, errlen,
+					"invalid -n '%s': expected a number of refreshes "
+					"of 1 or more",
+					arg);
 		return 0;
 	default: /* 'B' */
 		if (uc_cli_parse_number(arg, 64, 2097152, &v) < 0)
-			return uc_error(err, errlen, "invalid -B '%s': expected a size in KiB from 64 "
-					"to 2097152", arg);
+			return uc_error(err, errlen,
+					"invalid -B '%s': expected a size in KiB from 64 "
+					"to 2097152",
+					arg);
 		t->capture.ring_kib = (uint32_t)v;
 		return 0;
 	}
@@ -116,14 +122,16 @@ static int parse_args(int argc, char **argv, struct top *t, char *err, size_t er
 	optind = 0; /* 0, not 1: glibc then also forgets where it was inside a previous argv */
 	while ((opt = getopt_long(argc, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
 		switch (opt) {
-		case 'd': case 'n': case 'B':
+		case 'd':
+		case 'n':
+		case 'B':
 			if (parse_value(t, opt, optarg, err, errlen) < 0)
 				return -1;
 			break;
 		case 'v': t->verbose++; break;
 		case 'h': t->help = true; break;
-		case ':': case '?':
-			return uc_cli_usage_error(opt, argv, SHORT_OPTIONS, "", err, errlen);
+		case ':':
+		case '?': return uc_cli_usage_error(opt, argv, SHORT_OPTIONS, "", err, errlen);
 		default:
 			if (uc_cli_parse_filter(opt, optarg, &t->capture.filter, err, errlen) != 0)
 				return -1;
@@ -230,7 +238,8 @@ static void finish(struct top *t, struct uc_session *s)
 	uc_top_view_end(&t->view, stdout);
 	uc_session_stats(s, &st);
 	if (t->verbose)
-		fprintf(stderr, "unixcap top: %llu messages, %llu bytes sent, %llu stored, %llu lost\n",
+		fprintf(stderr,
+			"unixcap top: %llu messages, %llu bytes sent, %llu stored, %llu lost\n",
 			(unsigned long long)st.messages, (unsigned long long)st.bytes,
 			(unsigned long long)st.stored, (unsigned long long)st.lost_msgs);
 }

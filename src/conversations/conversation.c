@@ -27,11 +27,11 @@ struct idle_list {
 /* A process (its name, and its address as a client) or a bound path (its address as a
  * server). Kept while flows use the address; once idle, among the recently idle ones. */
 struct holder {
-	uint32_t ip;         /* 0 until an address is handed out */
-	uint32_t ports_used; /* a client process: ports of ip given to connections */
-	uint32_t flows;      /* live flows using ip */
-	char comm[17];       /* a process: its name when first seen, as uc_message.comm */
-	char *key;           /* its table key (owned by the table) */
+	uint32_t ip;            /* 0 until an address is handed out */
+	uint32_t ports_used;    /* a client process: ports of ip given to connections */
+	uint32_t flows;         /* live flows using ip */
+	char comm[17];          /* a process: its name when first seen, as uc_message.comm */
+	char *key;              /* its table key (owned by the table) */
 	struct idle_list *kind; /* the idle list of its kind: processes or paths */
 	struct uc_link idle;    /* in that list while flows == 0 */
 };
@@ -51,9 +51,9 @@ struct socket_link {
 
 struct flow_record {
 	struct uc_flow flow;
-	char *keys[2];              /* the table keys that lead here */
-	struct uc_link recency;        /* in the list of live flows, most recently used first */
-	struct holder *holder[2];   /* [UC_C2S] client process, [UC_S2C] server path, or NULL */
+	char *keys[2];            /* the table keys that lead here */
+	struct uc_link recency;   /* in the list of live flows, most recently used first */
+	struct holder *holder[2]; /* [UC_C2S] client process, [UC_S2C] server path, or NULL */
 	struct socket_link on_socket[2]; /* datagram flows: each end's socket */
 };
 
@@ -260,8 +260,8 @@ static struct holder *process(struct uc_conversations *c, uint32_t pid, const ch
 }
 
 /* A bound server keeps one address for all its connections; an unnamed one gets its own. */
-static uint32_t server_address(struct uc_conversations *c, struct flow_record *r,
-			       const char *path, const char *who)
+static uint32_t server_address(struct uc_conversations *c, struct flow_record *r, const char *path,
+			       const char *who)
 {
 	char key[UC_NAME_LEN + 8];
 	struct holder *h = NULL;
@@ -306,8 +306,8 @@ static struct uc_endpoint client_endpoint(struct uc_conversations *c, struct flo
 
 /* The name of the process at one side: the sender, or the peer owner the kernel reported,
  * named after what that process was called when first seen starting a conversation. */
-static void side_name(struct uc_conversations *c, char *out, size_t len,
-		      const struct uc_message *m, bool sender)
+static void side_name(struct uc_conversations *c, char *out, size_t len, const struct uc_message *m,
+		      bool sender)
 {
 	char key[32];
 	const struct holder *peer;
@@ -465,8 +465,8 @@ static struct flow_record *known_connection(struct uc_conversations *c, const st
 	return r;
 }
 
-static struct flow_record *find_connection(struct uc_conversations *c,
-					   const struct uc_message *m, int *dir, bool *created)
+static struct flow_record *find_connection(struct uc_conversations *c, const struct uc_message *m,
+					   int *dir, bool *created)
 {
 	struct flow_record *r = known_connection(c, m, dir);
 
@@ -575,15 +575,18 @@ static struct flow_record *find_datagram_flow(struct uc_conversations *c,
 	if (!r && m->event == UC_MSG_CLOSE)
 		return flow_of_closing_socket(c, m, dir); /* an unconnected socket: no peer */
 	if (!r) {
-		if ((m->event != UC_MSG_DATA && m->event != UC_MSG_LOST && m->event != UC_MSG_UNSEEN) ||
+		if ((m->event != UC_MSG_DATA && m->event != UC_MSG_LOST &&
+		     m->event != UC_MSG_UNSEEN) ||
 		    !(r = create(c, m)))
 			return NULL;
 		r->keys[0] = insert(c, key, r);
 		join_sockets(c, r);
 		*created = true;
 	}
-	*dir = (m->own_path[0] ? strcmp(r->flow.path[UC_C2S], m->own_path) == 0
-			       : r->flow.ino[UC_C2S] == m->own_ino) ? UC_C2S : UC_S2C;
+	*dir = (m->own_path[0] ? strcmp(r->flow.path[UC_C2S], m->own_path) == 0 :
+				 r->flow.ino[UC_C2S] == m->own_ino) ?
+		       UC_C2S :
+		       UC_S2C;
 	return r;
 }
 
@@ -603,8 +606,8 @@ struct uc_flow *uc_conversations_find(struct uc_conversations *c, const struct u
 	uc_list_push_front(&c->recency, &r->recency);
 	/* Ends never seen (a process that exits closes nothing by syscall) would pile up. */
 	if (*created && c->live > UC_MAX_FLOWS)
-		uc_conversations_retire(c, &uc_container_of(c->recency.prev, struct flow_record,
-						       recency)->flow);
+		uc_conversations_retire(
+			c, &uc_container_of(c->recency.prev, struct flow_record, recency)->flow);
 	return &r->flow;
 }
 
@@ -661,14 +664,15 @@ void uc_conversations_free(struct uc_conversations *c)
 	if (!c)
 		return;
 	while (!uc_list_empty(&c->recency))
-		uc_conversations_retire(c, &uc_container_of(c->recency.next, struct flow_record,
-						       recency)->flow);
+		uc_conversations_retire(
+			c, &uc_container_of(c->recency.next, struct flow_record, recency)->flow);
 	while (!uc_list_empty(&c->idle_processes.head))
 		forget_oldest_idle(c, &c->idle_processes);
 	while (!uc_list_empty(&c->idle_paths.head))
 		forget_oldest_idle(c, &c->idle_paths);
 	for (size_t b = 0; c->keys.count;) { /* none left unless a step ran out of memory */
-		struct entry *e = uc_container_of(uc_hash_walk(&c->keys, &b, NULL), struct entry, node);
+		struct entry *e = uc_container_of(uc_hash_walk(&c->keys, &b, NULL), struct entry,
+						  node);
 
 		uc_hash_remove(&c->keys, &e->node);
 		free(e->key);

@@ -20,24 +20,24 @@ struct uc_endpoint {
 };
 
 struct uc_flow {
-	uint32_t index;     /* 1, 2, ... in order of first sight; never reused */
+	uint32_t index; /* 1, 2, ... in order of first sight; never reused */
 	uint16_t sock_type;
-	bool tcp;           /* streams are TCP; datagram and seqpacket messages UDP */
+	bool tcp; /* streams are TCP; datagram and seqpacket messages UDP */
 	enum uc_protocol proto;
-	bool protocol_settled;  /* false until decode-as, the path or first bytes decided */
-	uint64_t opened_ns;     /* when connect()/socketpair() made it; 0 if not seen */
-	const char *opened_how; /* "connect()" or "socketpair()" */
-	char *opened_meta;      /* that event's comment, for the handshake written later */
-	void *sink_state;       /* a sink's own per-flow state, freed by its retire hook */
-	struct uc_endpoint ends[2];    /* [UC_C2S] client, [UC_S2C] server */
-	uint64_t ino[2];               /* socket inode of client and server, 0 if unknown */
-	const char *path[2];           /* address each side is bound to, "" if unnamed */
-	uint32_t next_seq[2];          /* TCP: next sequence number each way */
-	uint32_t read_seq[2];          /* TCP: how far the receiving side has read, each way */
-	uint32_t read_acked[2];        /* TCP: the ack number of the last read's ACK, each way */
-	bool ack_held[2];              /* TCP: a read's ACK waits for bytes not yet in the file */
+	bool protocol_settled;      /* false until decode-as, the path or first bytes decided */
+	uint64_t opened_ns;         /* when connect()/socketpair() made it; 0 if not seen */
+	const char *opened_how;     /* "connect()" or "socketpair()" */
+	char *opened_meta;          /* that event's comment, for the handshake written later */
+	void *sink_state;           /* a sink's own per-flow state, freed by its retire hook */
+	struct uc_endpoint ends[2]; /* [UC_C2S] client, [UC_S2C] server */
+	uint64_t ino[2];            /* socket inode of client and server, 0 if unknown */
+	const char *path[2];        /* address each side is bound to, "" if unnamed */
+	uint32_t next_seq[2];       /* TCP: next sequence number each way */
+	uint32_t read_seq[2];       /* TCP: how far the receiving side has read, each way */
+	uint32_t read_acked[2];     /* TCP: the ack number of the last read's ACK, each way */
+	bool ack_held[2];           /* TCP: a read's ACK waits for bytes not yet in the file */
 	bool handshake_done;
-	bool fin[2];                   /* each way: FIN written (TCP), or that end finished */
+	bool fin[2]; /* each way: FIN written (TCP), or that end finished */
 };
 
 struct uc_conversations;
@@ -88,7 +88,7 @@ void uc_conversations_free(struct uc_conversations *c);
 #define UC_SERVER_NET 0x0A020000u  /* 10.2.0.0/16: servers, one address per socket path */
 #define UC_CLIENT_PORT_FIRST 60002 /* no Wireshark dissector claims 60002-65535 */
 #define UC_CLIENT_PORTS 5534
-#define UC_SERVER_PORT_DEFAULT 9   /* claimed by no dissector: payload shows as data */
+#define UC_SERVER_PORT_DEFAULT 9 /* claimed by no dissector: payload shows as data */
 
 /* Memory bounds. A process or path keeps its address while flows use it; once idle, it is
  * forgotten after UC_IDLE_ADDRESSES other processes (or paths) became idle, and gets a fresh

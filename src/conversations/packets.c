@@ -46,8 +46,7 @@ void uc_packets_begin(struct uc_packets *l, const struct uc_message *m, const ch
 	l->described = 0;
 }
 
-__attribute__((format(printf, 2, 0)))
-static void add_note(char *text, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void add_note(char *text, const char *fmt, va_list ap)
 {
 	size_t used = strlen(text);
 
@@ -67,8 +66,7 @@ void uc_packets_note(struct uc_packets *l, const char *fmt, ...)
 	va_end(ap);
 }
 
-__attribute__((format(printf, 2, 3)))
-static void note(struct note *n, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void note(struct note *n, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -139,9 +137,8 @@ static struct note pending(struct uc_packets *l)
 
 /* A segment from f's side dir with the next sequence number that way, which the segment then
  * advances (a SYN or FIN by one); its ACK acknowledges all the other way sent. */
-static int tcp_packet(struct uc_packets *l, struct uc_flow *f, uint64_t ts, int dir,
-		      uint8_t flags, uint32_t off, uint32_t kept, uint32_t len, struct note *n,
-		      const char *meta)
+static int tcp_packet(struct uc_packets *l, struct uc_flow *f, uint64_t ts, int dir, uint8_t flags,
+		      uint32_t off, uint32_t kept, uint32_t len, struct note *n, const char *meta)
 {
 	struct uc_packet *p = add_packet(l, n, meta);
 
@@ -184,7 +181,7 @@ static int handshake(struct uc_packets *l, struct uc_flow *f)
 		note(&syn, "connection made here by %s", f->opened_how);
 	} else {
 		note(&syn, "connection already open when first seen (made before the capture "
-		     "started, or its connect() was not seen)");
+			   "started, or its connect() was not seen)");
 	}
 	ret = tcp_packet(l, f, ts, UC_C2S, UC_TCP_SYN, 0, 0, 0, &syn, meta);
 	ret = ret ?: tcp_packet(l, f, ts, UC_S2C, UC_TCP_SYN | UC_TCP_ACK, 0, 0, 0, &syn, meta);
@@ -216,8 +213,10 @@ static void note_losses(struct uc_packets *l)
 	if (!m->lost_before_msgs)
 		return;
 	l->dropcount = m->lost_before_msgs;
-	uc_packets_note(l, "%llu bytes in %u earlier messages lost before this one (ring buffer "
-			"full)", (unsigned long long)m->lost_before_bytes, m->lost_before_msgs);
+	uc_packets_note(l,
+			"%llu bytes in %u earlier messages lost before this one (ring buffer "
+			"full)",
+			(unsigned long long)m->lost_before_bytes, m->lost_before_msgs);
 }
 
 struct uc_extent uc_packets_extent(const struct uc_message *m)
@@ -242,7 +241,7 @@ static int tcp_message(struct uc_packets *l, struct uc_flow *f, int dir)
 	f->next_seq[dir] += (uint32_t)m->lost_before_bytes;
 	if (m->order_unknown)
 		note(&n, "sent while another write to this socket was in progress: the reader may "
-		     "have received the two in the other order");
+			 "have received the two in the other order");
 	while (!ret && off < e.len) { /* off only grows: to stored, past the gap, to len */
 		uint32_t end = lost && off < e.stored ? e.stored : e.len, seg = end - off;
 		uint32_t kept;
@@ -255,8 +254,10 @@ static int tcp_message(struct uc_packets *l, struct uc_flow *f, int dir)
 		seg = seg < UC_TCP_MAX_PAYLOAD ? seg : UC_TCP_MAX_PAYLOAD;
 		kept = off < e.stored ? (e.stored - off < seg ? e.stored - off : seg) : 0;
 		if (lost && off + seg == e.stored)
-			note(&n, "%u bytes of this message lost after this segment (ring buffer full "
-			     "or memory unreadable)", lost);
+			note(&n,
+			     "%u bytes of this message lost after this segment (ring buffer full "
+			     "or memory unreadable)",
+			     lost);
 		ret = tcp_packet(l, f, m->ts_ns, dir, UC_TCP_PSH | UC_TCP_ACK, off, kept, seg, &n,
 				 l->meta);
 		off += seg;
@@ -269,8 +270,8 @@ static int tcp_message(struct uc_packets *l, struct uc_flow *f, int dir)
 	return ret;
 }
 
-static int udp_packet(struct uc_packets *l, struct uc_flow *f, int dir, uint32_t off,
-		      uint32_t kept, uint32_t len)
+static int udp_packet(struct uc_packets *l, struct uc_flow *f, int dir, uint32_t off, uint32_t kept,
+		      uint32_t len)
 {
 	struct note n = pending(l);
 	struct uc_packet *p = add_packet(l, &n, l->meta);
@@ -304,8 +305,10 @@ static int udp_message(struct uc_packets *l, struct uc_flow *f, int dir)
 		if (parts > 1)
 			uc_packets_note(l, "part %u/%u of %u bytes", k + 1, parts, e.len);
 		if (lost_hi > lost_lo)
-			uc_packets_note(l, "%u bytes of this datagram lost (ring buffer full or "
-					"memory unreadable)", lost_hi - lost_lo);
+			uc_packets_note(l,
+					"%u bytes of this datagram lost (ring buffer full or "
+					"memory unreadable)",
+					lost_hi - lost_lo);
 		ret = udp_packet(l, f, dir, off, kept, len);
 	}
 	return ret;
@@ -322,8 +325,7 @@ static void finish(struct uc_conversations *c, struct uc_flow *f, int dir)
 
 /* FIN for the direction a close or shutdown finishes, after the handshake if the connection
  * has packets (or a connect() seen for a port already known). */
-static int tcp_finish(struct uc_packets *l, struct uc_conversations *c, struct uc_flow *f,
-		      int dir)
+static int tcp_finish(struct uc_packets *l, struct uc_conversations *c, struct uc_flow *f, int dir)
 {
 	struct note n = pending(l);
 	int ret = 0;
@@ -333,8 +335,9 @@ static int tcp_finish(struct uc_packets *l, struct uc_conversations *c, struct u
 		/* a close reports the losses no later message of its pair will: its FIN after them */
 		note_losses(l);
 		f->next_seq[dir] += (uint32_t)l->m->lost_before_bytes;
-		ret = ret ?: tcp_packet(l, f, l->m->ts_ns, dir, UC_TCP_FIN | UC_TCP_ACK, 0, 0, 0, &n,
-					l->meta);
+		ret = ret   ?:
+			      tcp_packet(l, f, l->m->ts_ns, dir, UC_TCP_FIN | UC_TCP_ACK, 0, 0, 0,
+					 &n, l->meta);
 	}
 	finish(c, f, dir);
 	return ret;
@@ -343,13 +346,14 @@ static int tcp_finish(struct uc_packets *l, struct uc_conversations *c, struct u
 int uc_packets_ending(const struct uc_message *m, int dir)
 {
 	switch (m->event) {
-	case UC_MSG_DATA: case UC_MSG_LOST: case UC_MSG_UNSEEN: case UC_MSG_CONNECT:
-	case UC_MSG_READ: case UC_MSG_ACCEPT:
-		return -1;
-	case UC_MSG_EOF:
-		return 1 - dir; /* the reader saw its peer's direction end */
-	default:
-		return dir;
+	case UC_MSG_DATA:
+	case UC_MSG_LOST:
+	case UC_MSG_UNSEEN:
+	case UC_MSG_CONNECT:
+	case UC_MSG_READ:
+	case UC_MSG_ACCEPT: return -1;
+	case UC_MSG_EOF: return 1 - dir; /* the reader saw its peer's direction end */
+	default: return dir;
 	}
 }
 
@@ -381,8 +385,10 @@ static int missing_only(struct uc_packets *l, struct uc_flow *f, int dir)
 
 	note_losses(l);
 	if (m->event == UC_MSG_UNSEEN)
-		uc_packets_note(l, "%u bytes sent here by sendfile, splice or io_uring: not "
-				"captured", m->len);
+		uc_packets_note(l,
+				"%u bytes sent here by sendfile, splice or io_uring: not "
+				"captured",
+				m->len);
 	if (!f->tcp)
 		return udp_packet(l, f, dir, 0, 0,
 				  len < UC_UDP_MAX_PAYLOAD ? len : UC_UDP_MAX_PAYLOAD);
@@ -456,7 +462,7 @@ static int held_ack(struct uc_packets *l, struct uc_flow *f, int dir)
 		return 0;
 	f->ack_held[dir] = false;
 	uc_packets_note(l, "acknowledges what was read while this write was still in progress "
-			"(those reads are recorded before it, without packets of their own)");
+			   "(those reads are recorded before it, without packets of their own)");
 	return read_ack(l, f, dir, ack);
 }
 
@@ -491,22 +497,18 @@ static int data_message(struct uc_packets *l, struct uc_flow *f, int dir)
 	return ret;
 }
 
-int uc_packets_message(struct uc_packets *l, struct uc_conversations *c, struct uc_flow *f,
-		       int dir, bool created)
+int uc_packets_message(struct uc_packets *l, struct uc_conversations *c, struct uc_flow *f, int dir,
+		       bool created)
 {
 	switch (l->m->event) {
-	case UC_MSG_DATA:
-		return data_message(l, f, dir);
-	case UC_MSG_LOST: case UC_MSG_UNSEEN:
-		return missing_only(l, f, dir);
-	case UC_MSG_CONNECT:
-		return connection_made(l, f, created);
-	case UC_MSG_READ:
-		return reader_ack(l, f, dir);
+	case UC_MSG_DATA: return data_message(l, f, dir);
+	case UC_MSG_LOST:
+	case UC_MSG_UNSEEN: return missing_only(l, f, dir);
+	case UC_MSG_CONNECT: return connection_made(l, f, created);
+	case UC_MSG_READ: return reader_ack(l, f, dir);
 	case UC_MSG_ACCEPT:
 		return 0; /* it only told the conversations which socket is the server's */
-	default:
-		return connection_event(l, c, f, dir);
+	default: return connection_event(l, c, f, dir);
 	}
 }
 

@@ -30,13 +30,13 @@
 struct uc_packet {
 	uint64_t ts_ns;
 	struct uc_endpoint src, dst;
-	int dir;            /* the sending side: UC_C2S (outbound) or UC_S2C (inbound) */
-	bool tcp;           /* false: a UDP datagram */
-	uint8_t flags;      /* TCP: UC_TCP_* */
-	uint32_t seq, ack;  /* TCP: ack is 0 without UC_TCP_ACK */
-	uint32_t data_off;  /* the payload is len bytes at data_off of the bytes described (the  */
-	uint32_t kept;      /* message's data, or uc_packets_stream's); the first kept of them are */
-	uint32_t len;       /* captured (0: none, and there may be no data) */
+	int dir;           /* the sending side: UC_C2S (outbound) or UC_S2C (inbound) */
+	bool tcp;          /* false: a UDP datagram */
+	uint8_t flags;     /* TCP: UC_TCP_* */
+	uint32_t seq, ack; /* TCP: ack is 0 without UC_TCP_ACK */
+	uint32_t data_off; /* the payload is len bytes at data_off of the bytes described (the  */
+	uint32_t kept;     /* message's data, or uc_packets_stream's); the first kept of them are */
+	uint32_t len;      /* captured (0: none, and there may be no data) */
 	uint64_t dropcount; /* messages lost just before this packet */
 	const char *meta;   /* the comment: this metadata, then "; " and the note if there is one */
 	uint32_t note;      /* the note's place in the list (uc_packet_note); 0: none */
@@ -47,14 +47,14 @@ struct uc_packet {
 struct uc_packets {
 	struct uc_packet *p;
 	size_t n, cap;
-	char *notes;        /* the packets' notes, NUL-terminated one after the other */
+	char *notes; /* the packets' notes, NUL-terminated one after the other */
 	size_t notes_used, notes_cap;
 	const struct uc_message *m;
-	const char *meta;   /* m's metadata, as the sink formats it */
-	char *opened;       /* the connect()'s metadata, taken from the flow its handshake opened */
+	const char *meta; /* m's metadata, as the sink formats it */
+	char *opened;     /* the connect()'s metadata, taken from the flow its handshake opened */
 	char pending[UC_NOTE_LEN]; /* what the next packet of m says besides its metadata ... */
-	uint64_t dropcount; /* ... and how many messages were lost before it */
-	uint64_t described; /* packets of m, cleared ones included */
+	uint64_t dropcount;        /* ... and how many messages were lost before it */
+	uint64_t described;        /* packets of m, cleared ones included */
 };
 
 void uc_packets_init(struct uc_packets *l);
@@ -66,14 +66,14 @@ void uc_packets_begin(struct uc_packets *l, const struct uc_message *m, const ch
  * shutdown or end-of-file that finishes f retires it from c: f is not to be used after an event
  * (a data message leaves it alive). D-Bus connections' data is not described here: the sink
  * frames it, and gives what it cannot frame to uc_packets_stream. Returns 0, or -1 with errno. */
-int uc_packets_message(struct uc_packets *l, struct uc_conversations *c, struct uc_flow *f,
-		       int dir, bool created);
+int uc_packets_message(struct uc_packets *l, struct uc_conversations *c, struct uc_flow *f, int dir,
+		       bool created);
 /* len bytes of stream that go in direction dir of f as they are, after the handshake, in
  * segments of at most UC_TCP_MAX_PAYLOAD; data_off counts from their first byte. 0 or -1. */
 int uc_packets_stream(struct uc_packets *l, struct uc_flow *f, int dir, size_t len);
 /* Adds a sentence to what the next packet says ("; " between sentences, cut at UC_NOTE_LEN). */
-__attribute__((format(printf, 2, 3)))
-void uc_packets_note(struct uc_packets *l, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void uc_packets_note(struct uc_packets *l, const char *fmt,
+							   ...);
 /* A message's lengths made consistent, stored <= caplen <= len and nothing stored without data,
  * whatever it says: -r feeds the sinks from files, and no difference of them may wrap. */
 struct uc_extent {

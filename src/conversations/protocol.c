@@ -14,16 +14,11 @@ static const struct {
 	enum uc_protocol proto;
 	uint16_t port;
 } path_rules[] = {
-	{ "*/docker.sock", UC_PROTO_HTTP, 80 },
-	{ "*/containerd.sock", UC_PROTO_HTTP, 80 },
-	{ "*/podman.sock", UC_PROTO_HTTP, 80 },
-	{ "*/.s.PGSQL.*", UC_PROTO_PGSQL, 5432 },
-	{ "*/mysqld.sock", UC_PROTO_MYSQL, 3306 },
-	{ "*/mysql.sock", UC_PROTO_MYSQL, 3306 },
-	{ "*/redis*.sock", UC_PROTO_REDIS, 6379 },
-	{ "*/dbus/system_bus_socket", UC_PROTO_DBUS, 0 },
-	{ "/run/user/*/bus", UC_PROTO_DBUS, 0 },
-	{ "@/tmp/dbus-*", UC_PROTO_DBUS, 0 },
+	{ "*/docker.sock", UC_PROTO_HTTP, 80 },    { "*/containerd.sock", UC_PROTO_HTTP, 80 },
+	{ "*/podman.sock", UC_PROTO_HTTP, 80 },    { "*/.s.PGSQL.*", UC_PROTO_PGSQL, 5432 },
+	{ "*/mysqld.sock", UC_PROTO_MYSQL, 3306 }, { "*/mysql.sock", UC_PROTO_MYSQL, 3306 },
+	{ "*/redis*.sock", UC_PROTO_REDIS, 6379 }, { "*/dbus/system_bus_socket", UC_PROTO_DBUS, 0 },
+	{ "/run/user/*/bus", UC_PROTO_DBUS, 0 },   { "@/tmp/dbus-*", UC_PROTO_DBUS, 0 },
 };
 
 static bool glob(const char *pat, const char *s)
@@ -80,7 +75,7 @@ static uint32_t be32(const uint8_t *d)
 
 static bool http_request(const uint8_t *d, size_t len)
 {
-	static const char *const methods[] = { "GET ", "POST ", "PUT ", "DELETE ", "HEAD ",
+	static const char *const methods[] = { "GET ",     "POST ",  "PUT ",     "DELETE ", "HEAD ",
 					       "OPTIONS ", "PATCH ", "CONNECT ", "TRACE " };
 	const uint8_t *eol;
 
@@ -152,7 +147,8 @@ struct uc_protocol_guess uc_protocol_from_bytes(const uint8_t *d, size_t len)
 
 	if (http_request(d, len) || starts(d, len, "PRI * HTTP/2.0\r\n") || h2_settings(d, len))
 		g = (struct uc_protocol_guess){ UC_PROTO_HTTP, 80 };
-	else if ((len >= 5 && d[0] == 0 && starts(d + 1, len - 1, "AUTH")) || (len == 1 && d[0] == 0))
+	else if ((len >= 5 && d[0] == 0 && starts(d + 1, len - 1, "AUTH")) ||
+		 (len == 1 && d[0] == 0))
 		/* libdbus sends the credentials byte on its own, then "AUTH ..." */
 		g = (struct uc_protocol_guess){ UC_PROTO_DBUS, 0 };
 	else if (pgsql_startup(d, len))
@@ -171,10 +167,10 @@ static const struct {
 	enum uc_protocol proto;
 	uint16_t port;
 } names[] = {
-	{ "http", UC_PROTO_HTTP, 80 },   { "http2", UC_PROTO_HTTP, 80 },
-	{ "grpc", UC_PROTO_HTTP, 80 },   { "pgsql", UC_PROTO_PGSQL, 5432 },
+	{ "http", UC_PROTO_HTTP, 80 },          { "http2", UC_PROTO_HTTP, 80 },
+	{ "grpc", UC_PROTO_HTTP, 80 },          { "pgsql", UC_PROTO_PGSQL, 5432 },
 	{ "postgresql", UC_PROTO_PGSQL, 5432 }, { "x11", UC_PROTO_X11, 6000 },
-	{ "mysql", UC_PROTO_MYSQL, 3306 }, { "redis", UC_PROTO_REDIS, 6379 },
+	{ "mysql", UC_PROTO_MYSQL, 3306 },      { "redis", UC_PROTO_REDIS, 6379 },
 	{ "dbus", UC_PROTO_DBUS, 0 },
 };
 

@@ -9,12 +9,12 @@
 
 enum uc_protocol {
 	UC_PROTO_UNKNOWN = 0,
-	UC_PROTO_HTTP,     /* HTTP/1.x and HTTP/2 (gRPC): port 80 */
-	UC_PROTO_PGSQL,    /* 5432 */
-	UC_PROTO_X11,      /* 6000 + display */
-	UC_PROTO_MYSQL,    /* 3306 */
-	UC_PROTO_REDIS,    /* 6379 */
-	UC_PROTO_DBUS,     /* no TCP port: written as LINKTYPE_DBUS */
+	UC_PROTO_HTTP,  /* HTTP/1.x and HTTP/2 (gRPC): port 80 */
+	UC_PROTO_PGSQL, /* 5432 */
+	UC_PROTO_X11,   /* 6000 + display */
+	UC_PROTO_MYSQL, /* 3306 */
+	UC_PROTO_REDIS, /* 6379 */
+	UC_PROTO_DBUS,  /* no TCP port: written as LINKTYPE_DBUS */
 };
 
 struct uc_protocol_guess {

@@ -190,9 +190,7 @@ void uc_traffic_add(struct uc_traffic_table *t, const struct uc_message *m)
 		tot->reads++;
 		tot->read_bytes += m->len;
 		break;
-	case UC_MSG_UNSEEN:
-		tot->unseen_bytes += m->len;
-		break;
+	case UC_MSG_UNSEEN: tot->unseen_bytes += m->len; break;
 	case UC_MSG_LOST: /* reported at the end, by socket inodes only: no process, no path */
 		return;
 	default:
@@ -213,7 +211,9 @@ void uc_traffic_interval(struct uc_traffic_table *t, uint64_t elapsed_ns)
 			uint64_t total = row_total(r);
 
 			r->rate = elapsed_ns ? (uint64_t)((double)(total - r->mark) * 1e9 /
-							  (double)elapsed_ns + 0.5) : 0;
+								  (double)elapsed_ns +
+							  0.5) :
+					       0;
 			r->mark = total;
 		}
 	}

@@ -17,25 +17,25 @@ enum uc_traffic_kind { UC_TRAFFIC_PROCESS = 0, UC_TRAFFIC_PATH = 1 };
  * A process sends what it writes and receives what it reads (UC_MSG_READ). A path "sends"
  * what the socket bound to it writes and "receives" what is written to it. */
 struct uc_traffic_row {
-	uint32_t pid;            /* processes only */
-	char name[UC_NAME_LEN];  /* comm (raw bytes), or the path as uc_sun_path_format wrote it */
+	uint32_t pid;           /* processes only */
+	char name[UC_NAME_LEN]; /* comm (raw bytes), or the path as uc_sun_path_format wrote it */
 	uint64_t sent_msgs, sent_bytes;
 	uint64_t recv_msgs, recv_bytes;
-	uint64_t unseen_bytes;   /* sent by sendfile, splice or io_uring: counted, never decoded */
-	uint64_t lost_msgs;      /* never recorded (full ring), on a socket pair this row is part of */
-	uint64_t rate;           /* sent + received bytes per second over the last interval */
+	uint64_t unseen_bytes; /* sent by sendfile, splice or io_uring: counted, never decoded */
+	uint64_t lost_msgs; /* never recorded (full ring), on a socket pair this row is part of */
+	uint64_t rate;      /* sent + received bytes per second over the last interval */
 	/* bookkeeping */
-	uint64_t touched;        /* the table's clock when a message last counted here */
-	uint64_t mark;           /* sent + received bytes at the last interval's end */
+	uint64_t touched;         /* the table's clock when a message last counted here */
+	uint64_t mark;            /* sent + received bytes at the last interval's end */
 	struct uc_hash_node node; /* in its kind's table */
 };
 
 struct uc_traffic_totals {
-	uint64_t messages, bytes;  /* data messages, and their bytes */
+	uint64_t messages, bytes; /* data messages, and their bytes */
 	uint64_t reads, read_bytes;
 	uint64_t unseen_bytes;
 	uint64_t lost_msgs;
-	uint64_t evicted[2];       /* rows dropped to make room, by kind */
+	uint64_t evicted[2]; /* rows dropped to make room, by kind */
 };
 
 struct uc_traffic_table;

@@ -6,7 +6,6 @@
 #include <stddef.h>
 
 /* Formats the message into err and returns -1, so callers write `return uc_error(...)`. */
-__attribute__((format(printf, 3, 4)))
-int uc_error(char *err, size_t errlen, const char *fmt, ...);
+__attribute__((format(printf, 3, 4))) int uc_error(char *err, size_t errlen, const char *fmt, ...);
 
 #endif

@@ -219,7 +219,8 @@ static int parse_ts(const char *v, size_t n, uint64_t *ts_ns)
 	const char *dot = memchr(v, '.', n);
 	uint64_t sec, ns;
 
-	if (!dot || v + n - dot != 10 || parse_u64(v, (size_t)(dot - v), UINT64_MAX / 1000000000ULL - 1, &sec) < 0 ||
+	if (!dot || v + n - dot != 10 ||
+	    parse_u64(v, (size_t)(dot - v), UINT64_MAX / 1000000000ULL - 1, &sec) < 0 ||
 	    parse_u64(dot + 1, 9, 999999999ULL, &ns) < 0)
 		return -1;
 	*ts_ns = sec * 1000000000ULL + ns;
@@ -261,8 +262,10 @@ static int parse_fd(const char *v, size_t n, struct uc_message *m)
 			return -1;
 	what = strtok_r(NULL, "", &save);
 	neg = field[0][0] == '-';
-	if (parse_u64(field[0] + neg, strlen(field[0] + neg), neg ? 1ull << 31 : INT32_MAX, &num) < 0 ||
-	    parse_u64(field[2], strlen(field[2]), UINT64_MAX, &ino) < 0 || strlen(field[1]) >= sizeof(fd->kind))
+	if (parse_u64(field[0] + neg, strlen(field[0] + neg), neg ? 1ull << 31 : INT32_MAX, &num) <
+		    0 ||
+	    parse_u64(field[2], strlen(field[2]), UINT64_MAX, &ino) < 0 ||
+	    strlen(field[1]) >= sizeof(fd->kind))
 		return -1;
 	fd->fd = (int)(neg ? -(int64_t)num : (int64_t)num);
 	fd->ino = ino;
@@ -280,22 +283,39 @@ struct field {
 	size_t offset, size; /* in struct uc_message */
 };
 
-#define FIELD(k, kind, member) { k, kind, offsetof(struct uc_message, member), \
-				 sizeof(((struct uc_message *)0)->member) }
+#define FIELD(k, kind, member)                                   \
+	{                                                        \
+		k, kind, offsetof(struct uc_message, member),    \
+			sizeof(((struct uc_message *)0)->member) \
+	}
 
 static const struct field fields[] = {
-	FIELD("pid", F_U32, pid), FIELD("tid", F_U32, tid), FIELD("uid", F_U32, uid),
-	FIELD("peer_pid", F_U32, peer_pid), FIELD("peer_uid", F_U32, peer_uid),
-	FIELD("peer_gid", F_U32, peer_gid), FIELD("len", F_U32, len),
-	FIELD("caplen", F_U32, caplen), FIELD("stored", F_U32, stored),
+	FIELD("pid", F_U32, pid),
+	FIELD("tid", F_U32, tid),
+	FIELD("uid", F_U32, uid),
+	FIELD("peer_pid", F_U32, peer_pid),
+	FIELD("peer_uid", F_U32, peer_uid),
+	FIELD("peer_gid", F_U32, peer_gid),
+	FIELD("len", F_U32, len),
+	FIELD("caplen", F_U32, caplen),
+	FIELD("stored", F_U32, stored),
 	FIELD("lost_before_msgs", F_U32, lost_before_msgs),
-	FIELD("own_ino", F_U64, own_ino), FIELD("peer_ino", F_U64, peer_ino),
+	FIELD("own_ino", F_U64, own_ino),
+	FIELD("peer_ino", F_U64, peer_ino),
 	FIELD("lost_before_bytes", F_U64, lost_before_bytes),
-	FIELD("comm", F_STR, comm), FIELD("own", F_STR, own_path),
-	FIELD("peer", F_STR, peer_path), { "cgroup", F_SPECIAL, 0, 0 },
-	{ "ts", F_SPECIAL, 0, 0 }, { "type", F_SPECIAL, 0, 0 }, { "event", F_SPECIAL, 0, 0 },
-	{ "syscall", F_SPECIAL, 0, 0 }, { "peek", F_SPECIAL, 0, 0 }, { "scm_rights", F_SPECIAL, 0, 0 },
-	{ "fd", F_SPECIAL, 0, 0 }, { "scm_creds", F_SPECIAL, 0, 0 }, { "order", F_SPECIAL, 0, 0 },
+	FIELD("comm", F_STR, comm),
+	FIELD("own", F_STR, own_path),
+	FIELD("peer", F_STR, peer_path),
+	{ "cgroup", F_SPECIAL, 0, 0 },
+	{ "ts", F_SPECIAL, 0, 0 },
+	{ "type", F_SPECIAL, 0, 0 },
+	{ "event", F_SPECIAL, 0, 0 },
+	{ "syscall", F_SPECIAL, 0, 0 },
+	{ "peek", F_SPECIAL, 0, 0 },
+	{ "scm_rights", F_SPECIAL, 0, 0 },
+	{ "fd", F_SPECIAL, 0, 0 },
+	{ "scm_creds", F_SPECIAL, 0, 0 },
+	{ "order", F_SPECIAL, 0, 0 },
 };
 
 /* The keys that are not a plain number or string. */
@@ -308,7 +328,8 @@ static int parse_special(const char *key, const char *v, size_t n, struct uc_mes
 		return parse_ts(v, n, &m->ts_ns);
 	if (strcmp(key, "fd") == 0)
 		return parse_fd(v, n, m);
-	if (strcmp(key, "cgroup") == 0) { /* the file keeps the path, not the id: 1 says "present" */
+	if (strcmp(key, "cgroup") ==
+	    0) { /* the file keeps the path, not the id: 1 says "present" */
 		m->cgroup_id = 1;
 		if (n == 1 && v[0] == '?')
 			return 0;
@@ -360,17 +381,14 @@ static int parse_pair(const char *key, size_t klen, const char *v, size_t n, str
 		if (strlen(f->key) != klen || memcmp(f->key, key, klen) != 0)
 			continue;
 		switch (f->kind) {
-		case F_U32:
-			return parse_u32(v, n, (uint32_t *)dst);
+		case F_U32: return parse_u32(v, n, (uint32_t *)dst);
 		case F_U64:
 			if (parse_u64(v, n, UINT64_MAX, &x) < 0)
 				return -1;
 			memcpy(dst, &x, sizeof(x));
 			return 0;
-		case F_STR:
-			return unescape(v, n, (char *)dst, f->size);
-		case F_SPECIAL:
-			return parse_special(f->key, v, n, m);
+		case F_STR: return unescape(v, n, (char *)dst, f->size);
+		case F_SPECIAL: return parse_special(f->key, v, n, m);
 		}
 	}
 	return 0; /* a key from a later version */
@@ -399,5 +417,6 @@ int uc_comment_parse(const char *text, struct uc_message *m)
 		seen_type |= eq - p == 4 && memcmp(p, "type", 4) == 0;
 		p = stop + (space ? 1 : 0);
 	}
-	return seen_ts && seen_event && seen_type && (m->sock_type || m->event == UC_MSG_LOST) ? 0 : -1;
+	return seen_ts && seen_event && seen_type && (m->sock_type || m->event == UC_MSG_LOST) ? 0 :
+												 -1;
 }

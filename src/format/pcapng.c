@@ -47,10 +47,10 @@ struct uc_pcapng_writer {
 	/* regular: a regular file, cut back to its last whole block when a write fails, so that
 	 * readers see every block before the failure and no half block; is_append: O_APPEND */
 	bool regular, is_append;
-	int err;             /* first write errno; sticky because the stream is corrupt after it */
+	int err; /* first write errno; sticky because the stream is corrupt after it */
 	uint32_t n_interfaces;
-	uint64_t start;      /* file offset of the Section Header Block (regular files) */
-	uint64_t written;    /* bytes of whole blocks written out since start */
+	uint64_t start;   /* file offset of the Section Header Block (regular files) */
+	uint64_t written; /* bytes of whole blocks written out since start */
 	size_t used;
 	uint8_t buf[WRITER_BUF_SIZE];
 };
@@ -102,9 +102,18 @@ static void blk_copy(struct blk *b, const void *p, size_t len)
 	blk_ref(b, dst, len);
 }
 
-static void blk_u16(struct blk *b, uint16_t v) { blk_copy(b, &v, sizeof(v)); }
-static void blk_u32(struct blk *b, uint32_t v) { blk_copy(b, &v, sizeof(v)); }
-static void blk_u64(struct blk *b, uint64_t v) { blk_copy(b, &v, sizeof(v)); }
+static void blk_u16(struct blk *b, uint16_t v)
+{
+	blk_copy(b, &v, sizeof(v));
+}
+static void blk_u32(struct blk *b, uint32_t v)
+{
+	blk_copy(b, &v, sizeof(v));
+}
+static void blk_u64(struct blk *b, uint64_t v)
+{
+	blk_copy(b, &v, sizeof(v));
+}
 
 static void blk_pad(struct blk *b)
 {
@@ -322,8 +331,8 @@ static void locate(struct uc_pcapng_writer *w, int fl)
 	w->regular = true;
 }
 
-struct uc_pcapng_writer *uc_pcapng_open(int fd, bool flush_each, const char *hardware, const char *os,
-				  const char *application)
+struct uc_pcapng_writer *uc_pcapng_open(int fd, bool flush_each, const char *hardware,
+					const char *os, const char *application)
 {
 	struct uc_pcapng_writer *w;
 	int fl = fcntl(fd, F_GETFL);
@@ -354,7 +363,7 @@ struct uc_pcapng_writer *uc_pcapng_open(int fd, bool flush_each, const char *har
 }
 
 int uc_pcapng_add_interface(struct uc_pcapng_writer *w, uint16_t linktype, uint32_t snaplen,
-			 const char *name, const char *description)
+			    const char *name, const char *description)
 {
 	static const uint8_t tsresol = 9; /* 10^-9 s: timestamps are nanoseconds */
 	struct blk b;
@@ -414,8 +423,7 @@ static int check_packet(const struct uc_pcapng_writer *w, const struct uc_pcapng
 	if (w->err)
 		return fail(w->err);
 	caplen = (uint64_t)p->head_len + p->data_len;
-	if (p->interface_id >= w->n_interfaces || caplen > PCAPNG_MAX_RECORD ||
-	    p->origlen < caplen)
+	if (p->interface_id >= w->n_interfaces || caplen > PCAPNG_MAX_RECORD || p->origlen < caplen)
 		return fail(EINVAL);
 	if ((p->head_len && !p->head) || (p->data_len && !p->data))
 		return fail(EINVAL);
@@ -453,7 +461,7 @@ int uc_pcapng_write_packet(struct uc_pcapng_writer *w, const struct uc_pcapng_pa
 }
 
 int uc_pcapng_write_stats(struct uc_pcapng_writer *w, uint32_t interface_id, uint64_t ts_ns,
-		       uint64_t received, uint64_t dropped)
+			  uint64_t received, uint64_t dropped)
 {
 	struct blk b;
 

@@ -22,32 +22,32 @@ struct uc_pcapng_writer;
  * payload is never copied. caplen = head_len + data_len; origlen >= caplen. */
 struct uc_pcapng_packet {
 	uint32_t interface_id;
-	uint64_t ts_ns;        /* wall-clock nanoseconds since the epoch */
+	uint64_t ts_ns; /* wall-clock nanoseconds since the epoch */
 	const void *head;
 	uint32_t head_len;
 	const void *data;
 	uint32_t data_len;
 	uint32_t origlen;
-	uint32_t flags;        /* epb_flags; 0 writes no option */
+	uint32_t flags; /* epb_flags; 0 writes no option */
 	bool has_dropcount;
-	uint64_t dropcount;    /* epb_dropcount, written when has_dropcount */
-	const char *comment;   /* opt_comment (UTF-8); NULL writes none */
+	uint64_t dropcount;  /* epb_dropcount, written when has_dropcount */
+	const char *comment; /* opt_comment (UTF-8); NULL writes none */
 };
 
 /* Writes the Section Header Block to fd (not closed by the writer). flush_each: write every
  * block at once (-U); otherwise blocks are buffered. Returns NULL with errno set on failure. */
-struct uc_pcapng_writer *uc_pcapng_open(int fd, bool flush_each, const char *hardware, const char *os,
-				  const char *application);
+struct uc_pcapng_writer *uc_pcapng_open(int fd, bool flush_each, const char *hardware,
+					const char *os, const char *application);
 /* Interface Description Block with if_tsresol = 9 (nanoseconds). Returns the interface id or -1. */
 int uc_pcapng_add_interface(struct uc_pcapng_writer *w, uint16_t linktype, uint32_t snaplen,
-			 const char *name, const char *description);
+			    const char *name, const char *description);
 /* Name Resolution Block with one IPv4 record. */
 int uc_pcapng_add_ipv4_name(struct uc_pcapng_writer *w, uint32_t ipv4_host_order, const char *name);
 /* Enhanced Packet Block. Returns 0 or -1 with errno. */
 int uc_pcapng_write_packet(struct uc_pcapng_writer *w, const struct uc_pcapng_packet *p);
 /* Interface Statistics Block: isb_ifrecv and isb_ifdrop. */
 int uc_pcapng_write_stats(struct uc_pcapng_writer *w, uint32_t interface_id, uint64_t ts_ns,
-		       uint64_t received, uint64_t dropped);
+			  uint64_t received, uint64_t dropped);
 /* Custom Block (the kind tools should not copy) holding pen and text with its NUL. */
 int uc_pcapng_write_custom(struct uc_pcapng_writer *w, uint32_t pen, const char *text);
 /* Writes out what is buffered. Returns 0 or -1 with errno (the first error met, ever).

@@ -31,25 +31,26 @@ struct interface {
 
 struct uc_pcapng_reader {
 	FILE *in;
-	uint64_t offset;       /* of the next block */
-	uint64_t number;       /* blocks read */
-	bool swap;             /* the section is in the other byte order */
+	uint64_t offset; /* of the next block */
+	uint64_t number; /* blocks read */
+	bool swap;       /* the section is in the other byte order */
 	bool in_section;
 	bool failed;
 	struct interface *ifaces;
 	uint32_t n_ifaces;
-	uint8_t *body;         /* the current block after its type and length */
+	uint8_t *body; /* the current block after its type and length */
 	size_t body_cap;
-	char *comment;         /* a NUL-terminated copy of the current block's first comment */
+	char *comment; /* a NUL-terminated copy of the current block's first comment */
 	size_t comment_cap;
 	char error[256];
 };
 
-__attribute__((format(printf, 2, 3)))
-static int fail(struct uc_pcapng_reader *r, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct uc_pcapng_reader *r, const char *fmt,
+						      ...)
 {
-	int used = snprintf(r->error, sizeof(r->error), "block %llu at offset %llu: ",
-			    (unsigned long long)r->number, (unsigned long long)r->offset);
+	int used = snprintf(r->error, sizeof(r->error),
+			    "block %llu at offset %llu: ", (unsigned long long)r->number,
+			    (unsigned long long)r->offset);
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -113,7 +114,10 @@ static int read_exact(struct uc_pcapng_reader *r, void *buf, size_t n, size_t *g
 static const char *foreign_format(uint32_t magic)
 {
 	switch (magic) {
-	case 0xa1b2c3d4u: case 0xd4c3b2a1u: case 0xa1b23c4du: case 0x4d3cb2a1u:
+	case 0xa1b2c3d4u:
+	case 0xd4c3b2a1u:
+	case 0xa1b23c4du:
+	case 0x4d3cb2a1u:
 		return "a classic pcap file, not pcapng (unixcap writes and reads pcapng)";
 	}
 	return "not a pcapng file";
@@ -150,7 +154,7 @@ static int read_block(struct uc_pcapng_reader *r, uint32_t *type, uint32_t *body
 	ret = read_exact(r, head, sizeof(head), &got);
 	if (ret > 0 && got == 0 && r->number > 1) {
 		r->number--; /* no block there */
-		return 1; /* sticky: later calls find the same end */
+		return 1;    /* sticky: later calls find the same end */
 	}
 	if (ret < 0)
 		return -1;
@@ -187,17 +191,22 @@ static int read_block(struct uc_pcapng_reader *r, uint32_t *type, uint32_t *body
 	}
 	ret = read_exact(r, r->body + already, total - 8 - already, &got);
 	if (ret)
-		return ret < 0 ? -1 : fail(r, "the file ends inside the block: %zu of its %u bytes are there (cut short)",
-					   got + already + 8, total);
+		return ret < 0 ?
+			       -1 :
+			       fail(r,
+				    "the file ends inside the block: %zu of its %u bytes are there (cut short)",
+				    got + already + 8, total);
 	trailer = u32(r, r->body + *body_len);
 	if (trailer != total)
-		return fail(r, "block length %u at its start but %u at its end: damaged", total, trailer);
+		return fail(r, "block length %u at its start but %u at its end: damaged", total,
+			    trailer);
 	return 0;
 }
 
 /* Walks the options from p to end, calling fn for each; a length past the end is damage. */
 static int walk_options(struct uc_pcapng_reader *r, const uint8_t *p, const uint8_t *end,
-			int (*fn)(struct uc_pcapng_reader *, uint16_t, const uint8_t *, uint16_t, void *),
+			int (*fn)(struct uc_pcapng_reader *, uint16_t, const uint8_t *, uint16_t,
+				  void *),
 			void *ctx)
 {
 	while (end - p >= 4) {
@@ -207,7 +216,8 @@ static int walk_options(struct uc_pcapng_reader *r, const uint8_t *p, const uint
 		if (code == OPT_ENDOFOPT)
 			return 0;
 		if ((size_t)(end - p - 4) < padded)
-			return fail(r, "option %u of length %u runs past the end of the block", code, len);
+			return fail(r, "option %u of length %u runs past the end of the block",
+				    code, len);
 		if (fn(r, code, p + 4, len, ctx) < 0)
 			return -1;
 		p += 4 + padded;
@@ -259,8 +269,8 @@ static int on_section(struct uc_pcapng_reader *r, uint32_t body_len, struct uc_p
 	return walk_options(r, r->body + 16, r->body + body_len, section_option, b);
 }
 
-static int interface_option(struct uc_pcapng_reader *r, uint16_t code, const uint8_t *v, uint16_t len,
-			    void *ctx)
+static int interface_option(struct uc_pcapng_reader *r, uint16_t code, const uint8_t *v,
+			    uint16_t len, void *ctx)
 {
 	struct interface *i = ctx;
 
@@ -336,12 +346,13 @@ static int on_packet(struct uc_pcapng_reader *r, uint32_t body_len, struct uc_pc
 		return fail(r, "packet block of %u bytes is too short", body_len);
 	b->interface_id = u32(r, p);
 	if (b->interface_id >= r->n_ifaces)
-		return fail(r, "packet on interface %u, but the section describes %u", b->interface_id,
-			    r->n_ifaces);
+		return fail(r, "packet on interface %u, but the section describes %u",
+			    b->interface_id, r->n_ifaces);
 	i = &r->ifaces[b->interface_id];
 	caplen = u32(r, p + 12);
 	if (caplen > body_len - 20)
-		return fail(r, "packet of %u bytes does not fit its %u-byte block", caplen, body_len + 12);
+		return fail(r, "packet of %u bytes does not fit its %u-byte block", caplen,
+			    body_len + 12);
 	padded = (caplen + 3u) & ~3u;
 	padded = padded < body_len - 20 ? padded : body_len - 20;
 	b->kind = PCAPNG_BLOCK_PACKET;

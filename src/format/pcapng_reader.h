@@ -18,22 +18,22 @@ enum pcapng_block_kind {
 
 struct uc_pcapng_block {
 	enum pcapng_block_kind kind;
-	uint64_t number;           /* 1-based position in the file, every block counted */
-	uint64_t offset;           /* of its first byte */
+	uint64_t number; /* 1-based position in the file, every block counted */
+	uint64_t offset; /* of its first byte */
 	/* SECTION */
-	char application[128];     /* shb_userappl, "" if absent */
+	char application[128]; /* shb_userappl, "" if absent */
 	/* INTERFACE */
 	uint16_t linktype;
 	/* PACKET */
 	uint32_t interface_id;
-	uint16_t packet_linktype;  /* the linktype of its interface */
-	uint64_t ts_ns;            /* if_tsresol applied */
-	uint32_t flags;            /* epb_flags, 0 if absent */
+	uint16_t packet_linktype; /* the linktype of its interface */
+	uint64_t ts_ns;           /* if_tsresol applied */
+	uint32_t flags;           /* epb_flags, 0 if absent */
 	uint32_t origlen;
 	/* PACKET data, CUSTOM data after the PEN */
 	const uint8_t *data;
 	uint32_t caplen;
-	uint32_t pen;              /* CUSTOM */
+	uint32_t pen; /* CUSTOM */
 	/* PACKET, CUSTOM: the first opt_comment, NUL-terminated; NULL if none */
 	const char *comment;
 };

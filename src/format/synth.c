@@ -37,7 +37,8 @@ uint32_t uc_synth_sum16(uint32_t sum, const void *data, size_t len)
 		uint64_t w;
 
 		memcpy(&w, p + i, sizeof(w));
-		acc += (w & 0xffffffffu) + (w >> 32); /* 33 bits each: no overflow below 2^31 loads */
+		acc += (w & 0xffffffffu) +
+		       (w >> 32); /* 33 bits each: no overflow below 2^31 loads */
 	}
 	for (; i + 2 <= len; i += 2) {
 		uint16_t h;
@@ -111,9 +112,9 @@ static uint16_t transport_checksum(const uint8_t *ip, const uint8_t *l4, uint32_
 }
 
 void uc_synth_tcp_header(uint8_t out[SYNTH_TCP_HEADER_LEN], uint16_t ip_id,
-		      const struct uc_synth_endpoint *src, const struct uc_synth_endpoint *dst,
-		      uint32_t seq, uint32_t ack, uint8_t flags, const void *payload,
-		      uint32_t caplen, uint32_t origlen)
+			 const struct uc_synth_endpoint *src, const struct uc_synth_endpoint *dst,
+			 uint32_t seq, uint32_t ack, uint8_t flags, const void *payload,
+			 uint32_t caplen, uint32_t origlen)
 {
 	uint8_t *tcp = out + IPV4_HEADER_LEN;
 
@@ -133,8 +134,8 @@ void uc_synth_tcp_header(uint8_t out[SYNTH_TCP_HEADER_LEN], uint16_t ip_id,
 }
 
 void uc_synth_udp_header(uint8_t out[SYNTH_UDP_HEADER_LEN], uint16_t ip_id,
-		      const struct uc_synth_endpoint *src, const struct uc_synth_endpoint *dst,
-		      const void *payload, uint32_t caplen, uint32_t origlen)
+			 const struct uc_synth_endpoint *src, const struct uc_synth_endpoint *dst,
+			 const void *payload, uint32_t caplen, uint32_t origlen)
 {
 	uint8_t *udp = out + IPV4_HEADER_LEN;
 	uint16_t csum;

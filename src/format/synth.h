@@ -26,15 +26,15 @@ struct uc_synth_endpoint {
  * length is origlen (>= caplen, <= SYNTH_TCP_MAX_PAYLOAD); lengths in the headers use origlen;
  * the TCP checksum covers the header and the caplen bytes given (exact when caplen == origlen). */
 void uc_synth_tcp_header(uint8_t out[SYNTH_TCP_HEADER_LEN], uint16_t ip_id,
-		      const struct uc_synth_endpoint *src, const struct uc_synth_endpoint *dst,
-		      uint32_t seq, uint32_t ack, uint8_t flags, const void *payload,
-		      uint32_t caplen, uint32_t origlen);
+			 const struct uc_synth_endpoint *src, const struct uc_synth_endpoint *dst,
+			 uint32_t seq, uint32_t ack, uint8_t flags, const void *payload,
+			 uint32_t caplen, uint32_t origlen);
 
 /* Same for IPv4+UDP (28 bytes, origlen <= SYNTH_UDP_MAX_PAYLOAD). Both functions clamp an
  * out-of-contract origlen to the maximum and caplen to origlen rather than wrap length fields. */
 void uc_synth_udp_header(uint8_t out[SYNTH_UDP_HEADER_LEN], uint16_t ip_id,
-		      const struct uc_synth_endpoint *src, const struct uc_synth_endpoint *dst,
-		      const void *payload, uint32_t caplen, uint32_t origlen);
+			 const struct uc_synth_endpoint *src, const struct uc_synth_endpoint *dst,
+			 const void *payload, uint32_t caplen, uint32_t origlen);
 
 /* RFC 1071 ones'-complement sum helpers, exposed for tests. uc_synth_sum16 adds len bytes as
  * big-endian 16-bit words to sum (an odd last byte is padded with zero, so only the last piece

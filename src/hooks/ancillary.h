@@ -49,7 +49,8 @@ static __always_inline void walk_path(struct file *file, struct uc_fd_info *info
 		if (parent == d && k > 0)
 			return;
 		/* a pseudo file (memfd, eventfd, pipe) is its own parent: its name is all there is */
-		bpf_probe_read_kernel_str(info->names[k], UC_FD_NAME, BPF_CORE_READ(d, d_name.name));
+		bpf_probe_read_kernel_str(info->names[k], UC_FD_NAME,
+					  BPF_CORE_READ(d, d_name.name));
 		if (parent == d) {
 			info->depth = 1;
 			return;
@@ -76,8 +77,8 @@ static __always_inline void describe_file(struct file *file, struct uc_fd_info *
 	sk = BPF_CORE_READ(sock, sk);
 	info->sock_family = BPF_CORE_READ(sk, __sk_common.skc_family);
 	if (info->sock_family == AF_UNIX)
-		info->unix_path_len =
-			read_addr_path(BPF_CORE_READ((struct unix_sock *)sk, addr), info->unix_path);
+		info->unix_path_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)sk, addr),
+						     info->unix_path);
 }
 
 struct fd_walk {
@@ -117,10 +118,12 @@ static __always_inline void emit_ancillary(__u64 msg_id, __u32 cpu, const struct
 	if (!a || !zeros || bpf_probe_read_kernel(a, sizeof(*a), zeros))
 		return;
 	for (int c = 0; c < MAX_CMSGS && off + sizeof(h) <= ctl->len; c++) {
-		if (bpf_probe_read_user(&h, sizeof(h), (void *)(ctl->ptr + off)) || h.len < sizeof(h))
+		if (bpf_probe_read_user(&h, sizeof(h), (void *)(ctl->ptr + off)) ||
+		    h.len < sizeof(h))
 			break;
 		if (h.level == SOL_SOCKET && h.type == SCM_RIGHTS) {
-			struct fd_walk w = { ctl->ptr + off + sizeof(h), (__u32)((h.len - sizeof(h)) / 4) };
+			struct fd_walk w = { ctl->ptr + off + sizeof(h),
+					     (__u32)((h.len - sizeof(h)) / 4) };
 
 			a->nfds = w.n;
 			bpf_loop(UC_MAX_FDS, describe_fd, &w, 0);

@@ -47,18 +47,12 @@ static __always_inline __u32 syscall_nr(const struct pt_regs *regs)
 static __always_inline __u64 syscall_arg(const struct pt_regs *regs, int i)
 {
 	switch (i) {
-	case 0:
-		return regs->di;
-	case 1:
-		return regs->si;
-	case 2:
-		return regs->dx;
-	case 3:
-		return regs->r10;
-	case 4:
-		return regs->r8;
-	default:
-		return regs->r9;
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->r10;
+	case 4: return regs->r8;
+	default: return regs->r9;
 	}
 }
 

@@ -62,8 +62,7 @@ static __always_inline void read_source(const struct pending *p, struct uc_rec_m
 /* Not inlined (here, build_message, send_message and emit_send): each gets its own stack frame,
  * so the frames of sys_exit and its bpf_loop callbacks stay within the 512 bytes older verifiers
  * allow for a whole chain. */
-static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid,
-				  __u32 len)
+static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid, __u32 len)
 {
 	struct sock *sk = (struct sock *)p->sk, *peer = NULL;
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0, tid = (__u32)pid_tgid;
@@ -108,15 +107,19 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 	if (event == UC_EV_CLOSE || event == UC_EV_SHUTDOWN)
 		take_earlier_losses(m);
 	else if (event == UC_EV_EOF)
-		take_losses(m, (struct uc_loss_key){ .own_ino = m->peer_ino, .peer_ino = m->own_ino });
+		take_losses(m,
+			    (struct uc_loss_key){ .own_ino = m->peer_ino, .peer_ino = m->own_ino });
 	if (!bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags()))
 		return;
 	if (event == UC_EV_UNSEEN)
-		note_lost_message(m, len); /* reported with the pair's next message, or at the end */
+		note_lost_message(m,
+				  len); /* reported with the pair's next message, or at the end */
 	else if (m->lost_before_msgs && event == UC_EV_EOF)
-		give_back_losses(m->peer_ino, m->own_ino, m->lost_before_bytes, m->lost_before_msgs);
+		give_back_losses(m->peer_ino, m->own_ino, m->lost_before_bytes,
+				 m->lost_before_msgs);
 	else if (m->lost_before_msgs)
-		give_back_losses(m->own_ino, m->peer_ino, m->lost_before_bytes, m->lost_before_msgs);
+		give_back_losses(m->own_ino, m->peer_ino, m->lost_before_bytes,
+				 m->lost_before_msgs);
 }
 
 /* The record of a send, in head_scratch: 0 if the path filter does not want it. */
@@ -183,7 +186,8 @@ static __always_inline void emit_message(const struct pending *p, const struct m
 	struct head_and_payload *hp;
 	__u32 zero = 0;
 
-	if (!build_message(p, src, len, pid_tgid) || !(hp = bpf_map_lookup_elem(&head_scratch, &zero)))
+	if (!build_message(p, src, len, pid_tgid) ||
+	    !(hp = bpf_map_lookup_elem(&head_scratch, &zero)))
 		return;
 	if (with_losses)
 		take_earlier_losses(&hp->m);

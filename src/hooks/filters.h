@@ -139,15 +139,15 @@ static __always_inline int note_output_socket(struct sock *sk, long id)
 	return 0;
 }
 
-static __always_inline int note_self_socket(struct task_struct *task, struct pt_regs *regs,
-					    long id)
+static __always_inline int note_self_socket(struct task_struct *task, struct pt_regs *regs, long id)
 {
 	__u16 type;
 	__u64 ino;
 
 	if (!is_send(id))
 		return 0;
-	return note_output_socket(unix_sock_of(fd_file(task, (__u32)syscall_arg(regs, 0)), &type, &ino), id);
+	return note_output_socket(
+		unix_sock_of(fd_file(task, (__u32)syscall_arg(regs, 0)), &type, &ino), id);
 }
 
 static __always_inline bool reads_our_output(const struct pending *p)
@@ -220,7 +220,8 @@ static __always_inline int end_matches(const char *path, __u32 raw_len, struct s
 		mnt = BPF_CORE_READ((struct unix_sock *)s, path.mnt);
 	}
 	if (d) {
-		__u64 ino = BPF_CORE_READ(d, d_inode, i_ino), dev = BPF_CORE_READ(d, d_inode, i_sb, s_dev);
+		__u64 ino = BPF_CORE_READ(d, d_inode, i_ino),
+		      dev = BPF_CORE_READ(d, d_inode, i_sb, s_dev);
 
 		for (int i = 0; i < UC_MAX_PATHS_BY_ID && i < n_path_ids; i++)
 			if (path_ids[i].ino == ino && path_ids[i].dev == dev)

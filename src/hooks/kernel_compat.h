@@ -24,8 +24,9 @@ struct iov_iter___old {
 
 static __always_inline __u64 iter_iovec(struct iov_iter *it)
 {
-	return bpf_core_field_exists(it->__iov) ? (__u64)BPF_CORE_READ(it, __iov)
-						: (__u64)BPF_CORE_READ((struct iov_iter___old *)it, iov);
+	return bpf_core_field_exists(it->__iov) ?
+		       (__u64)BPF_CORE_READ(it, __iov) :
+		       (__u64)BPF_CORE_READ((struct iov_iter___old *)it, iov);
 }
 
 /* ITER_UBUF (one user buffer) exists since Linux 6.0 (commit "new iov_iter flavour -

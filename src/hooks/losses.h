@@ -72,7 +72,8 @@ static __always_inline void count_ring_full(__u32 len)
 static __always_inline void note_lost_message(const struct uc_rec_message *m, __u32 len)
 {
 	count_ring_full(len);
-	give_back_losses(m->own_ino, m->peer_ino, m->lost_before_bytes + len, m->lost_before_msgs + 1);
+	give_back_losses(m->own_ino, m->peer_ino, m->lost_before_bytes + len,
+			 m->lost_before_msgs + 1);
 }
 
 /* Taken to zero, an entry waits for the pair's next loss; user space reads what is left. */

@@ -40,8 +40,8 @@ static __always_inline struct uc_counters *my_counters(void)
 
 static __always_inline __u64 ring_flags(void)
 {
-	return bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) > wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-									  : BPF_RB_NO_WAKEUP;
+	return bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) > wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
+									    BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline __u64 next_msg_id(__u32 cpu)

@@ -26,9 +26,9 @@ enum seg_kind {
 struct msg_source {
 	__u64 buf;
 	__u64 iov;
-	__u64 skip;     /* bytes of the first segment already consumed (iov_iter.iov_offset) */
+	__u64 skip; /* bytes of the first segment already consumed (iov_iter.iov_offset) */
 	__u32 iov_cnt;
-	__u32 kind;     /* enum seg_kind of iov */
+	__u32 kind; /* enum seg_kind of iov */
 	int dest_len;
 	const void *dest;
 	struct control ctl;
@@ -50,9 +50,7 @@ static __always_inline void payload_source(const struct pending *p, struct msg_s
 
 	__builtin_memset(src, 0, sizeof(*src));
 	switch (p->nr) {
-	case NR_write:
-		src->buf = p->args[1];
-		break;
+	case NR_write: src->buf = p->args[1]; break;
 	case NR_sendto:
 		src->buf = p->args[1];
 		src->dest = (const void *)p->args[4];
@@ -77,7 +75,8 @@ static __always_inline bool source_from_iter(struct iov_iter *it, struct msg_sou
 	__u8 type = BPF_CORE_READ(it, iter_type);
 
 	src->skip = BPF_CORE_READ(it, iov_offset);
-	src->iov_cnt = BPF_CORE_READ(it, nr_segs) > UIO_MAXIOV ? UIO_MAXIOV : BPF_CORE_READ(it, nr_segs);
+	src->iov_cnt = BPF_CORE_READ(it, nr_segs) > UIO_MAXIOV ? UIO_MAXIOV :
+								 BPF_CORE_READ(it, nr_segs);
 	if (iter_is_ubuf(type)) {
 		src->buf = (__u64)BPF_CORE_READ(it, ubuf) + src->skip;
 		src->kind = SEG_USER_IOV;
@@ -98,17 +97,17 @@ static __always_inline bool source_from_iter(struct iov_iter *it, struct msg_sou
 
 struct copy_state {
 	__u64 msg_id;
-	__u64 iov;       /* user iovec array, 0 for a single buffer */
-	__u64 base;      /* current user segment */
-	__u64 seg_left;  /* bytes left in it */
+	__u64 iov;      /* user iovec array, 0 for a single buffer */
+	__u64 base;     /* current user segment */
+	__u64 seg_left; /* bytes left in it */
 	__u32 iov_next;
 	__u32 iov_cnt;
-	__u32 offset;    /* within the message */
-	__u32 left;      /* bytes still to copy */
+	__u32 offset; /* within the message */
+	__u32 left;   /* bytes still to copy */
 	__u32 cpu;
-	__u32 failed;    /* 1: ring full, 2: unreadable user memory */
-	__u32 kind;      /* enum seg_kind */
-	__u64 skip;      /* of the first segment */
+	__u32 failed; /* 1: ring full, 2: unreadable user memory */
+	__u32 kind;   /* enum seg_kind */
+	__u64 skip;   /* of the first segment */
 };
 
 /* Partial chunks are assembled here, since ring reservations need a constant size. */
@@ -137,9 +136,11 @@ static __always_inline int next_segment(struct copy_state *s)
 		v.iov_base += bv.bv_offset;
 		v.iov_len = bv.bv_len;
 	} else {
-		err = s->kind == SEG_USER_IOV
-			      ? bpf_probe_read_user(&v, sizeof(v), (struct iovec *)s->iov + s->iov_next)
-			      : bpf_probe_read_kernel(&v, sizeof(v), (struct iovec *)s->iov + s->iov_next);
+		err = s->kind == SEG_USER_IOV ?
+			      bpf_probe_read_user(&v, sizeof(v),
+						  (struct iovec *)s->iov + s->iov_next) :
+			      bpf_probe_read_kernel(&v, sizeof(v),
+						    (struct iovec *)s->iov + s->iov_next);
 		if (err)
 			return 2;
 	}
@@ -204,8 +205,11 @@ static __always_inline int emit_partial_chunk(struct copy_state *s, __u32 n)
 	if (read_data(s, rec->data, n & (UC_CHUNK - 1)))
 		return 2;
 	label_chunk(rec, s, n);
-	return bpf_ringbuf_output(&ring, rec, offsetof(struct uc_rec_data, data) + (n & (UC_CHUNK - 1)),
-				  ring_flags()) ? 1 : 0;
+	return bpf_ringbuf_output(&ring, rec,
+				  offsetof(struct uc_rec_data, data) + (n & (UC_CHUNK - 1)),
+				  ring_flags()) ?
+		       1 :
+		       0;
 }
 
 static __always_inline int emit_chunk(struct copy_state *s, __u32 n)
@@ -256,8 +260,14 @@ static __always_inline void copy_payload(__u64 msg_id, __u32 cpu, __u32 caplen,
 					 const struct msg_source *src)
 {
 	struct copy_state s = {
-		.msg_id = msg_id, .iov = src->iov, .iov_cnt = src->iov_cnt, .left = caplen,
-		.cpu = cpu, .base = src->buf, .seg_left = src->buf ? caplen : 0, .kind = src->kind,
+		.msg_id = msg_id,
+		.iov = src->iov,
+		.iov_cnt = src->iov_cnt,
+		.left = caplen,
+		.cpu = cpu,
+		.base = src->buf,
+		.seg_left = src->buf ? caplen : 0,
+		.kind = src->kind,
 		.skip = src->skip,
 	};
 	struct uc_counters *c = my_counters();
@@ -290,7 +300,9 @@ static __always_inline int emit_inline(struct head_and_payload *hp, __u64 buf, _
 
 	if (!buf || !caplen || caplen > UC_INLINE_MAX)
 		return 0;
-	asm volatile("if %[n] <= %[max] goto +1; %[n] = %[max]" : [n] "+r"(n) : [max] "i"(UC_INLINE_MAX));
+	asm volatile("if %[n] <= %[max] goto +1; %[n] = %[max]"
+		     : [n] "+r"(n)
+		     : [max] "i"(UC_INLINE_MAX));
 	if (bpf_probe_read_user(hp->data, n, (void *)buf))
 		return 0;
 	if (bpf_ringbuf_output(&ring, hp, sizeof(hp->m) + n, ring_flags()))

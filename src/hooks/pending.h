@@ -41,7 +41,8 @@ static __always_inline void stash(const struct pending *p)
 /* What this thread's sys_enter stashed, if anything. */
 static __always_inline struct pending *stashed(void)
 {
-	struct pending *slot = bpf_task_storage_get(&pending_by_task, bpf_get_current_task_btf(), 0, 0);
+	struct pending *slot = bpf_task_storage_get(&pending_by_task, bpf_get_current_task_btf(), 0,
+						    0);
 
 	return slot && slot->nr != NO_SYSCALL ? slot : NULL;
 }

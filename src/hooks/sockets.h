@@ -97,7 +97,9 @@ static __always_inline __u64 clamp_path_len(int len)
 {
 	__u64 n = len > 0 ? (__u64)len : 0;
 
-	asm volatile("if %[n] <= %[max] goto +1; %[n] = %[max]" : [n] "+r"(n) : [max] "i"(UC_PATH_LEN));
+	asm volatile("if %[n] <= %[max] goto +1; %[n] = %[max]"
+		     : [n] "+r"(n)
+		     : [max] "i"(UC_PATH_LEN));
 	return n;
 }
 
@@ -152,7 +154,8 @@ static __always_inline void remember_close_names(struct sock *sk, __u32 tid)
 
 	names.own_len = read_addr_path(own, names.own);
 	if (peer)
-		names.peer_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)peer, addr), names.peer);
+		names.peer_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)peer, addr),
+						names.peer);
 	bpf_map_update_elem(&closing, &tid, &names, BPF_ANY);
 }
 
@@ -161,8 +164,8 @@ static __always_inline void read_socket_paths(struct uc_rec_message *m, struct s
 {
 	m->own_path_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)sk, addr), m->own_path);
 	if (peer)
-		m->peer_path_len =
-			read_addr_path(BPF_CORE_READ((struct unix_sock *)peer, addr), m->peer_path);
+		m->peer_path_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)peer, addr),
+						  m->peer_path);
 }
 
 #endif

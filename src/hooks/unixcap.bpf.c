@@ -11,7 +11,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set by user space before load; the verifier sees them as constants. */
 const volatile __u32 self_tgid;
 const volatile __u32 no_payload; /* metadata only (unixcap top): no byte of any message copied */
-const volatile __u32 type_mask; /* bit (1 << SOCK_*) per accepted type; 0 = all */
+const volatile __u32 type_mask;  /* bit (1 << SOCK_*) per accepted type; 0 = all */
 const volatile __u32 n_pids;
 const volatile __u32 pids[UC_MAX_PIDS];
 const volatile __u32 has_comm;
@@ -20,7 +20,7 @@ const volatile __u32 n_patterns;
 const volatile struct uc_pattern patterns[UC_MAX_PATTERNS];
 const volatile __u32 n_path_ids;
 const volatile struct uc_path_id path_ids[UC_MAX_PATHS_BY_ID];
-const volatile __u32 self_mnt_ns; /* path strings mean the same only in our mount namespace */
+const volatile __u32 self_mnt_ns;  /* path strings mean the same only in our mount namespace */
 const volatile __u64 wakeup_bytes; /* force a consumer wake-up past this much queued data */
 const volatile __u32 n_inodes;
 const volatile __u64 inodes[UC_MAX_INODES];
@@ -79,7 +79,8 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		return 0; /* 32-bit syscall numbers differ */
 	p.args[0] = syscall_arg(regs, 0);
 	if (id == NR_socketpair)
-		return another_capture(pid_tgid >> 32) ? 0 : note_socketpair(regs, &p, id, pid_tgid);
+		return another_capture(pid_tgid >> 32) ? 0 :
+							 note_socketpair(regs, &p, id, pid_tgid);
 	file = fd_file(task, (__u32)p.args[0]);
 	sk = unix_sock_of(file, &p.sock_type, &p.own_ino);
 	if (sk && another_capture(pid_tgid >> 32))
@@ -129,7 +130,8 @@ static long one_mmsg(__u64 i, struct mmsg_walk *w)
 	struct user_mmsghdr mm;
 	struct msg_source src = {};
 
-	if (i >= w->n || bpf_probe_read_user(&mm, sizeof(mm), (void *)(w->p->args[1] + i * sizeof(mm))))
+	if (i >= w->n ||
+	    bpf_probe_read_user(&mm, sizeof(mm), (void *)(w->p->args[1] + i * sizeof(mm))))
 		return 1;
 	if (w->reading) {
 		emit_event(w->p, UC_EV_READ, w->pid_tgid, mm.len);
@@ -220,7 +222,8 @@ static __always_inline int snap_send(struct sock *sk, struct msghdr *msg)
  * data slices like a write()'s, named by the syscall the thread is in. */
 static __always_inline int emit_snapped(long ret, bool with_losses)
 {
-	struct iter_snap *snap = bpf_task_storage_get(&iter_by_task, bpf_get_current_task_btf(), 0, 0);
+	struct iter_snap *snap = bpf_task_storage_get(&iter_by_task, bpf_get_current_task_btf(), 0,
+						      0);
 	struct pending p;
 	struct msg_source src;
 
@@ -266,7 +269,8 @@ int BPF_KRETPROBE(kp_unix_sent, int ret)
 /* True once for the send unix_stream_sendmsg's exit hook has just decoded. */
 static __always_inline bool just_decoded(struct sock *sk, int ret)
 {
-	struct iter_snap *snap = bpf_task_storage_get(&iter_by_task, bpf_get_current_task_btf(), 0, 0);
+	struct iter_snap *snap = bpf_task_storage_get(&iter_by_task, bpf_get_current_task_btf(), 0,
+						      0);
 
 	if (!snap || snap->decoded_sk != (__u64)sk || snap->decoded_len != (__u32)ret)
 		return false;
@@ -295,7 +299,9 @@ int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
 static __always_inline void syscall_done(struct pending *p, long ret, __u64 pid_tgid)
 {
 	if ((p->nr == NR_sendmmsg || p->nr == NR_recvmmsg) && ret > 0) {
-		struct mmsg_walk w = { .p = p, .pid_tgid = pid_tgid, .n = (__u32)ret,
+		struct mmsg_walk w = { .p = p,
+				       .pid_tgid = pid_tgid,
+				       .n = (__u32)ret,
 				       .reading = p->nr == NR_recvmmsg };
 
 		bpf_loop(MAX_MMSG, one_mmsg, &w, 0);

@@ -20,7 +20,8 @@ struct widths {
 
 int uc_listing_add(struct uc_listing *l, const struct uc_unix_sock *s)
 {
-	struct uc_list_sock *socks = uc_array_grow(l->socks, &l->cap, l->n + 1, sizeof(*socks), 256);
+	struct uc_list_sock *socks = uc_array_grow(l->socks, &l->cap, l->n + 1, sizeof(*socks),
+						   256);
 	char name[UC_NAME_LEN];
 	struct uc_list_sock *e;
 
@@ -80,7 +81,8 @@ int uc_listing_finish(struct uc_listing *l)
 		struct uc_list_sock key = { .s.inode = l->socks[i].s.peer_inode };
 
 		l->socks[i].peer = key.s.inode ? bsearch(&key, l->socks, l->n, sizeof(*l->socks),
-							 by_inode) : NULL;
+							 by_inode) :
+						 NULL;
 		l->order[i] = &l->socks[i];
 	}
 	if (l->n)
@@ -90,7 +92,8 @@ int uc_listing_finish(struct uc_listing *l)
 
 /* Some owner of the socket or of its peer passes test. */
 static bool any_owner(const struct uc_listing *l, const struct uc_list_sock *e,
-		      const struct uc_filter *f, bool (*test)(const struct uc_owner *, const struct uc_filter *))
+		      const struct uc_filter *f,
+		      bool (*test)(const struct uc_owner *, const struct uc_filter *))
 {
 	const uint64_t inodes[2] = { e->s.inode, e->s.peer_inode };
 
@@ -164,8 +167,8 @@ bool uc_listing_selected(const struct uc_listing *l, const struct uc_list_sock *
  * no peer: only its own connect() gives it one, and that is what "connected" says here. */
 static const char *state_name(const struct uc_unix_sock *s)
 {
-	if (s->type == SOCK_DGRAM && (s->state == UC_STATE_CONNECTED ||
-				      s->state == UC_STATE_UNCONNECTED))
+	if (s->type == SOCK_DGRAM &&
+	    (s->state == UC_STATE_CONNECTED || s->state == UC_STATE_UNCONNECTED))
 		return s->peer_inode ? "connected" : "unconnected";
 	return uc_unix_state_name(s->state);
 }
@@ -252,8 +255,8 @@ static void text_line(FILE *out, const struct uc_listing *l, const struct uc_lis
 	peer_text(e, peer);
 	uc_listing_address(e, address, sizeof(address));
 	fprintf(out, "%-*s  %-*s  %-*llu  %-*s  %-*s  ", w->type, uc_sock_type_name(e->s.type),
-		w->state, state_name(&e->s), w->inode, (unsigned long long)e->s.inode,
-		w->peer, peer, w->path, address);
+		w->state, state_name(&e->s), w->inode, (unsigned long long)e->s.inode, w->peer,
+		peer, w->path, address);
 	put_owners_text(out, l, e->s.inode);
 }
 
@@ -299,7 +302,8 @@ void uc_listing_json_line(FILE *out, const struct uc_listing *l, const struct uc
 		fprintf(out, ",\"vfs\":{\"dev\":\"%u:%u\",\"inode\":%u}", s->vfs_dev >> 20,
 			s->vfs_dev & 0xfffff, s->vfs_ino);
 	if (s->peer_inode)
-		fprintf(out, ",\"peer_inode\":%llu,\"peer_path\":", (unsigned long long)s->peer_inode);
+		fprintf(out,
+			",\"peer_inode\":%llu,\"peer_path\":", (unsigned long long)s->peer_inode);
 	else
 		fputs(",\"peer_inode\":null,\"peer_path\":", out);
 	put_json_name(out, e->peer);
@@ -321,8 +325,8 @@ size_t uc_listing_print(FILE *out, const struct uc_listing *l, const struct uc_l
 
 	if (!json) {
 		measure(l, f, &w);
-		fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  OWNERS\n", w.type, "TYPE", w.state, "STATE",
-			w.inode, "INODE", w.peer, "PEER", w.path, "PATH");
+		fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  OWNERS\n", w.type, "TYPE", w.state,
+			"STATE", w.inode, "INODE", w.peer, "PEER", w.path, "PATH");
 	}
 	for (size_t i = 0; i < l->n; i++) {
 		if (!uc_listing_selected(l, l->order[i], f))

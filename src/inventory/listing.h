@@ -20,9 +20,9 @@ struct uc_list_sock {
 };
 
 struct uc_listing {
-	struct uc_list_sock *socks;   /* by inode once uc_listing_finish has run */
+	struct uc_list_sock *socks; /* by inode once uc_listing_finish has run */
 	size_t n, cap;
-	struct uc_list_sock **order;  /* display order: by path (own, else the peer's), then inode */
+	struct uc_list_sock **order; /* display order: by path (own, else the peer's), then inode */
 	const struct uc_owners *owners; /* may be NULL: every owner unknown */
 };
 

@@ -9,7 +9,7 @@
 struct uc_owner {
 	uint64_t inode; /* sockfs inode */
 	uint32_t pid;
-	char comm[16];  /* /proc/PID/comm; "?" when it could not be read */
+	char comm[16]; /* /proc/PID/comm; "?" when it could not be read */
 };
 
 struct uc_owners;

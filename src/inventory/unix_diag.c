@@ -21,9 +21,9 @@
 const char *uc_unix_state_name(unsigned state)
 {
 	static const char *const names[] = {
-		[1] = "connected", [2] = "connecting", [3] = "syn-recv", [4] = "fin-wait-1",
-		[5] = "fin-wait-2", [6] = "time-wait", [7] = "unconnected", [8] = "disconnecting",
-		[9] = "last-ack", [10] = "listening", [11] = "closing",
+		[1] = "connected",  [2] = "connecting", [3] = "syn-recv",    [4] = "fin-wait-1",
+		[5] = "fin-wait-2", [6] = "time-wait",  [7] = "unconnected", [8] = "disconnecting",
+		[9] = "last-ack",   [10] = "listening", [11] = "closing",
 	};
 
 	if (state < sizeof(names) / sizeof(names[0]) && names[state])
@@ -53,7 +53,8 @@ static int parse_attr(const struct rtattr *a, struct uc_unix_sock *out)
 		out->vfs_ino = v.udiag_vfs_ino;
 		return 0;
 	}
-	case UNIX_DIAG_PEER: case UNIX_DIAG_UID: {
+	case UNIX_DIAG_PEER:
+	case UNIX_DIAG_UID: {
 		uint32_t v;
 
 		if (n < sizeof(v))
@@ -80,8 +81,7 @@ static int parse_attr(const struct rtattr *a, struct uc_unix_sock *out)
 		out->wqueue = q.udiag_wqueue;
 		return 0;
 	}
-	default: /* newer attributes (MEMINFO, SHUTDOWN, ...) */
-		return 0;
+	default: /* newer attributes (MEMINFO, SHUTDOWN, ...) */ return 0;
 	}
 }
 
@@ -117,9 +117,12 @@ static int open_dump(char *err, size_t errlen)
 		struct nlmsghdr h;
 		struct unix_diag_req r;
 	} req = {
-		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = DUMP_SEQ },
-		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0u,
+		.h = { .nlmsg_len = sizeof(req),
+		       .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		       .nlmsg_seq = DUMP_SEQ },
+		.r = { .sdiag_family = AF_UNIX,
+		       .udiag_states = ~0u,
 		       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
 				     UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID },
 	};
@@ -150,7 +153,8 @@ static int control_message(const struct nlmsghdr *h, char *err, size_t errlen)
 		memcpy(&code, NLMSG_DATA(h), sizeof(code));
 	}
 	if (code == -ENOENT)
-		return uc_error(err, errlen, "the kernel has no unix_diag module (modprobe unix_diag)");
+		return uc_error(err, errlen,
+				"the kernel has no unix_diag module (modprobe unix_diag)");
 	if (code < 0)
 		return uc_error(err, errlen, "sock_diag: the kernel refused the dump: %s",
 				strerror(-code));
@@ -180,8 +184,8 @@ static int handle_replies(struct dump *d, struct nlmsghdr *h, int n)
 		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
 			continue;
 		if (uc_unix_diag_parse(h, (size_t)n, &s) < 0)
-			return uc_error(d->err, d->errlen, "sock_diag: a malformed reply (%u bytes)",
-					h->nlmsg_len);
+			return uc_error(d->err, d->errlen,
+					"sock_diag: a malformed reply (%u bytes)", h->nlmsg_len);
 		d->stopped = d->fn(&s, d->ctx);
 		if (d->stopped)
 			return 1;
@@ -194,22 +198,24 @@ static int read_replies(struct dump *d, int fd, void *buf)
 	for (;;) {
 		struct sockaddr_nl from;
 		struct iovec iov = { .iov_base = buf, .iov_len = REPLY_BUF };
-		struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from),
-				      .msg_iov = &iov, .msg_iovlen = 1 };
+		struct msghdr msg = { .msg_name = &from,
+				      .msg_namelen = sizeof(from),
+				      .msg_iov = &iov,
+				      .msg_iovlen = 1 };
 		ssize_t n = recvmsg(fd, &msg, 0);
 		int ret;
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return uc_error(d->err, d->errlen, "sock_diag: reading the reply failed: %s",
-					strerror(errno));
+			return uc_error(d->err, d->errlen,
+					"sock_diag: reading the reply failed: %s", strerror(errno));
 		if (n == 0)
 			return uc_error(d->err, d->errlen,
 					"sock_diag: the reply ended before the dump did");
 		if (msg.msg_flags & MSG_TRUNC)
-			return uc_error(d->err, d->errlen, "sock_diag: a reply larger than %d bytes",
-					REPLY_BUF);
+			return uc_error(d->err, d->errlen,
+					"sock_diag: a reply larger than %d bytes", REPLY_BUF);
 		if (msg.msg_namelen < sizeof(from) || from.nl_pid != 0)
 			continue; /* only the kernel answers */
 		ret = handle_replies(d, buf, (int)n);

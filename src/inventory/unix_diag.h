@@ -21,19 +21,19 @@ enum uc_unix_state {
 };
 
 struct uc_unix_sock {
-	uint64_t inode;          /* sockfs inode, as ss -x and /proc/PID/fd show it */
-	unsigned type;           /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
-	unsigned state;          /* enum uc_unix_state, or another TCP_* value */
-	char name[UC_PATH_LEN];  /* sun_path bytes (abstract: leading NUL); uc_sun_path_format shows it */
-	size_t name_len;         /* 0: unnamed */
-	bool has_vfs;            /* bound to a file: its device (kernel encoding) and inode below */
+	uint64_t inode;         /* sockfs inode, as ss -x and /proc/PID/fd show it */
+	unsigned type;          /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	unsigned state;         /* enum uc_unix_state, or another TCP_* value */
+	char name[UC_PATH_LEN]; /* sun_path bytes (abstract: leading NUL); uc_sun_path_format shows it */
+	size_t name_len;        /* 0: unnamed */
+	bool has_vfs;           /* bound to a file: its device (kernel encoding) and inode below */
 	uint32_t vfs_dev, vfs_ino;
-	uint64_t peer_inode;     /* 0: no peer */
-	bool has_pending;        /* a listener: connections waiting for accept() */
+	uint64_t peer_inode; /* 0: no peer */
+	bool has_pending;    /* a listener: connections waiting for accept() */
 	uint32_t pending;
-	bool has_queues;         /* UNIX_DIAG_RQLEN: listeners report pending and backlog here */
+	bool has_queues; /* UNIX_DIAG_RQLEN: listeners report pending and backlog here */
 	uint32_t rqueue, wqueue;
-	bool has_uid;            /* UNIX_DIAG_UID: Linux 5.3 and later */
+	bool has_uid; /* UNIX_DIAG_UID: Linux 5.3 and later */
 	uint32_t uid;
 };
 

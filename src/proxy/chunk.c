@@ -66,8 +66,12 @@ ssize_t uc_chunk_recv(int fd, struct uc_chunk *c, uint8_t *buf, size_t cap, bool
 	struct iovec iov = { .iov_base = buf, .iov_len = cap };
 	union control ctl;
 	struct msghdr msg = {
-		.msg_name = from, .msg_namelen = from ? *fromlen : 0, .msg_iov = &iov,
-		.msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+		.msg_name = from,
+		.msg_namelen = from ? *fromlen : 0,
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf),
 	};
 	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 
@@ -101,8 +105,11 @@ static ssize_t send_part(int fd, const struct uc_chunk *c, size_t from, size_t t
 
 	for (;;) {
 		struct msghdr msg = {
-			.msg_name = (void *)dest, .msg_namelen = dest ? destlen : 0, .msg_iov = &iov,
-			.msg_iovlen = 1, .msg_control = ctl.buf,
+			.msg_name = (void *)dest,
+			.msg_namelen = dest ? destlen : 0,
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = ctl.buf,
 			.msg_controllen = (fds ? CMSG_SPACE(sizeof(int) * c->nfds) : 0) +
 					  (with_creds ? CMSG_SPACE(sizeof(struct ucred)) : 0),
 		};

@@ -11,16 +11,16 @@
 #include <sys/un.h>
 
 struct uc_chunk {
-	bool active;          /* received and not yet all sent */
-	bool whole;           /* a datagram or seqpacket message: one send carries it all */
-	const uint8_t *data;  /* in the caller's buffer until uc_chunk_keep, then in own */
+	bool active;         /* received and not yet all sent */
+	bool whole;          /* a datagram or seqpacket message: one send carries it all */
+	const uint8_t *data; /* in the caller's buffer until uc_chunk_keep, then in own */
 	uint8_t *own;
-	size_t len, off;      /* bytes, and bytes already sent */
-	int *fds;             /* descriptors received, ours until sent (then closed) */
+	size_t len, off; /* bytes, and bytes already sent */
+	int *fds;        /* descriptors received, ours until sent (then closed) */
 	unsigned nfds;
 	bool fds_sent;
-	bool fds_cut;         /* the sender passed more than arrived (MSG_CTRUNC) */
-	bool has_creds;       /* SCM_CREDENTIALS came with the bytes */
+	bool fds_cut;   /* the sender passed more than arrived (MSG_CTRUNC) */
+	bool has_creds; /* SCM_CREDENTIALS came with the bytes */
 	struct ucred creds;
 };
 

@@ -15,7 +15,8 @@
 #include "core/fd_kind.h"
 
 void uc_proxy_message(struct uc_message *m, enum uc_message_event ev, uint16_t sock_type,
-		      uint64_t ts_ns, const struct uc_proxy_end *from, const struct uc_proxy_end *to)
+		      uint64_t ts_ns, const struct uc_proxy_end *from,
+		      const struct uc_proxy_end *to)
 {
 	memset(m, 0, sizeof(*m));
 	m->ts_ns = ts_ns;
@@ -54,8 +55,6 @@ void uc_proxy_creds(struct uc_message *m, bool has, const struct ucred *creds,
 	m->cred_uid = creds->uid;
 	m->cred_gid = creds->gid;
 }
-
-
 
 static void socket_name(int fd, char *out, size_t len)
 {
@@ -119,7 +118,8 @@ static void describe_one(struct uc_passed_fd *out, int fd)
 		snprintf(out->kind, sizeof(out->kind), "memfd");
 		put_text(out->what, sizeof(out->what), target + 7);
 	} else if (S_ISFIFO(st.st_mode) && strncmp(target, "pipe:[", 6) == 0) {
-		snprintf(out->kind, sizeof(out->kind), "pipe"); /* anonymous: its inode says which */
+		snprintf(out->kind, sizeof(out->kind),
+			 "pipe"); /* anonymous: its inode says which */
 	} else if (strncmp(target, "anon_inode:", 11) == 0) {
 		put_text(out->what, sizeof(out->what), target + 11);
 	} else {

@@ -16,12 +16,13 @@ struct uc_proxy_end {
 	uint32_t pid, uid, gid; /* the process at this end; 0 when not known */
 	char comm[17];
 	uint64_t ino;
-	const char *name;       /* its address as uc_sun_path_format writes it; "" when unnamed */
+	const char *name; /* its address as uc_sun_path_format writes it; "" when unnamed */
 };
 
 /* Fills m with an event (no payload, no ancillary data) that from sends to to. */
 void uc_proxy_message(struct uc_message *m, enum uc_message_event ev, uint16_t sock_type,
-		      uint64_t ts_ns, const struct uc_proxy_end *from, const struct uc_proxy_end *to);
+		      uint64_t ts_ns, const struct uc_proxy_end *from,
+		      const struct uc_proxy_end *to);
 /* The payload: len bytes at data, of which snaplen are kept (0: all). */
 void uc_proxy_payload(struct uc_message *m, const uint8_t *data, uint32_t len, uint32_t snaplen);
 /* The credentials that came with the bytes, when they are not simply the sender's own: with

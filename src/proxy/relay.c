@@ -58,7 +58,7 @@ void uc_relay_report(struct uc_relay *r, const struct uc_message *m)
 }
 
 void uc_relay_report_data(struct uc_relay *r, const struct uc_chunk *c,
-		       const struct uc_proxy_end *from, const struct uc_proxy_end *to)
+			  const struct uc_proxy_end *from, const struct uc_proxy_end *to)
 {
 	struct uc_message m;
 
@@ -70,7 +70,7 @@ void uc_relay_report_data(struct uc_relay *r, const struct uc_chunk *c,
 }
 
 void uc_relay_report_event(struct uc_relay *r, enum uc_message_event ev,
-			const struct uc_proxy_end *from, const struct uc_proxy_end *to)
+			   const struct uc_proxy_end *from, const struct uc_proxy_end *to)
 {
 	struct uc_message m;
 
@@ -196,9 +196,11 @@ static void conn_connect(struct uc_relay *r, struct conn *c)
 	if (e == EAGAIN && uc_now_ns() < c->deadline_ns)
 		return;
 	if (e) {
-		uc_relay_say(r, &r->connect_said, "cannot connect to '%s' for %s[%u]: %s (its connection "
-			  "is closed)", r->opt.real.text, c->s[CLIENT].end.comm, c->s[CLIENT].end.pid,
-			  strerror(e == EAGAIN ? ETIMEDOUT : e));
+		uc_relay_say(r, &r->connect_said,
+			     "cannot connect to '%s' for %s[%u]: %s (its connection "
+			     "is closed)",
+			     r->opt.real.text, c->s[CLIENT].end.comm, c->s[CLIENT].end.pid,
+			     strerror(e == EAGAIN ? ETIMEDOUT : e));
 		conn_finish(r, c, false);
 		return;
 	}
@@ -246,9 +248,10 @@ static void pass_on(struct uc_relay *r, struct conn *c, int j)
 	ret = uc_chunk_send(to->w.fd, &to->out, NULL, 0, &r->forward_creds);
 	e = ret < 0 ? errno : ENOMEM;
 	if (could && !r->forward_creds)
-		uc_relay_say(r, &r->creds_said, "the kernel does not let this process pass on other "
-			  "processes' credentials (only root may): where a peer asks for them "
-			  "(SO_PASSCRED) it gets the proxy's");
+		uc_relay_say(r, &r->creds_said,
+			     "the kernel does not let this process pass on other "
+			     "processes' credentials (only root may): where a peer asks for them "
+			     "(SO_PASSCRED) it gets the proxy's");
 	if (ret > 0) {
 		uc_chunk_clear(&to->out);
 		return;
@@ -271,7 +274,8 @@ static void side_ended(struct uc_relay *r, struct conn *c, int i, bool closed)
 
 	sd->eof = true;
 	sd->closed_said = closed;
-	uc_relay_report_event(r, closed ? UC_MSG_CLOSE : UC_MSG_SHUTDOWN, &sd->end, &c->s[1 - i].end);
+	uc_relay_report_event(r, closed ? UC_MSG_CLOSE : UC_MSG_SHUTDOWN, &sd->end,
+			      &c->s[1 - i].end);
 }
 
 /* Reads what side i sends and passes it on, until the other side cannot take more, i has
@@ -351,10 +355,11 @@ static void on_accept(struct uc_relay *r)
 		struct conn *c;
 
 		if (fd < 0) {
-			if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS && errno != ENOMEM)
+			if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
+			    errno != ENOMEM)
 				return; /* EAGAIN, or a client that gave up before we took it */
-			uc_relay_say(r, &r->accept_said, "cannot accept a client: %s (clients wait)",
-				  strerror(errno));
+			uc_relay_say(r, &r->accept_said,
+				     "cannot accept a client: %s (clients wait)", strerror(errno));
 			r->accept_paused_until = uc_now_ns() + ACCEPT_PAUSE_NS;
 			uc_relay_watch(r, &r->listener, 0);
 			return;
@@ -450,8 +455,8 @@ struct uc_relay *uc_relay_open(const struct uc_relay_options *opt, char *err, si
 		uc_error(err, errlen, "cannot start: %s", strerror(errno));
 		goto fail;
 	}
-	if (r->type ? uc_proxy_check_target(&r->opt.real, err, errlen) < 0
-		    : (r->type = uc_proxy_probe_type(&r->opt.real, err, errlen)) < 0)
+	if (r->type ? uc_proxy_check_target(&r->opt.real, err, errlen) < 0 :
+		      (r->type = uc_proxy_probe_type(&r->opt.real, err, errlen)) < 0)
 		goto fail;
 	if (r->type == SOCK_DGRAM && uc_relay_dgram_init(r) < 0) {
 		uc_error(err, errlen, "out of memory");

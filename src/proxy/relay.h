@@ -10,11 +10,11 @@
 #include "proxy/sockets.h"
 
 struct uc_relay_options {
-	struct uc_proxy_addr listen;  /* NEW: made by the proxy, removed when it closes */
-	struct uc_proxy_addr real;    /* REAL: where every client is relayed to */
-	int sock_type;                /* SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM; 0: REAL's, probed */
-	uint32_t snaplen;             /* bytes of each message reported (0: all); all are relayed */
-	int verbose;                  /* > 0: say on stderr what could not be relayed, and why */
+	struct uc_proxy_addr listen; /* NEW: made by the proxy, removed when it closes */
+	struct uc_proxy_addr real;   /* REAL: where every client is relayed to */
+	int sock_type;    /* SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM; 0: REAL's, probed */
+	uint32_t snaplen; /* bytes of each message reported (0: all); all are relayed */
+	int verbose;      /* > 0: say on stderr what could not be relayed, and why */
 };
 
 struct uc_relay_stats {

@@ -12,33 +12,33 @@
 #include "core/names.h"
 #include "proxy/relay_int.h"
 
-#define BUCKETS 1024 /* to start with: the table grows */
-#define ROUNDS 64                              /* datagrams per socket per wakeup */
-#define IDLE_NS (60 * 1000000000ull)           /* a sender silent this long is forgotten */
+#define BUCKETS 1024                 /* to start with: the table grows */
+#define ROUNDS 64                    /* datagrams per socket per wakeup */
+#define IDLE_NS (60 * 1000000000ull) /* a sender silent this long is forgotten */
 #define SWEEP_NS 1000000000ull
 
 /* A sender, known by its address (or, unbound, by its process): its upstream socket w stands
  * for it at REAL, and replies to that socket go back to its address from NEW. */
 struct dgram_client {
 	struct watch w;
-	struct uc_hash_node node;            /* in the table, by sender */
-	struct uc_link link;                 /* in all, then in finished */
+	struct uc_hash_node node; /* in the table, by sender */
+	struct uc_link link;      /* in all, then in finished */
 	struct sockaddr_un addr;
-	socklen_t addrlen;                   /* sizeof(sa_family_t) or less: unbound, unreachable */
+	socklen_t addrlen; /* sizeof(sa_family_t) or less: unbound, unreachable */
 	uint32_t key_pid;
 	char name[UC_NAME_LEN];
 	struct uc_proxy_end end, server;
 	struct uc_chunk to_server, to_client;
-	bool server_full, client_full;       /* the chunk waits: REAL's or the client's queue is full */
+	bool server_full, client_full; /* the chunk waits: REAL's or the client's queue is full */
 	bool gone;
 	uint64_t last_ns;
 };
 
 struct dgram_table {
 	struct uc_hash by_sender;
-	struct uc_link all;                  /* every client */
-	struct uc_link finished;             /* clients to free at the end of the poll */
-	unsigned server_full;                /* NEW is not read while REAL cannot take more */
+	struct uc_link all;      /* every client */
+	struct uc_link finished; /* clients to free at the end of the poll */
+	unsigned server_full;    /* NEW is not read while REAL cannot take more */
 	unsigned client_full;
 	uint64_t next_sweep_ns;
 };
@@ -60,8 +60,8 @@ static uint64_t sender_hash(const struct sockaddr_un *a, socklen_t len, uint32_t
 	return bound(len) ? h : uc_hash_bytes(h, &pid, sizeof(pid));
 }
 
-static bool same_sender(const struct dgram_client *cl, const struct sockaddr_un *a,
-			socklen_t len, uint32_t pid)
+static bool same_sender(const struct dgram_client *cl, const struct sockaddr_un *a, socklen_t len,
+			uint32_t pid)
 {
 	if (bound(len) != bound(cl->addrlen))
 		return false;
@@ -96,7 +96,8 @@ static void update_watches(struct uc_relay *r, struct dgram_client *cl)
 	uc_relay_watch(r, &r->listener, r->dgram->server_full ? 0 : EPOLLIN);
 	if (!cl || cl->gone)
 		return;
-	uc_relay_watch(r, &cl->w, (cl->to_client.active ? 0 : EPOLLIN) |
+	uc_relay_watch(r, &cl->w,
+		       (cl->to_client.active ? 0 : EPOLLIN) |
 			       (cl->to_server.active ? EPOLLOUT : 0));
 }
 
@@ -134,8 +135,10 @@ static struct dgram_client *client_new(struct uc_relay *r, const struct sockaddr
 	if (cl->w.fd < 0 ||
 	    connect(cl->w.fd, (const struct sockaddr *)&r->opt.real.sa, r->opt.real.len) < 0 ||
 	    uc_relay_watch(r, &cl->w, EPOLLIN) < 0) {
-		uc_relay_say(r, &r->connect_said, "cannot connect to '%s': %s (a datagram from pid %u is "
-			  "dropped)", r->opt.real.text, strerror(errno), pid);
+		uc_relay_say(r, &r->connect_said,
+			     "cannot connect to '%s': %s (a datagram from pid %u is "
+			     "dropped)",
+			     r->opt.real.text, strerror(errno), pid);
 		if (cl->w.fd >= 0)
 			close(cl->w.fd);
 		free(cl);
@@ -160,7 +163,8 @@ static struct dgram_client *client_of(struct uc_relay *r, const struct sockaddr_
 {
 	uint64_t h = sender_hash(from, fromlen, pid);
 
-	for (struct uc_hash_node *n = uc_hash_first(&r->dgram->by_sender, h); n; n = uc_hash_next(n)) {
+	for (struct uc_hash_node *n = uc_hash_first(&r->dgram->by_sender, h); n;
+	     n = uc_hash_next(n)) {
 		struct dgram_client *cl = uc_container_of(n, struct dgram_client, node);
 
 		if (same_sender(cl, from, fromlen, pid))
@@ -197,7 +201,7 @@ static void to_server(struct uc_relay *r, struct dgram_client *cl)
 	r->st.undelivered++;
 	uc_chunk_clear(&cl->to_server);
 	uc_relay_say(r, &r->connect_said, "cannot relay to '%s': %s", r->opt.real.text,
-		  strerror(ret == 0 ? ENOMEM : e));
+		     strerror(ret == 0 ? ENOMEM : e));
 	/* REAL's socket has gone (a server restarting binds a new one): connect afresh next time */
 	if (e == ECONNREFUSED || e == ECONNRESET || e == ENOTCONN || e == EPIPE)
 		client_finish(r, cl, true);
@@ -208,8 +212,10 @@ static void to_client(struct uc_relay *r, struct dgram_client *cl)
 	int ret, e;
 
 	if (!bound(cl->addrlen)) {
-		uc_relay_say(r, NULL, "a reply from '%s' to %s[%u] is dropped: that sender's socket has no "
-			  "address", r->opt.real.text, cl->end.comm, cl->end.pid);
+		uc_relay_say(r, NULL,
+			     "a reply from '%s' to %s[%u] is dropped: that sender's socket has no "
+			     "address",
+			     r->opt.real.text, cl->end.comm, cl->end.pid);
 		r->st.undelivered++;
 		uc_chunk_clear(&cl->to_client);
 		return;
@@ -226,7 +232,8 @@ static void to_client(struct uc_relay *r, struct dgram_client *cl)
 		uc_chunk_clear(&cl->to_client);
 		return;
 	}
-	uc_relay_say(r, NULL, "cannot relay to '%s': %s", cl->name, strerror(ret == 0 ? ENOMEM : e));
+	uc_relay_say(r, NULL, "cannot relay to '%s': %s", cl->name,
+		     strerror(ret == 0 ? ENOMEM : e));
 	r->st.undelivered++;
 	uc_chunk_clear(&cl->to_client);
 	if (e == ECONNREFUSED || e == ENOENT) /* the client's socket has gone */
@@ -316,7 +323,8 @@ bool uc_relay_dgram_tick(struct uc_relay *r, uint64_t now_ns)
 			client_finish(r, cl, true);
 	}
 	while (!uc_list_empty(&t->finished)) {
-		struct dgram_client *cl = uc_container_of(t->finished.next, struct dgram_client, link);
+		struct dgram_client *cl = uc_container_of(t->finished.next, struct dgram_client,
+							  link);
 
 		uc_list_remove(&cl->link);
 		free(cl);
@@ -327,7 +335,8 @@ bool uc_relay_dgram_tick(struct uc_relay *r, uint64_t now_ns)
 void uc_relay_dgram_stop(struct uc_relay *r)
 {
 	while (!uc_list_empty(&r->dgram->all))
-		client_finish(r, uc_container_of(r->dgram->all.next, struct dgram_client, link), true);
+		client_finish(r, uc_container_of(r->dgram->all.next, struct dgram_client, link),
+			      true);
 }
 
 void uc_relay_dgram_free(struct uc_relay *r)

@@ -11,7 +11,7 @@
 #include "core/list.h"
 #include "proxy/relay.h"
 
-#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 enum watch_kind { W_LISTENER, W_SIDE, W_DGRAM_CLIENT };
 
@@ -31,7 +31,7 @@ struct uc_relay {
 	int epfd;
 	struct watch listener;
 	struct uc_proxy_made made;
-	uint8_t *scratch;  /* what each read receives into */
+	uint8_t *scratch; /* what each read receives into */
 	size_t scratch_cap;
 	bool forward_creds; /* cleared once the kernel refuses to pass on a client's credentials */
 	bool creds_said, connect_said, accept_said;
@@ -43,17 +43,17 @@ struct uc_relay {
 	struct uc_relay_stats st;
 	uc_message_fn fn;
 	void *ctx;
-	bool stopped;     /* fn asked to stop */
-	int reported;     /* messages reported in this poll */
+	bool stopped; /* fn asked to stop */
+	int reported; /* messages reported in this poll */
 };
 
 /* Reports m to the caller (data messages are counted). */
 void uc_relay_report(struct uc_relay *r, const struct uc_message *m);
 /* A relayed chunk as a data message from one end to the other. */
 void uc_relay_report_data(struct uc_relay *r, const struct uc_chunk *c,
-		       const struct uc_proxy_end *from, const struct uc_proxy_end *to);
+			  const struct uc_proxy_end *from, const struct uc_proxy_end *to);
 void uc_relay_report_event(struct uc_relay *r, enum uc_message_event ev,
-			const struct uc_proxy_end *from, const struct uc_proxy_end *to);
+			   const struct uc_proxy_end *from, const struct uc_proxy_end *to);
 /* Registers w for wanted events (0: none, taken out of the set). */
 int uc_relay_watch(struct uc_relay *r, struct watch *w, uint32_t wanted);
 /* Makes the scratch buffer hold at least n bytes. 0, or -1 when out of memory. */

@@ -25,14 +25,18 @@ int uc_proxy_addr_parse(const char *text, struct uc_proxy_addr *a, char *err, si
 	if (text[0] == '@') {
 		/* the leading NUL takes the '@''s place: an abstract name fills all 108 bytes */
 		if (n > sizeof(a->sa.sun_path))
-			return uc_error(err, errlen, "'%s' is too long: an abstract name has at most "
-					"%zu bytes after '@'", text, sizeof(a->sa.sun_path) - 1);
+			return uc_error(err, errlen,
+					"'%s' is too long: an abstract name has at most "
+					"%zu bytes after '@'",
+					text, sizeof(a->sa.sun_path) - 1);
 		memcpy(a->sa.sun_path + 1, text + 1, n - 1);
 		a->len = (socklen_t)(SUN_OFFSET + n);
 	} else {
 		if (n >= sizeof(a->sa.sun_path))
-			return uc_error(err, errlen, "'%s' is too long: a socket path has at most %zu "
-					"bytes", text, sizeof(a->sa.sun_path) - 1);
+			return uc_error(err, errlen,
+					"'%s' is too long: a socket path has at most %zu "
+					"bytes",
+					text, sizeof(a->sa.sun_path) - 1);
 		memcpy(a->sa.sun_path, text, n);
 		a->len = (socklen_t)(SUN_OFFSET + n + 1);
 	}
@@ -81,7 +85,8 @@ int uc_proxy_check_target(const struct uc_proxy_addr *a, char *err, size_t errle
 	if (a->sa.sun_path[0] == '\0')
 		return 0;
 	if (stat(a->sa.sun_path, &st) < 0)
-		return uc_error(err, errlen, "cannot connect to '%s': %s", a->text, strerror(errno));
+		return uc_error(err, errlen, "cannot connect to '%s': %s", a->text,
+				strerror(errno));
 	if (!S_ISSOCK(st.st_mode))
 		return uc_error(err, errlen, "cannot connect to '%s': %s", a->text,
 				strerror(ECONNREFUSED));
@@ -97,14 +102,16 @@ static int clear_stale(const struct uc_proxy_addr *a, char *err, size_t errlen)
 	if (a->sa.sun_path[0] == '\0')
 		return 0;
 	if (lstat(a->sa.sun_path, &st) < 0)
-		return errno == ENOENT ? 0 : uc_error(err, errlen, "cannot listen on '%s': %s",
-						      a->text, strerror(errno));
+		return errno == ENOENT ? 0 :
+					 uc_error(err, errlen, "cannot listen on '%s': %s", a->text,
+						  strerror(errno));
 	if (!S_ISSOCK(st.st_mode))
 		return uc_error(err, errlen, "'%s' exists and is not a socket: not replacing it",
 				a->text);
 	/* ECONNREFUSED, whatever the type, means no socket is bound to the file any more */
 	if (try_connect(a, SOCK_STREAM) != ECONNREFUSED)
-		return uc_error(err, errlen, "'%s' is in use: a server is listening on it", a->text);
+		return uc_error(err, errlen, "'%s' is in use: a server is listening on it",
+				a->text);
 	if (unlink(a->sa.sun_path) < 0 && errno != ENOENT)
 		return uc_error(err, errlen, "cannot remove the stale socket '%s': %s", a->text,
 				strerror(errno));
@@ -170,7 +177,9 @@ void uc_proxy_unlisten(const struct uc_proxy_addr *a, const struct uc_proxy_made
 int uc_proxy_socket(int type)
 {
 	int fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), on = 1;
-	int big = 4 << 20; /* the kernel clamps it to its limit: any message a sender could send fits */
+	int big =
+		4
+		<< 20; /* the kernel clamps it to its limit: any message a sender could send fits */
 	struct sockaddr_un autobind = { .sun_family = AF_UNIX };
 
 	if (fd < 0 || type == SOCK_STREAM)

@@ -16,8 +16,8 @@
 struct uc_proxy_addr {
 	struct sockaddr_un sa;
 	socklen_t len;
-	const char *text;         /* as given */
-	char name[UC_NAME_LEN];   /* as messages show it (uc_sun_path_format) */
+	const char *text;       /* as given */
+	char name[UC_NAME_LEN]; /* as messages show it (uc_sun_path_format) */
 };
 
 /* The socket file the proxy made, so that it removes that file and no other. */

@@ -23,8 +23,8 @@ struct replay {
 	void *ctx;
 	struct uc_replay_stats *stats;
 	bool stop;
-	bool open;                /* a message is being gathered */
-	bool dbus;                /* ... from D-Bus packets */
+	bool open; /* a message is being gathered */
+	bool dbus; /* ... from D-Bus packets */
 	struct uc_message m;
 	char meta[UC_COMMENT_LEN];
 	uint8_t *data;
@@ -34,11 +34,13 @@ struct replay {
 	int error; /* errno for a failure: EBADMSG (the file's content) unless set otherwise */
 };
 
-__attribute__((format(printf, 3, 4)))
-static int fail_at(struct replay *r, const struct uc_pcapng_block *b, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail_at(struct replay *r,
+							 const struct uc_pcapng_block *b,
+							 const char *fmt, ...)
 {
-	int used = snprintf(r->err, r->errlen, "block %llu at offset %llu: ",
-			    (unsigned long long)b->number, (unsigned long long)b->offset);
+	int used = snprintf(r->err, r->errlen,
+			    "block %llu at offset %llu: ", (unsigned long long)b->number,
+			    (unsigned long long)b->offset);
 	va_list ap;
 
 	if (used < 0 || (size_t)used >= r->errlen)
@@ -78,7 +80,8 @@ static bool selected(const struct uc_filter *f, const struct uc_message *m)
 		return false;
 	any = !f->n_paths;
 	for (unsigned i = 0; i < f->n_paths; i++)
-		any |= path_matches(f->paths[i], m->own_path) || path_matches(f->paths[i], m->peer_path);
+		any |= path_matches(f->paths[i], m->own_path) ||
+		       path_matches(f->paths[i], m->peer_path);
 	return any;
 }
 
@@ -111,10 +114,13 @@ static int append(struct replay *r, const struct uc_pcapng_block *b, const uint8
 	size_t most = r->dbus ? UINT32_MAX : r->m.stored;
 
 	if (n > most - r->len && r->dbus)
-		return fail_at(r, b, "D-Bus packets with one comment hold more than %zu bytes", most);
+		return fail_at(r, b, "D-Bus packets with one comment hold more than %zu bytes",
+			       most);
 	if (n > most - r->len)
-		return fail_at(r, b, "packet data runs past the stored=%zu bytes its comment says: "
-			       "damaged metadata", most);
+		return fail_at(r, b,
+			       "packet data runs past the stored=%zu bytes its comment says: "
+			       "damaged metadata",
+			       most);
 	if (r->len + n > r->cap) {
 		size_t cap = r->cap ? r->cap : 64 * 1024;
 		uint8_t *grown;
@@ -140,16 +146,21 @@ static int check_consistent(struct replay *r, const struct uc_pcapng_block *b)
 	const struct uc_message *m = &r->m;
 
 	if (m->stored > m->caplen)
-		return fail_at(r, b, "its comment says stored=%u, more than caplen=%u: damaged metadata",
+		return fail_at(r, b,
+			       "its comment says stored=%u, more than caplen=%u: damaged metadata",
 			       m->stored, m->caplen);
 	if (m->caplen > m->len)
-		return fail_at(r, b, "its comment says caplen=%u, more than len=%u: damaged metadata",
+		return fail_at(r, b,
+			       "its comment says caplen=%u, more than len=%u: damaged metadata",
 			       m->caplen, m->len);
 	if (m->nfds_described > m->nfds)
-		return fail_at(r, b, "its comment describes %u passed descriptors but says "
-			       "scm_rights=%u: damaged metadata", m->nfds_described, m->nfds);
+		return fail_at(r, b,
+			       "its comment describes %u passed descriptors but says "
+			       "scm_rights=%u: damaged metadata",
+			       m->nfds_described, m->nfds);
 	if (m->lost_before_bytes && !m->lost_before_msgs)
-		return fail_at(r, b, "its comment says lost_before_bytes=%llu without "
+		return fail_at(r, b,
+			       "its comment says lost_before_bytes=%llu without "
 			       "lost_before_msgs: damaged metadata",
 			       (unsigned long long)m->lost_before_bytes);
 	return 0;
@@ -158,8 +169,8 @@ static int check_consistent(struct replay *r, const struct uc_pcapng_block *b)
 /* Starts a new message unless this packet continues the one being gathered: the same metadata,
  * and a payload only while that message holds fewer bytes than it stored (two messages alike to
  * the nanosecond are two messages). */
-static int take_meta(struct replay *r, const struct uc_pcapng_block *b, const char *comment, bool dbus,
-		     size_t payload)
+static int take_meta(struct replay *r, const struct uc_pcapng_block *b, const char *comment,
+		     bool dbus, size_t payload)
 {
 	bool full = !dbus && payload && r->len >= r->m.stored;
 	size_t n = strcspn(comment, ";");
@@ -190,10 +201,12 @@ static int payload(struct replay *r, const struct uc_pcapng_block *b, const uint
 	const uint8_t *d = b->data;
 	size_t ihl, head;
 
-	if (b->caplen < 20 || d[0] >> 4 != 4 || (ihl = (size_t)(d[0] & 15) * 4) < 20 || ihl + 8 > b->caplen)
+	if (b->caplen < 20 || d[0] >> 4 != 4 || (ihl = (size_t)(d[0] & 15) * 4) < 20 ||
+	    ihl + 8 > b->caplen)
 		return fail_at(r, b, "packet is not the IPv4 that unixcap writes");
 	if (d[9] == IPPROTO_TCP_NUM) {
-		if (ihl + 20 > b->caplen || (head = ihl + (size_t)(d[ihl + 12] >> 4) * 4) > b->caplen)
+		if (ihl + 20 > b->caplen ||
+		    (head = ihl + (size_t)(d[ihl + 12] >> 4) * 4) > b->caplen)
 			return fail_at(r, b, "packet's TCP header is cut short");
 	} else if (d[9] == IPPROTO_UDP_NUM) {
 		head = ihl + 8;
@@ -212,12 +225,14 @@ static int on_packet(struct replay *r, const struct uc_pcapng_block *b)
 	size_t n = b->caplen;
 
 	if (b->packet_linktype != PCAPNG_LINKTYPE_RAW && !dbus)
-		return fail_at(r, b, "packet of link type %u: not a unixcap capture", b->packet_linktype);
+		return fail_at(r, b, "packet of link type %u: not a unixcap capture",
+			       b->packet_linktype);
 	if (!b->comment)
 		return fail_at(r, b, "packet has no comment: not a unixcap capture");
 	if (!dbus && payload(r, b, &p, &n) < 0)
 		return -1;
-	if (strstr(b->comment, " event=connect ")) { /* a handshake: its connect is a custom block */
+	if (strstr(b->comment,
+		   " event=connect ")) { /* a handshake: its connect is a custom block */
 		deliver(r);
 		return 0;
 	}
@@ -249,16 +264,14 @@ static int on_block(struct replay *r, const struct uc_pcapng_block *b)
 	case PCAPNG_BLOCK_SECTION:
 		deliver(r);
 		if (strncmp(b->application, "unixcap", 7) != 0)
-			return fail_at(r, b, "written by %s%s%s, not unixcap", b->application[0] ? "'" : "",
+			return fail_at(r, b, "written by %s%s%s, not unixcap",
+				       b->application[0] ? "'" : "",
 				       b->application[0] ? b->application : "an unnamed program",
 				       b->application[0] ? "'" : "");
 		return 0;
-	case PCAPNG_BLOCK_PACKET:
-		return on_packet(r, b);
-	case PCAPNG_BLOCK_CUSTOM:
-		return on_custom(r, b);
-	case PCAPNG_BLOCK_INTERFACE:
-		return 0;
+	case PCAPNG_BLOCK_PACKET: return on_packet(r, b);
+	case PCAPNG_BLOCK_CUSTOM: return on_custom(r, b);
+	case PCAPNG_BLOCK_INTERFACE: return 0;
 	}
 	return 0;
 }
@@ -274,8 +287,12 @@ int uc_replay_until(FILE *in, const volatile sig_atomic_t *stop, const struct uc
 		    size_t errlen)
 {
 	struct uc_replay_stats ignored;
-	struct replay r = { .filter = filter, .fn = fn, .ctx = ctx, .stats = stats ? stats : &ignored,
-			    .err = err, .errlen = errlen };
+	struct replay r = { .filter = filter,
+			    .fn = fn,
+			    .ctx = ctx,
+			    .stats = stats ? stats : &ignored,
+			    .err = err,
+			    .errlen = errlen };
 	struct uc_pcapng_reader *reader = uc_pcapng_reader_new(in);
 	struct uc_pcapng_block b;
 	int ret = 0, got = 0;

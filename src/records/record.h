@@ -10,16 +10,16 @@
 #endif
 
 #define UC_COMM_LEN 16
-#define UC_PATH_LEN 108 /* sizeof(sun_path) */
-#define UC_CHUNK 16384  /* payload bytes per data record */
+#define UC_PATH_LEN 108    /* sizeof(sun_path) */
+#define UC_CHUNK 16384     /* payload bytes per data record */
 #define UC_MAX_PATTERNS 16 /* 8 --path, each with its canonical twin */
 #define UC_MAX_PIDS 8
 #define UC_MAX_INODES 8
 #define UC_MAX_PATHS_BY_ID 8
 
 enum uc_record_kind {
-	UC_REC_MESSAGE = 1, /* metadata of one send; data records follow */
-	UC_REC_DATA = 2,    /* a slice of a message's payload */
+	UC_REC_MESSAGE = 1,   /* metadata of one send; data records follow */
+	UC_REC_DATA = 2,      /* a slice of a message's payload */
 	UC_REC_ANCILLARY = 3, /* what a message passed besides bytes: fds, credentials */
 };
 
@@ -29,10 +29,10 @@ enum uc_event {
 	UC_EV_SHUTDOWN = 3, /* shutdown(SHUT_WR or SHUT_RDWR) */
 	UC_EV_EOF = 4,      /* a stream read returned 0: the peer has closed its side */
 	/* 5 is user space's "lost" report: event values are shared with enum uc_message_event */
-	UC_EV_CONNECT = 6,  /* connect() or socketpair() made a connection */
-	UC_EV_ACCEPT = 7,   /* accept() took one: links the server socket to its client */
-	UC_EV_READ = 9,     /* len bytes were read (attribution only: the payload was stored at send) */
-	UC_EV_UNSEEN = 8,   /* len bytes were sent by a path the syscall hooks do not decode
+	UC_EV_CONNECT = 6, /* connect() or socketpair() made a connection */
+	UC_EV_ACCEPT = 7,  /* accept() took one: links the server socket to its client */
+	UC_EV_READ = 9, /* len bytes were read (attribution only: the payload was stored at send) */
+	UC_EV_UNSEEN = 8, /* len bytes were sent by a path the syscall hooks do not decode
 			     * (sendfile, splice, io_uring, sendmmsg): they are not in the capture */
 };
 
@@ -71,8 +71,8 @@ struct uc_rec_message {
 	__u32 caplen; /* bytes that data records will carry if none is lost: min(len, snaplen) */
 	__u16 event;
 	__u16 sock_type;
-	__u16 syscall; /* syscall number, for -v */
-	__u8 own_path_len;  /* sun_path bytes; 0 = unnamed; abstract names start with a NUL */
+	__u16 syscall;     /* syscall number, for -v */
+	__u8 own_path_len; /* sun_path bytes; 0 = unnamed; abstract names start with a NUL */
 	__u8 peer_path_len;
 	__u8 path_match;    /* enum uc_path_match */
 	__u8 peek;          /* a read with MSG_PEEK: the bytes stay queued */
@@ -90,17 +90,17 @@ struct uc_rec_data {
 	__u8 data[UC_CHUNK];
 };
 
-#define UC_MAX_FDS 8    /* passed descriptors described per message */
-#define UC_FD_DEPTH 8   /* path components kept per descriptor, leaf first */
-#define UC_FD_NAME 48   /* bytes kept per component */
+#define UC_MAX_FDS 8  /* passed descriptors described per message */
+#define UC_FD_DEPTH 8 /* path components kept per descriptor, leaf first */
+#define UC_FD_NAME 48 /* bytes kept per component */
 
 /* A passed descriptor as it was when sent (user space cannot look later: it may be gone). */
 struct uc_fd_info {
-	__s32 fd;         /* in the sender */
-	__u16 mode;       /* S_IFMT bits of its inode */
-	__u8 depth;       /* path components in names[] */
-	__u8 truncated;   /* the path had more components than UC_FD_DEPTH */
-	__u64 ino;        /* inode (for a socket: its sockfs inode, as ss -x shows) */
+	__s32 fd;       /* in the sender */
+	__u16 mode;     /* S_IFMT bits of its inode */
+	__u8 depth;     /* path components in names[] */
+	__u8 truncated; /* the path had more components than UC_FD_DEPTH */
+	__u64 ino;      /* inode (for a socket: its sockfs inode, as ss -x shows) */
 	__u16 sock_family;
 	__u8 unix_path_len;
 	__u8 pad[5];
@@ -110,8 +110,8 @@ struct uc_fd_info {
 
 struct uc_rec_ancillary {
 	struct uc_record_head head; /* msg_id of the message it belongs to */
-	__u32 nfds;      /* descriptors passed (may exceed UC_MAX_FDS) */
-	__u32 has_creds; /* SCM_CREDENTIALS was sent */
+	__u32 nfds;                 /* descriptors passed (may exceed UC_MAX_FDS) */
+	__u32 has_creds;            /* SCM_CREDENTIALS was sent */
 	__u32 cred_pid, cred_uid, cred_gid;
 	__u32 pad;
 	struct uc_fd_info fds[UC_MAX_FDS];
@@ -153,12 +153,12 @@ struct uc_loss {
 
 /* Per-CPU counters read by user space for the exit summary. */
 struct uc_counters {
-	__u64 msgs;          /* messages matched by the filters */
-	__u64 bytes;         /* bytes of those messages */
-	__u64 lost_msgs;     /* messages with any byte not stored */
-	__u64 lost_bytes;    /* bytes not stored (excluding -s truncation) */
-	__u64 ring_full;     /* failed ring reservations */
-	__u64 unreadable;    /* failed user-memory reads */
+	__u64 msgs;       /* messages matched by the filters */
+	__u64 bytes;      /* bytes of those messages */
+	__u64 lost_msgs;  /* messages with any byte not stored */
+	__u64 lost_bytes; /* bytes not stored (excluding -s truncation) */
+	__u64 ring_full;  /* failed ring reservations */
+	__u64 unreadable; /* failed user-memory reads */
 	/* messages lost whole that no socket pair's entry could hold (the table was full, or the
 	 * send came by a kprobe hook, which may not take locks): counted so the totals stay exact */
 	__u64 unpaired_msgs;

@@ -16,8 +16,8 @@
 /* One direction's SASL lines not yet shown in a comment. Held only from a line to the message
  * after it: a connection's SASL exchange is over after its first messages. */
 struct sasl_text {
-	char shown[SASL_TEXT];    /* " | "-separated */
-	uint8_t wire[SASL_TEXT];  /* the same lines as they were sent, for the raw fallback */
+	char shown[SASL_TEXT];   /* " | "-separated */
+	uint8_t wire[SASL_TEXT]; /* the same lines as they were sent, for the raw fallback */
 	size_t wire_len;
 };
 
@@ -95,10 +95,15 @@ static void on_message(void *ctx, const uint8_t *msg, size_t len)
 	char comment[UC_COMMENT_LEN + 2 * SASL_TEXT]; /* the metadata whole: only a note may be cut */
 	uint32_t kept = len > PCAPNG_MAX_RECORD ? PCAPNG_MAX_RECORD : (uint32_t)len;
 	struct uc_pcapng_packet p = {
-		.interface_id = out->iface, .ts_ns = out->ts_ns, .data = msg, .data_len = kept,
-		.origlen = (uint32_t)len, .comment = comment,
+		.interface_id = out->iface,
+		.ts_ns = out->ts_ns,
+		.data = msg,
+		.data_len = kept,
+		.origlen = (uint32_t)len,
+		.comment = comment,
 		.flags = out->dir == 0 ? PCAPNG_DIR_OUTBOUND : PCAPNG_DIR_INBOUND,
-		.has_dropcount = f->dropcount > 0, .dropcount = f->dropcount,
+		.has_dropcount = f->dropcount > 0,
+		.dropcount = f->dropcount,
 	};
 
 	snprintf(comment, sizeof(comment), "%s%s%s%s", out->meta, sasl[0] ? "; SASL: " : "", sasl,
@@ -118,7 +123,9 @@ static void on_unsynced(void *ctx, const uint8_t *data, size_t len)
 }
 
 static const struct uc_dbus_split_ops ops = {
-	.sasl_line = on_sasl_line, .message = on_message, .unsynced = on_unsynced,
+	.sasl_line = on_sasl_line,
+	.message = on_message,
+	.unsynced = on_unsynced,
 };
 
 /* Bytes lost mid-stream: the splitter can no longer tell where messages start, so what it
@@ -137,7 +144,8 @@ int uc_dbus_flow_write(struct uc_dbus_flow *d, const struct uc_dbus_out *out, co
 	struct feed f = { .d = d, .out = out, .dropcount = out->dropcount };
 
 	lose(d, &f, lost_before);
-	if (stored && uc_dbus_split_feed(d->split[out->dir], data, stored, &ops, &f) < 0 && !f.error)
+	if (stored && uc_dbus_split_feed(d->split[out->dir], data, stored, &ops, &f) < 0 &&
+	    !f.error)
 		f.error = errno;
 	lose(d, &f, lost_after);
 	if (f.error) {

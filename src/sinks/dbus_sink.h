@@ -14,8 +14,8 @@ struct uc_dbus_flow;
 /* Where one syscall's bytes go, and what to say about them. */
 struct uc_dbus_out {
 	struct uc_pcapng_writer *w;
-	uint32_t iface;     /* the LINKTYPE_DBUS interface */
-	int dir;            /* 0: client to server, 1: server to client */
+	uint32_t iface; /* the LINKTYPE_DBUS interface */
+	int dir;        /* 0: client to server, 1: server to client */
 	uint64_t ts_ns;
 	const char *meta;   /* the syscall's key=value comment */
 	uint64_t dropcount; /* messages lost before these bytes */

@@ -19,12 +19,12 @@ enum phase {
 
 struct uc_dbus_split {
 	bool client;
-	bool authed;      /* server: an OK was seen and no REJECTED since */
-	bool nomem;       /* set when buffering failed during the current feed */
+	bool authed; /* server: an OK was seen and no REJECTED since */
+	bool nomem;  /* set when buffering failed during the current feed */
 	enum phase phase;
-	uint8_t *buf;     /* the incomplete line or message */
+	uint8_t *buf; /* the incomplete line or message */
 	size_t len, cap;
-	size_t want;      /* binary: total length of the buffered message once its header is in */
+	size_t want; /* binary: total length of the buffered message once its header is in */
 };
 
 struct uc_dbus_split *uc_dbus_split_new(bool client_side)
@@ -95,8 +95,7 @@ static bool append(struct uc_dbus_split *s, const uint8_t *p, size_t n)
 	return true;
 }
 
-static void out_of_memory(struct uc_dbus_split *s, const struct uc_dbus_split_ops *ops,
-			  void *ctx)
+static void out_of_memory(struct uc_dbus_split *s, const struct uc_dbus_split_ops *ops, void *ctx)
 {
 	s->nomem = true;
 	desync(s, ops, ctx, "out of memory buffering D-Bus data");
@@ -304,18 +303,10 @@ int uc_dbus_split_feed(struct uc_dbus_split *s, const uint8_t *data, size_t len,
 	/* Each step consumes bytes or changes phase; the unsynced phase takes all, so this ends. */
 	while (len) {
 		switch (s->phase) {
-		case PHASE_CRED:
-			used = feed_cred(s, data, ops, ctx);
-			break;
-		case PHASE_SASL:
-			used = feed_sasl(s, data, len, ops, ctx);
-			break;
-		case PHASE_BINARY:
-			used = feed_binary(s, data, len, ops, ctx);
-			break;
-		default:
-			used = feed_unsynced(s, data, len, ops, ctx);
-			break;
+		case PHASE_CRED: used = feed_cred(s, data, ops, ctx); break;
+		case PHASE_SASL: used = feed_sasl(s, data, len, ops, ctx); break;
+		case PHASE_BINARY: used = feed_binary(s, data, len, ops, ctx); break;
+		default: used = feed_unsynced(s, data, len, ops, ctx); break;
 		}
 		data += used;
 		len -= used;
@@ -327,8 +318,7 @@ int uc_dbus_split_feed(struct uc_dbus_split *s, const uint8_t *data, size_t len,
 	return 0;
 }
 
-void uc_dbus_split_flush(struct uc_dbus_split *s, const struct uc_dbus_split_ops *ops,
-			 void *ctx)
+void uc_dbus_split_flush(struct uc_dbus_split *s, const struct uc_dbus_split_ops *ops, void *ctx)
 {
 	if (!s || !ops || !s->len)
 		return;

@@ -84,8 +84,7 @@ int uc_dbus_split_feed(struct uc_dbus_split *s, const uint8_t *data, size_t len,
  * stream and before uc_dbus_split_gap, so the fragment is reported before the gap and not
  * after it. A flushed fragment leaves the stream position unknown, so the splitter then stays
  * unsynced; with nothing buffered it changes nothing. */
-void uc_dbus_split_flush(struct uc_dbus_split *s, const struct uc_dbus_split_ops *ops,
-			 void *ctx);
+void uc_dbus_split_flush(struct uc_dbus_split *s, const struct uc_dbus_split_ops *ops, void *ctx);
 
 /* lost bytes are missing from the stream here. lost == 0 is a no-op; otherwise the splitter
  * becomes unsynced for good (see above). A fragment still buffered (no flush before) is

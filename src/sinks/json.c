@@ -46,7 +46,8 @@ static void put_name(FILE *out, const char *name, size_t size)
 
 static size_t base64_encode(const uint8_t *in, size_t n, char *out)
 {
-	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t i = 0, o = 0;
 
 	for (; i + 3 <= n; i += 3) {
@@ -136,8 +137,8 @@ static void put_sizes(FILE *out, const struct uc_message *m)
 			fprintf(out, ",\"truncated\":%u", m->len - m->caplen);
 	}
 	if (m->lost_before_msgs)
-		fprintf(out, ",\"lost_before\":{\"messages\":%u,\"bytes\":%llu}", m->lost_before_msgs,
-			(unsigned long long)m->lost_before_bytes);
+		fprintf(out, ",\"lost_before\":{\"messages\":%u,\"bytes\":%llu}",
+			m->lost_before_msgs, (unsigned long long)m->lost_before_bytes);
 }
 
 /* Socket addresses in "what" are formatted like own and peer; other kinds hold a path as is. */
@@ -173,8 +174,8 @@ static void put_extras(FILE *out, const struct uc_message *m)
 	if (m->nfds)
 		put_fds(out, m);
 	if (m->has_creds)
-		fprintf(out, ",\"creds\":{\"pid\":%u,\"uid\":%u,\"gid\":%u}", m->cred_pid, m->cred_uid,
-			m->cred_gid);
+		fprintf(out, ",\"creds\":{\"pid\":%u,\"uid\":%u,\"gid\":%u}", m->cred_pid,
+			m->cred_uid, m->cred_gid);
 }
 
 int uc_json_write(FILE *out, const struct uc_message *m, bool flush_each)

@@ -8,5 +8,4 @@
 
 #include "unixcap.h"
 
-
 #endif

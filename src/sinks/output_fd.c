@@ -35,8 +35,8 @@ static int check_kind(const struct stat *st, const char **why)
 		return fail_because(why, "it is not a regular file, a FIFO or a character device",
 				    EINVAL);
 	if (st->st_uid != geteuid())
-		return fail_because(why, "it belongs to another user (remove it or write elsewhere)",
-				    EPERM);
+		return fail_because(
+			why, "it belongs to another user (remove it or write elsewhere)", EPERM);
 	if (S_ISREG(st->st_mode) && st->st_nlink > 1)
 		return fail_because(why, "it has other hard links (remove it or write elsewhere)",
 				    EMLINK);

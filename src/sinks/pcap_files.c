@@ -55,24 +55,24 @@
 
 struct uc_pcap_files {
 	struct uc_pcap_files_options o;
-	char *path, *description;     /* copies of o's strings */
+	char *path, *description; /* copies of o's strings */
 	bool to_stdout;
-	int fd;                       /* -1 when no file is open */
-	bool regular;                 /* fd is a regular file: truncated when it begins */
-	bool watch;                   /* fd is a stream whose reader may go away: ticks look */
-	bool created;                 /* the first file is new: removed if the capture never starts */
-	bool started;                 /* uc_pcap_files_start has written the first headers */
-	struct uc_pcap_sink *sink;    /* NULL when no file is open */
+	int fd;                    /* -1 when no file is open */
+	bool regular;              /* fd is a regular file: truncated when it begins */
+	bool watch;                /* fd is a stream whose reader may go away: ticks look */
+	bool created;              /* the first file is new: removed if the capture never starts */
+	bool started;              /* uc_pcap_files_start has written the first headers */
+	struct uc_pcap_sink *sink; /* NULL when no file is open */
 	char current[PATH_MAX + 1];
-	int width;                    /* tcpdump's WflagChars, when -C is on; else 0 */
-	unsigned c_count;             /* tcpdump's Cflag_count: the -C counter in the name */
-	unsigned g_count;             /* tcpdump's Gflag_count: -G rotations so far */
-	int64_t interval_s;           /* tcpdump's Gflag_time: start of the -G interval */
-	uint64_t now_ns;              /* the latest time seen, for messages without one */
+	int width;          /* tcpdump's WflagChars, when -C is on; else 0 */
+	unsigned c_count;   /* tcpdump's Cflag_count: the -C counter in the name */
+	unsigned g_count;   /* tcpdump's Gflag_count: -G rotations so far */
+	int64_t interval_s; /* tcpdump's Gflag_time: start of the -G interval */
+	uint64_t now_ns;    /* the latest time seen, for messages without one */
 	uint64_t last_flush_ns;
 	uint64_t file_msgs, file_lost; /* this file's statistics block */
-	int err;                      /* a failed rotation; sticky */
-	bool done;                    /* -G -W: the last file is closed */
+	int err;                       /* a failed rotation; sticky */
+	bool done;                     /* -G -W: the last file is closed */
 };
 
 static int fail(int err)
@@ -200,7 +200,8 @@ static int close_file(struct uc_pcap_files *f, const struct uc_stats *st, uint64
 
 static int close_rotated(struct uc_pcap_files *f, uint64_t now_ns)
 {
-	struct uc_stats st = { .messages = f->file_msgs, .lost_msgs = f->file_lost,
+	struct uc_stats st = { .messages = f->file_msgs,
+			       .lost_msgs = f->file_lost,
 			       .taken_ns = now_ns };
 
 	if (close_file(f, &st, now_ns) < 0)
@@ -273,8 +274,10 @@ struct uc_pcap_files *uc_pcap_files_prepare(const struct uc_pcap_files_options *
 		return NULL;
 	}
 	if (names_stdout(o->path) && (o->rotate_bytes || o->rotate_secs)) {
-		snprintf(err, errlen, "cannot rotate the standard output (-w %s): -C and -G need a "
-			 "file name", o->path);
+		snprintf(err, errlen,
+			 "cannot rotate the standard output (-w %s): -C and -G need a "
+			 "file name",
+			 o->path);
 		errno = EINVAL;
 		return NULL;
 	}

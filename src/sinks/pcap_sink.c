@@ -29,9 +29,11 @@ struct uc_pcap_sink {
 
 /* The packet descriptions use the wire's flag values and the IPv4 size limits the headers do. */
 _Static_assert(UC_TCP_FIN == SYNTH_TCP_FIN && UC_TCP_SYN == SYNTH_TCP_SYN &&
-	       UC_TCP_PSH == SYNTH_TCP_PSH && UC_TCP_ACK == SYNTH_TCP_ACK, "TCP flags");
+		       UC_TCP_PSH == SYNTH_TCP_PSH && UC_TCP_ACK == SYNTH_TCP_ACK,
+	       "TCP flags");
 _Static_assert(UC_TCP_MAX_PAYLOAD == SYNTH_TCP_MAX_PAYLOAD &&
-	       UC_UDP_MAX_PAYLOAD == SYNTH_UDP_MAX_PAYLOAD, "payload limits");
+		       UC_UDP_MAX_PAYLOAD == SYNTH_UDP_MAX_PAYLOAD,
+	       "payload limits");
 
 /* A name resolution record as each synthetic address is handed out, so Wireshark shows
  * curl[1234] and /run/docker.sock instead of 10.1.0.1 and 10.2.0.1. */
@@ -78,9 +80,10 @@ struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *descripti
 		return NULL;
 	}
 	s->iface = uc_pcapng_add_interface(s->w, PCAPNG_LINKTYPE_RAW, PCAPNG_MAX_RECORD, "unixcap",
-					description);
+					   description);
 	s->dbus_iface = uc_pcapng_add_interface(s->w, PCAPNG_LINKTYPE_DBUS, PCAPNG_MAX_RECORD,
-					     "unixcap-dbus", "D-Bus messages on AF_UNIX sockets");
+						"unixcap-dbus",
+						"D-Bus messages on AF_UNIX sockets");
 	if (s->dbus_iface < 0) {
 		uc_pcap_close(s, NULL, 0);
 		return NULL;
@@ -117,17 +120,22 @@ static const char *comment_of(struct uc_pcap_sink *s, const struct uc_packet *p)
 /* p as synthetic IPv4 with its TCP or UDP header, its payload taken from data. */
 static int write_packet(struct uc_pcap_sink *s, const struct uc_packet *p, const uint8_t *data)
 {
-	uint8_t head[SYNTH_TCP_HEADER_LEN > SYNTH_UDP_HEADER_LEN ? SYNTH_TCP_HEADER_LEN
-								  : SYNTH_UDP_HEADER_LEN];
+	uint8_t head[SYNTH_TCP_HEADER_LEN > SYNTH_UDP_HEADER_LEN ? SYNTH_TCP_HEADER_LEN :
+								   SYNTH_UDP_HEADER_LEN];
 	struct uc_synth_endpoint src = synth_end(p->src), dst = synth_end(p->dst);
 	const uint8_t *payload = p->kept ? data + p->data_off : NULL;
 	uint32_t head_len = p->tcp ? SYNTH_TCP_HEADER_LEN : SYNTH_UDP_HEADER_LEN;
 	struct uc_pcapng_packet out = {
-		.interface_id = (uint32_t)s->iface, .ts_ns = p->ts_ns, .head = head,
-		.head_len = head_len, .data = payload, .data_len = p->kept,
+		.interface_id = (uint32_t)s->iface,
+		.ts_ns = p->ts_ns,
+		.head = head,
+		.head_len = head_len,
+		.data = payload,
+		.data_len = p->kept,
 		.origlen = head_len + p->len,
 		.flags = p->dir == UC_C2S ? PCAPNG_DIR_OUTBOUND : PCAPNG_DIR_INBOUND,
-		.has_dropcount = p->dropcount > 0, .dropcount = p->dropcount,
+		.has_dropcount = p->dropcount > 0,
+		.dropcount = p->dropcount,
 		.comment = comment_of(s, p),
 	};
 
@@ -171,9 +179,14 @@ static int raw_bytes(void *ctx, const uint8_t *data, size_t len)
 static struct uc_dbus_out dbus_out(struct uc_pcap_sink *s, struct raw_target *t)
 {
 	return (struct uc_dbus_out){
-		.w = s->w, .iface = (uint32_t)s->dbus_iface, .dir = t->dir,
-		.ts_ns = s->packets.m->ts_ns, .meta = s->meta,
-		.dropcount = s->packets.m->lost_before_msgs, .raw = raw_bytes, .raw_ctx = t,
+		.w = s->w,
+		.iface = (uint32_t)s->dbus_iface,
+		.dir = t->dir,
+		.ts_ns = s->packets.m->ts_ns,
+		.meta = s->meta,
+		.dropcount = s->packets.m->lost_before_msgs,
+		.raw = raw_bytes,
+		.raw_ctx = t,
 	};
 }
 
@@ -248,7 +261,8 @@ int uc_pcap_close(struct uc_pcap_sink *s, const struct uc_stats *st, uint64_t ts
 	int ret = 0;
 
 	if (st)
-		ret = uc_pcapng_write_stats(s->w, (uint32_t)s->iface, ts_ns, st->messages, st->lost_msgs);
+		ret = uc_pcapng_write_stats(s->w, (uint32_t)s->iface, ts_ns, st->messages,
+					    st->lost_msgs);
 	if (uc_pcapng_close(s->w) < 0)
 		ret = -1;
 	uc_conversations_free(s->conv);

@@ -59,8 +59,10 @@ static void put_header(FILE *out, const struct uc_text_options *opt, const struc
 		return;
 	}
 	if (m->event == UC_MSG_UNSEEN) {
-		fprintf(out, " UNSEEN %u bytes (sent by sendfile, splice or io_uring: not "
-			     "captured)\n", m->len);
+		fprintf(out,
+			" UNSEEN %u bytes (sent by sendfile, splice or io_uring: not "
+			"captured)\n",
+			m->len);
 		return;
 	}
 	if (m->event != UC_MSG_DATA) {
@@ -86,7 +88,10 @@ static void put_escaped(FILE *out, const uint8_t *p, uint32_t n)
 			fputs(INDENT, out);
 		line_start = false;
 		switch (p[i]) {
-		case '\n': fputs("\\n\n", out); line_start = true; break;
+		case '\n':
+			fputs("\\n\n", out);
+			line_start = true;
+			break;
 		case '\r': fputs("\\r", out); break;
 		case '\t': fputs("\\t", out); break;
 		case '\\': fputs("\\\\", out); break;
@@ -133,7 +138,8 @@ static void put_hex(FILE *out, const uint8_t *p, uint32_t n, bool ascii)
 		if (ascii) {
 			fputc(' ', out);
 			for (uint32_t i = 0; i < row; i++)
-				fputc(p[off + i] >= 0x20 && p[off + i] < 0x7f ? p[off + i] : '.', out);
+				fputc(p[off + i] >= 0x20 && p[off + i] < 0x7f ? p[off + i] : '.',
+				      out);
 		}
 		fputc('\n', out);
 	}
@@ -143,21 +149,22 @@ static void put_hex(FILE *out, const uint8_t *p, uint32_t n, bool ascii)
 static void put_ancillary(FILE *out, const struct uc_message *m)
 {
 	for (unsigned i = 0; i < m->nfds_described; i++)
-		fprintf(out, INDENT "[passed fd %d: %s %s%sinode %llu]\n", m->fds[i].fd, m->fds[i].kind,
-			m->fds[i].what, m->fds[i].what[0] ? ", " : "", (unsigned long long)m->fds[i].ino);
+		fprintf(out, INDENT "[passed fd %d: %s %s%sinode %llu]\n", m->fds[i].fd,
+			m->fds[i].kind, m->fds[i].what, m->fds[i].what[0] ? ", " : "",
+			(unsigned long long)m->fds[i].ino);
 	if (m->nfds > m->nfds_described)
 		fprintf(out, INDENT "[and %u more passed fds]\n", m->nfds - m->nfds_described);
 	if (m->has_creds)
-		fprintf(out, INDENT "[credentials pid %u uid %u gid %u]\n", m->cred_pid, m->cred_uid,
-			m->cred_gid);
+		fprintf(out, INDENT "[credentials pid %u uid %u gid %u]\n", m->cred_pid,
+			m->cred_uid, m->cred_gid);
 }
 
 static void put_losses(FILE *out, const struct uc_text_options *opt, const struct uc_message *m)
 {
 	if (m->lost_before_msgs) {
 		put_time(out, m->ts_ns, opt->utc);
-		fprintf(out, " LOST %llu bytes in %u messages ", (unsigned long long)m->lost_before_bytes,
-			m->lost_before_msgs);
+		fprintf(out, " LOST %llu bytes in %u messages ",
+			(unsigned long long)m->lost_before_bytes, m->lost_before_msgs);
 		put_end(out, m->own_path, m->own_ino);
 		fputs(" > ", out);
 		put_end(out, m->peer_path, m->peer_ino);
@@ -179,8 +186,10 @@ int uc_text_write(FILE *out, const struct uc_text_options *opt, const struct uc_
 		}
 		put_ancillary(out, m);
 		if (m->stored < m->caplen)
-			fprintf(out, INDENT "[LOST %u bytes of this message: ring buffer full or memory "
-					 "unreadable]\n", m->caplen - m->stored);
+			fprintf(out,
+				INDENT "[LOST %u bytes of this message: ring buffer full or memory "
+				       "unreadable]\n",
+				m->caplen - m->stored);
 	}
 	if (opt->flush_each)
 		fflush(out);

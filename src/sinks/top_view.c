@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#define LINE_LEN 2400     /* a 439-byte path with every byte escaped, and the numbers */
-#define NAME_WIDTH 15     /* COMM on an 87-column terminal; wider terminals widen it */
-#define NUMBERS_WIDTH 64  /* " SENT-MSGS SENT-BYTES RECV-MSGS RECV-BYTES  RATE/s   LOST UNSEEN" */
+#define LINE_LEN 2400    /* a 439-byte path with every byte escaped, and the numbers */
+#define NAME_WIDTH 15    /* COMM on an 87-column terminal; wider terminals widen it */
+#define NUMBERS_WIDTH 64 /* " SENT-MSGS SENT-BYTES RECV-MSGS RECV-BYTES  RATE/s   LOST UNSEEN" */
 
 #define CLEAR "\033[H\033[2J"
 #define HOME "\033[H"
@@ -25,7 +25,7 @@ struct frame {
 	struct uc_top_view *v;
 	FILE *f;
 	struct uc_traffic_table *table;
-	unsigned line;  /* screen lines written so far */
+	unsigned line; /* screen lines written so far */
 };
 
 void uc_top_view_init(struct uc_top_view *v, bool tty, uint64_t start_ns)
@@ -78,8 +78,8 @@ static void put_name(char *out, size_t len, const char *name, bool raw, bool pla
 }
 
 /* The header figures: the session's own counts, as unixcap prints them at exit. */
-static void summary(const struct frame *fr, const struct uc_stats *st, uint64_t mono_ns,
-		    char *out, size_t len)
+static void summary(const struct frame *fr, const struct uc_stats *st, uint64_t mono_ns, char *out,
+		    size_t len)
 {
 	struct uc_traffic_totals tot;
 	uint64_t secs = (mono_ns - fr->v->start_ns) / 1000000000ull;
@@ -199,8 +199,7 @@ static void screen_row(struct frame *fr, const struct uc_traffic_row *r, enum uc
 	screen_line(fr, text, false);
 }
 
-static void screen_table(struct frame *fr, enum uc_traffic_kind kind, size_t shown,
-			 int name_width)
+static void screen_table(struct frame *fr, enum uc_traffic_kind kind, size_t shown, int name_width)
 {
 	size_t total = uc_traffic_rows(fr->table, kind);
 	const struct uc_traffic_row **rows = malloc((shown ? shown : 1) * sizeof(*rows));

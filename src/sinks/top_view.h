@@ -10,10 +10,10 @@
 #include "conversations/traffic_table.h"
 
 struct uc_top_view {
-	bool tty;                   /* a full screen redrawn in place; otherwise plain lines */
-	unsigned short rows, cols;  /* the terminal's size (tty only) */
-	bool cleared;               /* the screen was cleared at this size */
-	uint64_t start_ns;          /* CLOCK_MONOTONIC when the hooks were attached */
+	bool tty;                  /* a full screen redrawn in place; otherwise plain lines */
+	unsigned short rows, cols; /* the terminal's size (tty only) */
+	bool cleared;              /* the screen was cleared at this size */
+	uint64_t start_ns;         /* CLOCK_MONOTONIC when the hooks were attached */
 };
 
 /* The size is 24 x 80 until uc_top_view_resize gives the terminal's own. */

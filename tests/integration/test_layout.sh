@@ -22,3 +22,21 @@ check "layers: the checker names an upward and a sideways include it is shown" \
     eval '[ "$rc" = 1 ] && grep -q "format/synth.h:.*format/ includes \"sinks/json.h\"" <<<"$out" &&
           grep -q "proxy/relay.h:.*proxy/ includes \"capture/registry.h\"" <<<"$out" &&
           [ "$(wc -l <<<"$out")" = 2 ]'
+
+# ---- every C file as clang-format writes it ----
+
+if ! command -v clang-format >/dev/null; then
+    skip "style: every C file is as clang-format writes it" "clang-format not installed"
+else
+    unformatted=""
+    for f in $(cd "$ROOT" && find src include tests fuzz bench examples -name '*.[ch]' -not -path '*/corpus/*'); do
+        clang-format --dry-run -Werror "$ROOT/$f" >/dev/null 2>&1 || unformatted="$unformatted $f"
+    done
+    check "style: every C file is as clang-format writes it (.clang-format; make format)" \
+        "not formatted:$unformatted" test -z "$unformatted"
+    # The check itself: a file with a misplaced brace and a line of 120 columns is refused.
+    printf 'int f(void) {\n\treturn 0; }\nint g(int aaaaaaaaaa, int bbbbbbbbbb, int cccccccccc, int dddddddddd, int eeeeeeeeee, int ffffffffff);\n' >"$WORK/bad.c"
+    cp "$ROOT/.clang-format" "$WORK/"
+    check "style: the check refuses a file clang-format would change" "clang-format accepted it" \
+        eval '! clang-format --dry-run -Werror "$WORK/bad.c" >/dev/null 2>&1'
+fi

@@ -11,10 +11,10 @@
 
 /* Public so callers can keep a context on the stack; treat the fields as private. */
 struct sha256_ctx {
-	uint32_t h[8];                 /* intermediate hash value H(i) */
-	uint64_t total;                /* message length so far, in bytes */
+	uint32_t h[8];                   /* intermediate hash value H(i) */
+	uint64_t total;                  /* message length so far, in bytes */
 	uint8_t block[SHA256_BLOCK_LEN]; /* pending bytes of an incomplete block */
-	size_t used;                   /* number of valid bytes in block */
+	size_t used;                     /* number of valid bytes in block */
 };
 
 void sha256_init(struct sha256_ctx *ctx);

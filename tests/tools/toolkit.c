@@ -20,7 +20,8 @@ int tool_find_name(const char *const names[], const char *arg)
  * root SO_SNDBUFFORCE passes wmem_max. */
 void tool_size_buffers(int fd, size_t maxlen)
 {
-	static const int opt[2][2] = { { SO_SNDBUF, SO_SNDBUFFORCE }, { SO_RCVBUF, SO_RCVBUFFORCE } };
+	static const int opt[2][2] = { { SO_SNDBUF, SO_SNDBUFFORCE },
+				       { SO_RCVBUF, SO_RCVBUFFORCE } };
 	size_t want = maxlen + SNDBUF_SLACK;
 	int v = want > INT_MAX / 2 ? INT_MAX / 2 : (int)want;
 
@@ -35,6 +36,7 @@ void tool_size_buffers(int fd, size_t maxlen)
 		setsockopt(fd, SOL_SOCKET, opt[k][0], &v, sizeof(v));
 		getsockopt(fd, SOL_SOCKET, opt[k][0], &cur, &len);
 		if ((size_t)cur < want)
-			setsockopt(fd, SOL_SOCKET, opt[k][1], &v, sizeof(v)); /* may fail: not root */
+			setsockopt(fd, SOL_SOCKET, opt[k][1], &v,
+				   sizeof(v)); /* may fail: not root */
 	}
 }

@@ -40,7 +40,8 @@ static struct uc_session *open_one(const char *path)
 
 int main(int argc, char **argv)
 {
-	struct count a = { .own = argv[1], .other = argv[2] }, b = { .own = argv[2], .other = argv[1] };
+	struct count a = { .own = argv[1], .other = argv[2] },
+		     b = { .own = argv[2], .other = argv[1] };
 	struct uc_session *sa, *sb;
 	time_t end;
 
@@ -60,7 +61,7 @@ int main(int argc, char **argv)
 	uc_session_stop(sb, on_message, &b);
 	uc_session_close(sa);
 	uc_session_close(sb);
-	printf("A: %lu messages (%lu of B's), B: %lu messages (%lu of A's)\n", a.messages, a.foreign,
-	       b.messages, b.foreign);
+	printf("A: %lu messages (%lu of B's), B: %lu messages (%lu of A's)\n", a.messages,
+	       a.foreign, b.messages, b.foreign);
 	return 0;
 }

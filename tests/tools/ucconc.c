@@ -63,9 +63,9 @@ struct reading {
 	long chunk;
 	uint64_t bytes;
 	struct sha256_ctx sha;
-	FILE *order;    /* NULL, or where each message's header goes as it completes */
-	long size;      /* of a message */
-	char head[32];  /* the start of the message being read */
+	FILE *order;   /* NULL, or where each message's header goes as it completes */
+	long size;     /* of a message */
+	char head[32]; /* the start of the message being read */
 };
 
 struct writer {
@@ -87,8 +87,10 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 
 static void __attribute__((noreturn)) usage_error(const char *what)
 {
-	fprintf(stderr, "ucconc: %s (usage: ucconc threads|churn|longwrite [--threads N] [--count K] "
-		"[--size S] [--chunk C] [--path FILE] [--manifest FILE])\n", what);
+	fprintf(stderr,
+		"ucconc: %s (usage: ucconc threads|churn|longwrite [--threads N] [--count K] "
+		"[--size S] [--chunk C] [--path FILE] [--manifest FILE])\n",
+		what);
 	exit(2);
 }
 
@@ -112,17 +114,22 @@ static long parse_number(const char *s, long max)
 static void parse(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "threads", required_argument, NULL, 't' }, { "count", required_argument, NULL, 'n' },
-		{ "size", required_argument, NULL, 's' },    { "chunk", required_argument, NULL, 'c' },
-		{ "path", required_argument, NULL, 'p' },    { "manifest", required_argument, NULL, 'm' },
-		{ "order", required_argument, NULL, 'o' },   { NULL, 0, NULL, 0 },
+		{ "threads", required_argument, NULL, 't' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "size", required_argument, NULL, 's' },
+		{ "chunk", required_argument, NULL, 'c' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "manifest", required_argument, NULL, 'm' },
+		{ "order", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c, m;
 
 	if (argc < 2 || (m = tool_find_name(mode_names, argv[1])) < 0)
 		usage_error("first argument: threads, churn or longwrite");
-	*o = (struct opts){ .mode = (enum mode)m, .threads = 8, .count = 2000, .size = 1000,
-			    .chunk = 65536 };
+	*o = (struct opts){
+		.mode = (enum mode)m, .threads = 8, .count = 2000, .size = 1000, .chunk = 65536
+	};
 	if (o->mode == M_LONGWRITE)
 		o->size = 8 * 1024 * 1024;
 	if (o->mode == M_CHURN)

@@ -55,10 +55,10 @@ enum send_op { SEND_WRITE, SEND_WRITEV, SEND_SEND, SEND_SENDTO, SEND_SENDMSG, SE
 enum recv_op { RECV_READ, RECV_READV, RECV_RECV, RECV_RECVFROM, RECV_RECVMSG, RECV_PREADV2 };
 enum dir { C2S = 0, S2C = 1 };
 
-static const char *const send_names[] = { "write", "writev", "send", "sendto", "sendmsg",
-					  "pwritev2", NULL };
-static const char *const recv_names[] = { "read", "readv", "recv", "recvfrom", "recvmsg",
-					  "preadv2", NULL };
+static const char *const send_names[] = { "write",   "writev",   "send", "sendto",
+					  "sendmsg", "pwritev2", NULL };
+static const char *const recv_names[] = { "read",    "readv",   "recv", "recvfrom",
+					  "recvmsg", "preadv2", NULL };
 static const char *const type_names[] = { "stream", "dgram", "seqpacket", NULL };
 static const int type_values[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
 static const char *const dir_names[] = { "c2s", "s2c" };
@@ -86,9 +86,9 @@ struct opts {
 /* One end of the conversation. */
 struct side {
 	const struct opts *o;
-	enum dir out;   /* the direction this side sends */
+	enum dir out; /* the direction this side sends */
 	int fd;
-	bool use_dest;  /* unconnected datagram: every send names dest */
+	bool use_dest;   /* unconnected datagram: every send names dest */
 	bool learn_dest; /* server of an unconnected pair: reply to the last sender */
 	struct sockaddr_un dest;
 	socklen_t dest_len;
@@ -287,18 +287,22 @@ static void validate(struct opts *o)
 
 	if (o->unconnected) {
 		if (o->type != SOCK_DGRAM || o->addr == ADDR_PAIR)
-			usage_error("--unconnected needs --type dgram and a path or abstract --addr");
+			usage_error(
+				"--unconnected needs --type dgram and a path or abstract --addr");
 		if (o->send != SEND_SENDTO && o->send != SEND_SENDMSG)
-			usage_error("--unconnected needs --send sendto or sendmsg (to name the peer)");
+			usage_error(
+				"--unconnected needs --send sendto or sendmsg (to name the peer)");
 		if (o->recv != RECV_RECVFROM && o->recv != RECV_RECVMSG)
-			usage_error("--unconnected needs --recv recvfrom or recvmsg (to learn the peer)");
+			usage_error(
+				"--unconnected needs --recv recvfrom or recvmsg (to learn the peer)");
 	}
 	/* The kernel's write path (sock_write_iter) returns 0 for an empty buffer without sending
 	 * anything, so an empty datagram would never arrive and the receiver would block. */
 	if (o->type != SOCK_STREAM && (has_empty(&o->sizes[C2S]) || has_empty(&o->sizes[S2C])) &&
 	    (o->send == SEND_WRITE || o->send == SEND_WRITEV || o->send == SEND_PWRITEV2))
 		usage_error("empty datagrams need --send send, sendto or sendmsg (%s of 0 bytes "
-			    "sends nothing)", send_names[o->send]);
+			    "sends nothing)",
+			    send_names[o->send]);
 	if (o->addr != ADDR_PAIR)
 		make_addr(o, false, &sa);
 	if (o->addr != ADDR_PAIR && o->type == SOCK_DGRAM)
@@ -308,13 +312,19 @@ static void validate(struct opts *o)
 static void parse_args(struct opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "type", required_argument, NULL, 't' }, { "addr", required_argument, NULL, 'a' },
-		{ "send", required_argument, NULL, 's' }, { "recv", required_argument, NULL, 'r' },
-		{ "iov", required_argument, NULL, 'i' }, { "sizes", required_argument, NULL, 'z' },
+		{ "type", required_argument, NULL, 't' },
+		{ "addr", required_argument, NULL, 'a' },
+		{ "send", required_argument, NULL, 's' },
+		{ "recv", required_argument, NULL, 'r' },
+		{ "iov", required_argument, NULL, 'i' },
+		{ "sizes", required_argument, NULL, 'z' },
 		{ "reply-sizes", required_argument, NULL, 'Z' },
-		{ "seed", required_argument, NULL, 'S' }, { "manifest", required_argument, NULL, 'm' },
-		{ "unconnected", no_argument, NULL, 'u' }, { "wait-file", required_argument, NULL, 'w' },
-		{ "hold-ms", required_argument, NULL, 'H' }, { "help", no_argument, NULL, 'h' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "manifest", required_argument, NULL, 'm' },
+		{ "unconnected", no_argument, NULL, 'u' },
+		{ "wait-file", required_argument, NULL, 'w' },
+		{ "hold-ms", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sizes = "1,100,64k", *replies = NULL;
@@ -584,7 +594,8 @@ static void wait_for_file(const char *path)
 
 	while (access(path, F_OK) != 0) {
 		if (now_ms() >= deadline)
-			fail("gave up after %d s waiting for %s", WAIT_FILE_TIMEOUT_MS / 1000, path);
+			fail("gave up after %d s waiting for %s", WAIT_FILE_TIMEOUT_MS / 1000,
+			     path);
 		sleep_ms(WAIT_FILE_POLL_MS);
 	}
 }
@@ -616,7 +627,9 @@ static ssize_t send_once(struct side *s, const uint8_t *p, size_t len)
 	socklen_t tolen = s->use_dest ? s->dest_len : 0;
 	struct iovec iov[MAX_IOV];
 	int n = split_iov(iov, s->o->iov, p, len);
-	struct msghdr mh = { .msg_name = (void *)to, .msg_namelen = tolen, .msg_iov = iov,
+	struct msghdr mh = { .msg_name = (void *)to,
+			     .msg_namelen = tolen,
+			     .msg_iov = iov,
 			     .msg_iovlen = (size_t)n };
 	ssize_t r = -1;
 
@@ -694,16 +707,16 @@ static void send_message(struct side *s, const uint8_t *p, size_t len, size_t id
 			fail("%s message %zu: %s of %zu bytes: %s", dir_names[s->out], idx, op, len,
 			     io_error());
 		if ((size_t)r != len)
-			fail("%s message %zu: %s sent %zd of %zu bytes", dir_names[s->out], idx, op, r,
-			     len);
+			fail("%s message %zu: %s sent %zd of %zu bytes", dir_names[s->out], idx, op,
+			     r, len);
 		return;
 	}
 	/* Stream: short writes are normal; keep going until the whole message is out. */
 	while (off < len) {
 		r = send_once(s, p + off, len - off);
 		if (r <= 0)
-			fail("%s message %zu: %s at byte %zu of %zu: %s", dir_names[s->out], idx, op, off,
-			     len, r == 0 ? "wrote nothing" : io_error());
+			fail("%s message %zu: %s at byte %zu of %zu: %s", dir_names[s->out], idx,
+			     op, off, len, r == 0 ? "wrote nothing" : io_error());
 		off += (size_t)r;
 	}
 }
@@ -729,11 +742,11 @@ static void receive_message(struct side *s, enum dir d, uint8_t *buf, size_t len
 	while (off < len) {
 		r = recv_once(s, buf + off, len - off, &trunc);
 		if (r < 0)
-			fail("%s message %zu: %s at byte %zu of %zu: %s", dir_names[d], idx, op, off,
-			     len, io_error());
+			fail("%s message %zu: %s at byte %zu of %zu: %s", dir_names[d], idx, op,
+			     off, len, io_error());
 		if (r == 0)
-			fail("%s message %zu: end of stream after %zu of %zu bytes", dir_names[d], idx,
-			     off, len);
+			fail("%s message %zu: end of stream after %zu of %zu bytes", dir_names[d],
+			     idx, off, len);
 		off += (size_t)r;
 	}
 }
@@ -932,9 +945,8 @@ static void close_if(int fd)
 		close(fd);
 }
 
-static void __attribute__((noreturn)) client_main(struct opts *o, pid_t server,
-						  const int pair[2], int lfd, const int sync[2],
-						  const sigset_t *mask)
+static void __attribute__((noreturn)) client_main(struct opts *o, pid_t server, const int pair[2],
+						  int lfd, const int sync[2], const sigset_t *mask)
 {
 	struct side s = { .o = o };
 

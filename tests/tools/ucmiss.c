@@ -46,11 +46,11 @@
 #include "sha256.h"
 #include "toolkit.h"
 
-#define MAX_SIZE (64UL * 1024 * 1024)   /* per message */
+#define MAX_SIZE (64UL * 1024 * 1024)    /* per message */
 #define MAX_TOTAL (1024UL * 1024 * 1024) /* all messages together */
 #define MAX_COUNT 100000
-#define IO_TIMEOUT_S 30                  /* backstop so a lost peer cannot hang a test */
-#define PIPE_SIZE (1024 * 1024)          /* wanted; the kernel may grant less */
+#define IO_TIMEOUT_S 30         /* backstop so a lost peer cannot hang a test */
+#define PIPE_SIZE (1024 * 1024) /* wanted; the kernel may grant less */
 #define URING_ENTRIES 8
 #define EXIT_UNSUPPORTED 3
 
@@ -59,8 +59,8 @@ static const char MARK_AFTER[] = "AFTER";
 
 enum method { M_SENDFILE, M_SPLICE, M_VMSPLICE, M_IO_URING, M_SENDMMSG };
 
-static const char *const method_names[] = { "sendfile", "splice", "vmsplice", "io_uring",
-					    "sendmmsg", NULL };
+static const char *const method_names[] = { "sendfile", "splice",   "vmsplice",
+					    "io_uring", "sendmmsg", NULL };
 static const char *const type_names[] = { "stream", "dgram", "seqpacket", NULL };
 static const int type_values[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
 
@@ -101,14 +101,14 @@ static void stop_reader(void)
 	}
 }
 
-static void __attribute__((noreturn, format(printf, 2, 3))) die_status(int status,
-									const char *fmt, ...)
+static void __attribute__((noreturn, format(printf, 2, 3)))
+die_status(int status, const char *fmt, ...)
 {
 	bool unsup = status == EXIT_UNSUPPORTED;
 	int out = unsup ? STDOUT_FILENO : STDERR_FILENO;
 	char msg[512];
-	int n = unsup ? snprintf(msg, sizeof(msg), "unsupported: ")
-		      : snprintf(msg, sizeof(msg), "ucmiss: %s: ", g_role);
+	int n = unsup ? snprintf(msg, sizeof(msg), "unsupported: ") :
+			snprintf(msg, sizeof(msg), "ucmiss: %s: ", g_role);
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -371,8 +371,8 @@ static void read_records(int fd, const uint8_t *payload, const struct opts *o)
 	free(buf);
 }
 
-static void __attribute__((noreturn)) reader_main(int fd, const uint8_t *payload,
-						  const struct opts *o)
+static void __attribute__((noreturn))
+reader_main(int fd, const uint8_t *payload, const struct opts *o)
 {
 	g_role = "reader";
 	g_reader = -1;
@@ -646,8 +646,7 @@ static int uring_run(struct uring *r)
 }
 
 /* One request per message, resubmitting the rest after a short send. */
-static void send_io_uring(struct uring *r, int sock, const uint8_t *payload,
-			  const struct opts *o)
+static void send_io_uring(struct uring *r, int sock, const uint8_t *payload, const struct opts *o)
 {
 	const char *op = r->opcode == IORING_OP_SEND ? "IORING_OP_SEND" : "IORING_OP_WRITE";
 

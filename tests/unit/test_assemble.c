@@ -58,8 +58,8 @@ static __u64 msg_id(__u32 cpu, __u64 counter)
 	return (__u64)cpu << 48 | counter;
 }
 
-static int feed_message_at(struct uc_assembler *a, __u32 cpu, __u64 id, __u16 event,
-			   __u32 caplen, __u64 ktime_ns, struct seen *s)
+static int feed_message_at(struct uc_assembler *a, __u32 cpu, __u64 id, __u16 event, __u32 caplen,
+			   __u64 ktime_ns, struct seen *s)
 {
 	struct uc_rec_message r;
 
@@ -246,10 +246,12 @@ static void test_malformed_records(void **state)
 	r.head.cpu = 0;
 	assert_int_equal(uc_assembler_feed(a, &r, sizeof(r), on_message, &s), -1);
 	/* data for a message never announced */
-	assert_int_equal(uc_assembler_feed(a, &d, offsetof(struct uc_rec_data, data) + 4, on_message,
-					   &s), -1);
-	assert_int_equal(uc_assembler_feed(a, &d, offsetof(struct uc_rec_data, data) - 1, on_message,
-					   &s), -1);
+	assert_int_equal(
+		uc_assembler_feed(a, &d, offsetof(struct uc_rec_data, data) + 4, on_message, &s),
+		-1);
+	assert_int_equal(
+		uc_assembler_feed(a, &d, offsetof(struct uc_rec_data, data) - 1, on_message, &s),
+		-1);
 	assert_int_equal(s.n, 0);
 	seen_free(&s);
 	uc_assembler_free(a);
@@ -264,10 +266,12 @@ static void test_chunk_longer_than_record(void **state)
 	(void)state;
 	assert_non_null(d);
 	feed_message(a, 0, 9, UC_EV_DATA, 100, &s);
-	*d = (struct uc_rec_data){ .head = { .kind = UC_REC_DATA, .cpu = 0, .msg_id = 9 }, .len = 50 };
+	*d = (struct uc_rec_data){ .head = { .kind = UC_REC_DATA, .cpu = 0, .msg_id = 9 },
+				   .len = 50 };
 	/* claims 50 bytes, carries 10 */
-	assert_int_equal(uc_assembler_feed(a, d, offsetof(struct uc_rec_data, data) + 10,
-					   on_message, &s), -1);
+	assert_int_equal(
+		uc_assembler_feed(a, d, offsetof(struct uc_rec_data, data) + 10, on_message, &s),
+		-1);
 	d->len = UC_CHUNK + 1; /* more than any record can hold */
 	assert_int_equal(uc_assembler_feed(a, d, sizeof(*d), on_message, &s), -1);
 	assert_int_equal(feed_data(a, 0, 9, 0, "0123456789", 10, &s), 0); /* still usable */
@@ -310,7 +314,8 @@ static void test_callback_stop_is_returned(void **state)
 	feed_message(a, 0, 2, UC_EV_DATA, 2, &s);
 	assert_int_equal(feed_data(a, 0, 2, 0, "ok", 2, &s), 42);
 	feed_message(a, 1, msg_id(1, 1), UC_EV_DATA, 4, &s);
-	assert_int_equal(feed_message(a, 1, msg_id(1, 2), UC_EV_DATA, 4, &s), 42); /* finishes 1:1 */
+	assert_int_equal(feed_message(a, 1, msg_id(1, 2), UC_EV_DATA, 4, &s),
+			 42); /* finishes 1:1 */
 	assert_int_equal(s.n, 3);
 	feed_message(a, 0, 3, UC_EV_DATA, 4, &s);
 	assert_int_equal(uc_assembler_flush(a, on_message, &s), 42);

@@ -210,27 +210,47 @@ static void test_parse_rejects(void **state)
 	assert_int_equal(uc_comment_parse("unixcap type=stream event=data", &m), -1); /* no ts */
 	assert_int_equal(uc_comment_parse("unixcap ts=1.5 type=stream event=data", &m), -1);
 	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=tcp event=data", &m), -1);
-	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=stream event=data pid=x", &m), -1);
-	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=stream event=data comm=%4", &m), -1);
-	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=stream event=data len=4294967296", &m), -1);
-	assert_int_equal(uc_comment_parse("unixcap ts=99999999999.000000000 type=stream event=data", &m), -1);
+	assert_int_equal(
+		uc_comment_parse("unixcap ts=1.000000000 type=stream event=data pid=x", &m), -1);
+	assert_int_equal(
+		uc_comment_parse("unixcap ts=1.000000000 type=stream event=data comm=%4", &m), -1);
+	assert_int_equal(
+		uc_comment_parse("unixcap ts=1.000000000 type=stream event=data len=4294967296",
+				 &m),
+		-1);
+	assert_int_equal(
+		uc_comment_parse("unixcap ts=99999999999.000000000 type=stream event=data", &m),
+		-1);
 	/* values that do not fit their field are damage, not truncated */
-	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=stream event=data syscall=65536", &m), -1);
-	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=stream event=read peek=2", &m), -1);
+	assert_int_equal(
+		uc_comment_parse("unixcap ts=1.000000000 type=stream event=data syscall=65536", &m),
+		-1);
+	assert_int_equal(
+		uc_comment_parse("unixcap ts=1.000000000 type=stream event=read peek=2", &m), -1);
 	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=dgram event=data "
-					  "scm_rights=1 fd=4x,file,1,/a", &m), -1);
+					  "scm_rights=1 fd=4x,file,1,/a",
+					  &m),
+			 -1);
 	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=dgram event=data "
-					  "scm_rights=1 fd=2147483648,file,1,/a", &m), -1);
+					  "scm_rights=1 fd=2147483648,file,1,/a",
+					  &m),
+			 -1);
 	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=dgram event=data "
-					  "scm_rights=1 fd=-1,file,1,/a", &m), 0);
+					  "scm_rights=1 fd=-1,file,1,/a",
+					  &m),
+			 0);
 	assert_int_equal(m.fds[0].fd, -1);
 	/* a loss reported by socket pair alone has no type; nothing else may lack one */
 	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=unknown event=lost", &m), 0);
 	assert_int_equal(m.sock_type, 0);
-	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=unknown event=data", &m), -1);
-	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=stream event=data order=known", &m), -1);
+	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=unknown event=data", &m),
+			 -1);
+	assert_int_equal(
+		uc_comment_parse("unixcap ts=1.000000000 type=stream event=data order=known", &m),
+		-1);
 	/* keys from a later version are skipped */
-	assert_int_equal(uc_comment_parse("unixcap ts=1.000000000 type=dgram event=read newkey=5", &m), 0);
+	assert_int_equal(
+		uc_comment_parse("unixcap ts=1.000000000 type=dgram event=read newkey=5", &m), 0);
 	assert_int_equal(m.event, UC_MSG_READ);
 }
 

@@ -85,7 +85,7 @@ static void test_hash_collisions_and_walk(void **state)
 	assert_int_equal(uc_hash_init(&t, 16), 0);
 	uc_hash_add(&t, &a.node, 42);
 	uc_hash_add(&t, &b.node, 42);
-	uc_hash_add(&t, &c.node, 42 + 16); /* same bucket, another hash */
+	uc_hash_add(&t, &c.node, 42 + 16);                /* same bucket, another hash */
 	assert_ptr_equal(uc_hash_first(&t, 42), &b.node); /* newest first */
 	assert_ptr_equal(uc_hash_next(&b.node), &a.node);
 	assert_null(uc_hash_next(&a.node)); /* c shares the bucket, not the hash */
@@ -126,7 +126,7 @@ static void test_array_grows_by_doubling(void **state)
 	v = uc_array_grow(v, &cap, 9, sizeof(*v), 4);
 	assert_non_null(v);
 	assert_int_equal(cap, 16);
-	assert_int_equal(v[3], 3); /* kept */
+	assert_int_equal(v[3], 3);                               /* kept */
 	w = uc_array_grow(v, &cap, SIZE_MAX / 2, sizeof(*v), 4); /* more than memory can be */
 	assert_null(w);
 	assert_int_equal(cap, 16); /* unchanged, and v still the caller's */
@@ -172,7 +172,8 @@ static void test_json_string_escapes(void **state)
 	assert_string_equal(out, "\"\\u0001\\u007f\"");
 	json_of("\xc3\xa9", 2, out, sizeof(out)); /* é: valid UTF-8 stays as it is */
 	assert_string_equal(out, "\"\xc3\xa9\"");
-	json_of("\xff\xc0\xaf", 3, out, sizeof(out)); /* invalid and overlong: Latin-1 code points */
+	json_of("\xff\xc0\xaf", 3, out,
+		sizeof(out)); /* invalid and overlong: Latin-1 code points */
 	assert_string_equal(out, "\"\\u00ff\\u00c0\\u00af\"");
 	json_of("\0x", 2, out, sizeof(out));
 	assert_string_equal(out, "\"\\u0000x\"");

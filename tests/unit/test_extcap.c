@@ -102,7 +102,7 @@ static void test_interfaces(void **state)
 	assert_int_equal(count_lines(c->out), 2);
 	assert_true(strncmp(c->out, prefix, strlen(prefix)) == 0);
 	assert_non_null(strstr(c->out, "}\ninterface {value=unixcap}{display=AF_UNIX sockets "
-					"(unixcap)}\n"));
+				       "(unixcap)}\n"));
 	/* Wireshark 4.0 passes the version glued on; anything else Wireshark adds is ignored. */
 	c = RUN("--extcap-interfaces");
 	assert_int_equal(c->status, 0);
@@ -116,8 +116,9 @@ static void test_dlts(void **state)
 
 	assert_int_equal(c->status, 0);
 	assert_int_equal(c->err_len, 0);
-	assert_string_equal(c->out,
-			    "dlt {number=101}{name=RAW}{display=IPv4 (synthetic TCP/UDP for AF_UNIX)}\n");
+	assert_string_equal(
+		c->out,
+		"dlt {number=101}{name=RAW}{display=IPv4 (synthetic TCP/UDP for AF_UNIX)}\n");
 	c = RUN("--extcap-interface=unixcap", "--extcap-dlts");
 	assert_int_equal(c->status, 0);
 	assert_int_equal(count_lines(c->out), 1);
@@ -155,7 +156,8 @@ static void test_config(void **state)
 		assert_int_equal(line[strlen(line) - 1], '}');
 	}
 	/* No option has values to reload. */
-	c = RUN("--extcap-config", "--extcap-interface", "unixcap", "--extcap-reload-option", "--type");
+	c = RUN("--extcap-config", "--extcap-interface", "unixcap", "--extcap-reload-option",
+		"--type");
 	assert_int_equal(c->status, 0);
 	assert_int_equal(c->out_len, 0);
 }
@@ -170,7 +172,8 @@ static void test_unknown_or_missing_interface(void **state)
 	expect_usage_error(RUN("--capture", "--extcap-interface", "eth0", "--fifo", "/tmp/f"),
 			   "unknown extcap interface 'eth0'");
 	expect_usage_error(RUN("--extcap-config"), "needs --extcap-interface unixcap");
-	expect_usage_error(RUN("--capture", "--fifo", "/tmp/f"), "needs --extcap-interface unixcap");
+	expect_usage_error(RUN("--capture", "--fifo", "/tmp/f"),
+			   "needs --extcap-interface unixcap");
 }
 
 static void test_malformed_calls(void **state)
@@ -183,21 +186,22 @@ static void test_malformed_calls(void **state)
 			   "option '--fifo' needs a value");
 	expect_usage_error(RUN("--capture=yes", "--extcap-interface", "unixcap"),
 			   "option '--capture' takes no value");
-	expect_usage_error(RUN("--capture", "--extcap-interface", "unixcap", "--fifo", "/f", "-w",
-			       "x"),
-			   "do not go with --capture");
-	expect_usage_error(RUN("--capture", "--extcap-interface", "unixcap", "--fifo", "/f",
-			       "--pid", "0"),
-			   "invalid --pid '0'");
+	expect_usage_error(
+		RUN("--capture", "--extcap-interface", "unixcap", "--fifo", "/f", "-w", "x"),
+		"do not go with --capture");
+	expect_usage_error(
+		RUN("--capture", "--extcap-interface", "unixcap", "--fifo", "/f", "--pid", "0"),
+		"invalid --pid '0'");
 }
 
 static void test_capture_fills_the_options(void **state)
 {
 	(void)state;
-	struct call *c = RUN("--capture", "--extcap-interface", "unixcap", "--extcap-capture-filter",
-			     "--path '/run/my app.sock' --pid 12", "--fifo",
-			     "/tmp/wireshark_extcap_unixcap1", "--path", "/run/docker.sock", "--type",
-			     "stream", "-s", "100", "--extcap-control-in", "/tmp/ci");
+	struct call *c = RUN("--capture", "--extcap-interface", "unixcap",
+			     "--extcap-capture-filter", "--path '/run/my app.sock' --pid 12",
+			     "--fifo", "/tmp/wireshark_extcap_unixcap1", "--path",
+			     "/run/docker.sock", "--type", "stream", "-s", "100",
+			     "--extcap-control-in", "/tmp/ci");
 	const struct uc_filter *f = &c->cli.capture.filter;
 
 	assert_int_equal(c->status, UC_EXTCAP_CAPTURE);
@@ -289,7 +293,8 @@ static void test_filter_words(void **state)
 static void test_filter_verdicts(void **state)
 {
 	(void)state;
-	struct call *c = RUN("--extcap-capture-filter", "--pid 12", "--extcap-interface", "unixcap");
+	struct call *c = RUN("--extcap-capture-filter", "--pid 12", "--extcap-interface",
+			     "unixcap");
 
 	assert_int_equal(c->status, 0);
 	assert_int_equal(c->out_len, 0);

@@ -16,9 +16,10 @@
 #include "sinks/json.h"
 
 #define HEAD "{\"ts\":\"1700000000.123456789\",\"time\":\"2023-11-14T22:13:20.123456789Z\","
-#define PROC "\"type\":\"stream\",\"pid\":42,\"tid\":43,\"uid\":1000,\"comm\":\"curl\",\"syscall\":44,"
-#define ENDS "\"own\":{\"path\":null,\"inode\":5001},\"peer\":{\"path\":\"/run/docker.sock\",\"inode\":5002}"
-
+#define PROC \
+	"\"type\":\"stream\",\"pid\":42,\"tid\":43,\"uid\":1000,\"comm\":\"curl\",\"syscall\":44,"
+#define ENDS \
+	"\"own\":{\"path\":null,\"inode\":5001},\"peer\":{\"path\":\"/run/docker.sock\",\"inode\":5002}"
 
 /* Everything uc_json_write writes for m; the caller frees it. */
 static char *json_of(const struct uc_message *m)
@@ -47,7 +48,7 @@ static void test_data_with_payload(void **state)
 
 	(void)state;
 	expect_json(&m, HEAD "\"event\":\"data\"," PROC ENDS ","
-		    "\"len\":7,\"caplen\":7,\"stored\":7,\"payload\":\"R0VUIC8NCg==\"}\n");
+			     "\"len\":7,\"caplen\":7,\"stored\":7,\"payload\":\"R0VUIC8NCg==\"}\n");
 }
 
 static void test_unnamed_peer_with_credentials(void **state)
@@ -60,10 +61,10 @@ static void test_unnamed_peer_with_credentials(void **state)
 	m.peer_pid = 77;
 	m.peer_uid = 0;
 	m.peer_gid = 5;
-	expect_json(&m, HEAD "\"event\":\"close\"," PROC
-		    "\"own\":{\"path\":null,\"inode\":5001},"
-		    "\"peer\":{\"path\":null,\"inode\":5002,\"pid\":77,\"uid\":0,\"gid\":5},"
-		    "\"len\":0,\"caplen\":0,\"stored\":0}\n");
+	expect_json(&m,
+		    HEAD "\"event\":\"close\"," PROC "\"own\":{\"path\":null,\"inode\":5001},"
+			 "\"peer\":{\"path\":null,\"inode\":5002,\"pid\":77,\"uid\":0,\"gid\":5},"
+			 "\"len\":0,\"caplen\":0,\"stored\":0}\n");
 }
 
 static void test_lost_bytes_and_truncation(void **state)
@@ -71,14 +72,14 @@ static void test_lost_bytes_and_truncation(void **state)
 	struct uc_message m = sample("abc", 3);
 
 	(void)state;
-	m.len = 1000;   /* the syscall moved 1000 bytes */
-	m.caplen = 10;  /* -s 10 */
+	m.len = 1000;  /* the syscall moved 1000 bytes */
+	m.caplen = 10; /* -s 10 */
 	m.lost_before_msgs = 3;
 	m.lost_before_bytes = 4096;
 	expect_json(&m, HEAD "\"event\":\"data\"," PROC ENDS ","
-		    "\"len\":1000,\"caplen\":10,\"stored\":3,\"payload\":\"YWJj\","
-		    "\"lost_bytes\":7,\"truncated\":990,"
-		    "\"lost_before\":{\"messages\":3,\"bytes\":4096}}\n");
+			     "\"len\":1000,\"caplen\":10,\"stored\":3,\"payload\":\"YWJj\","
+			     "\"lost_bytes\":7,\"truncated\":990,"
+			     "\"lost_before\":{\"messages\":3,\"bytes\":4096}}\n");
 }
 
 static void test_nothing_stored_is_empty_payload(void **state)
@@ -87,7 +88,8 @@ static void test_nothing_stored_is_empty_payload(void **state)
 
 	(void)state;
 	m.len = m.caplen = 5;
-	expect_json(&m, HEAD "\"event\":\"data\"," PROC ENDS ","
+	expect_json(&m, HEAD
+		    "\"event\":\"data\"," PROC ENDS ","
 		    "\"len\":5,\"caplen\":5,\"stored\":0,\"payload\":\"\",\"lost_bytes\":5}\n");
 }
 
@@ -98,19 +100,24 @@ static void test_passed_fds_and_creds(void **state)
 	(void)state;
 	m.nfds = 3; /* one more than described */
 	m.nfds_described = 2;
-	m.fds[0] = (struct uc_passed_fd){ .fd = 5, .ino = 733, .kind = "file", .what = "/etc/hostname" };
+	m.fds[0] = (struct uc_passed_fd){
+		.fd = 5, .ino = 733, .kind = "file", .what = "/etc/hostname"
+	};
 	/* Socket addresses come formatted like own and peer: \x00 is a NUL of the abstract name. */
-	m.fds[1] = (struct uc_passed_fd){ .fd = 6, .ino = 322300, .kind = "socket",
-					  .what = "@name\\x00" };
+	m.fds[1] = (struct uc_passed_fd){
+		.fd = 6, .ino = 322300, .kind = "socket", .what = "@name\\x00"
+	};
 	m.has_creds = true;
 	m.cred_pid = 1942;
 	m.cred_uid = 0;
 	m.cred_gid = 100;
-	expect_json(&m, HEAD "\"event\":\"data\"," PROC ENDS ","
-		    "\"len\":1,\"caplen\":1,\"stored\":1,\"payload\":\"eA==\","
-		    "\"fds\":[{\"fd\":5,\"kind\":\"file\",\"inode\":733,\"what\":\"/etc/hostname\"},"
-		    "{\"fd\":6,\"kind\":\"socket\",\"inode\":322300,\"what\":\"@name\\u0000\"}],"
-		    "\"fds_passed\":3,\"creds\":{\"pid\":1942,\"uid\":0,\"gid\":100}}\n");
+	expect_json(
+		&m, HEAD
+		"\"event\":\"data\"," PROC ENDS ","
+		"\"len\":1,\"caplen\":1,\"stored\":1,\"payload\":\"eA==\","
+		"\"fds\":[{\"fd\":5,\"kind\":\"file\",\"inode\":733,\"what\":\"/etc/hostname\"},"
+		"{\"fd\":6,\"kind\":\"socket\",\"inode\":322300,\"what\":\"@name\\u0000\"}],"
+		"\"fds_passed\":3,\"creds\":{\"pid\":1942,\"uid\":0,\"gid\":100}}\n");
 }
 
 static void test_abstract_path_dgram(void **state)
@@ -122,10 +129,10 @@ static void test_abstract_path_dgram(void **state)
 	snprintf(m.own_path, sizeof(m.own_path), "@/tmp/dbus-XyZ");
 	snprintf(m.peer_path, sizeof(m.peer_path), "@bus\\x00x");
 	expect_json(&m, HEAD "\"event\":\"data\",\"type\":\"dgram\",\"pid\":42,\"tid\":43,"
-		    "\"uid\":1000,\"comm\":\"curl\",\"syscall\":44,"
-		    "\"own\":{\"path\":\"@/tmp/dbus-XyZ\",\"inode\":5001},"
-		    "\"peer\":{\"path\":\"@bus\\u0000x\",\"inode\":5002},"
-		    "\"len\":2,\"caplen\":2,\"stored\":2,\"payload\":\"aGk=\"}\n");
+			     "\"uid\":1000,\"comm\":\"curl\",\"syscall\":44,"
+			     "\"own\":{\"path\":\"@/tmp/dbus-XyZ\",\"inode\":5001},"
+			     "\"peer\":{\"path\":\"@bus\\u0000x\",\"inode\":5002},"
+			     "\"len\":2,\"caplen\":2,\"stored\":2,\"payload\":\"aGk=\"}\n");
 }
 
 static void test_comm_and_path_escapes(void **state)
@@ -138,11 +145,12 @@ static void test_comm_and_path_escapes(void **state)
 	/* A raw 0xff, and names as uc_sun_path_format writes them: \xff, é in UTF-8, a backslash. */
 	snprintf(m.own_path, sizeof(m.own_path), "/tmp/\xff.sock");
 	snprintf(m.peer_path, sizeof(m.peer_path), "/tmp/\\xff\\xc3\\xa9\\x5cz\\");
-	expect_json(&m, HEAD "\"event\":\"shutdown\",\"type\":\"stream\",\"pid\":42,\"tid\":43,"
-		    "\"uid\":1000,\"comm\":\"a\\\"b\\\\c\\u0001\\n\\u007f\",\"syscall\":44,"
-		    "\"own\":{\"path\":\"/tmp/\\u00ff.sock\",\"inode\":5001},"
-		    "\"peer\":{\"path\":\"/tmp/\\u00ff\xc3\xa9\\\\z\\\\\",\"inode\":5002},"
-		    "\"len\":0,\"caplen\":0,\"stored\":0}\n");
+	expect_json(&m,
+		    HEAD "\"event\":\"shutdown\",\"type\":\"stream\",\"pid\":42,\"tid\":43,"
+			 "\"uid\":1000,\"comm\":\"a\\\"b\\\\c\\u0001\\n\\u007f\",\"syscall\":44,"
+			 "\"own\":{\"path\":\"/tmp/\\u00ff.sock\",\"inode\":5001},"
+			 "\"peer\":{\"path\":\"/tmp/\\u00ff\xc3\xa9\\\\z\\\\\",\"inode\":5002},"
+			 "\"len\":0,\"caplen\":0,\"stored\":0}\n");
 }
 
 static void test_utf8_validation(void **state)
@@ -154,9 +162,11 @@ static void test_utf8_validation(void **state)
 	m.cgroup_id = 9;
 	/* Valid: é, €, an emoji. Invalid: a lone lead byte, an overlong '/', a surrogate, > U+10FFFF,
 	 * a 3-byte sequence cut short by the end of the string. */
-	snprintf(m.cgroup, sizeof(m.cgroup),
-		 "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xc3z|\xc0\xaf|\xed\xa0\x80|\xf4\x90\x80\x80|\xe2\x82");
-	expect_json(&m, HEAD "\"event\":\"connect\"," PROC ENDS ",\"len\":0,\"caplen\":0,\"stored\":0,"
+	snprintf(
+		m.cgroup, sizeof(m.cgroup),
+		"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xc3z|\xc0\xaf|\xed\xa0\x80|\xf4\x90\x80\x80|\xe2\x82");
+	expect_json(&m, HEAD
+		    "\"event\":\"connect\"," PROC ENDS ",\"len\":0,\"caplen\":0,\"stored\":0,"
 		    "\"cgroup\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\\u00c3z|\\u00c0\\u00af|"
 		    "\\u00ed\\u00a0\\u0080|\\u00f4\\u0090\\u0080\\u0080|\\u00e2\\u0082\"}\n");
 }
@@ -170,12 +180,15 @@ static void test_read_peek_cgroup_unknown(void **state)
 	m.len = 78; /* bytes read: nothing kept, nothing cut off */
 	m.peek = true;
 	m.cgroup_id = 1234; /* its path could not be found */
-	expect_json(&m, HEAD "\"event\":\"read\"," PROC ENDS ","
-		    "\"len\":78,\"caplen\":0,\"stored\":0,\"peek\":true,\"cgroup\":\"?\"}\n");
+	expect_json(&m,
+		    HEAD "\"event\":\"read\"," PROC ENDS ","
+			 "\"len\":78,\"caplen\":0,\"stored\":0,\"peek\":true,\"cgroup\":\"?\"}\n");
 	snprintf(m.cgroup, sizeof(m.cgroup), "/system.slice/x.service");
 	m.peek = false;
-	expect_json(&m, HEAD "\"event\":\"read\"," PROC ENDS ","
-		    "\"len\":78,\"caplen\":0,\"stored\":0,\"cgroup\":\"/system.slice/x.service\"}\n");
+	expect_json(
+		&m, HEAD
+		"\"event\":\"read\"," PROC ENDS ","
+		"\"len\":78,\"caplen\":0,\"stored\":0,\"cgroup\":\"/system.slice/x.service\"}\n");
 }
 
 static void test_unseen_and_lost_events(void **state)
@@ -185,7 +198,8 @@ static void test_unseen_and_lost_events(void **state)
 	(void)state;
 	m.event = UC_MSG_UNSEEN;
 	m.len = 65536; /* sent by sendfile: not captured */
-	expect_json(&m, HEAD "\"event\":\"unseen\"," PROC ENDS ",\"len\":65536,\"caplen\":0,\"stored\":0}\n");
+	expect_json(&m, HEAD "\"event\":\"unseen\"," PROC ENDS
+			     ",\"len\":65536,\"caplen\":0,\"stored\":0}\n");
 	/* What the session reports at the end for losses no later message carried. */
 	memset(&m, 0, sizeof(m));
 	m.ts_ns = 59000000001ull;
@@ -194,10 +208,12 @@ static void test_unseen_and_lost_events(void **state)
 	m.peer_ino = 8;
 	m.lost_before_msgs = 2;
 	m.lost_before_bytes = 100;
-	expect_json(&m, "{\"ts\":\"59.000000001\",\"time\":\"1970-01-01T00:00:59.000000001Z\","
-		    "\"event\":\"lost\",\"type\":\"unknown\",\"pid\":0,\"tid\":0,\"uid\":0,\"comm\":\"\","
-		    "\"syscall\":0,\"own\":{\"path\":null,\"inode\":7},\"peer\":{\"path\":null,\"inode\":8},"
-		    "\"len\":0,\"caplen\":0,\"stored\":0,\"lost_before\":{\"messages\":2,\"bytes\":100}}\n");
+	expect_json(
+		&m,
+		"{\"ts\":\"59.000000001\",\"time\":\"1970-01-01T00:00:59.000000001Z\","
+		"\"event\":\"lost\",\"type\":\"unknown\",\"pid\":0,\"tid\":0,\"uid\":0,\"comm\":\"\","
+		"\"syscall\":0,\"own\":{\"path\":null,\"inode\":7},\"peer\":{\"path\":null,\"inode\":8},"
+		"\"len\":0,\"caplen\":0,\"stored\":0,\"lost_before\":{\"messages\":2,\"bytes\":100}}\n");
 }
 
 static int b64_value(char c)

@@ -38,8 +38,9 @@ struct reply {
 
 static void reply_start(struct reply *r, uint8_t family, uint8_t type, uint8_t state, uint32_t ino)
 {
-	struct unix_diag_msg m = { .udiag_family = family, .udiag_type = type,
-				   .udiag_state = state, .udiag_ino = ino };
+	struct unix_diag_msg m = {
+		.udiag_family = family, .udiag_type = type, .udiag_state = state, .udiag_ino = ino
+	};
 
 	memset(r, 0, sizeof(*r));
 	r->u.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -126,7 +127,8 @@ static void test_parse_refuses_malformed(void **state)
 
 	reply_start(&r, AF_UNIX, SOCK_STREAM, 1, 5);
 	reply_attr(&r, UNIX_DIAG_PEER, &peer, sizeof(peer));
-	assert_int_equal(uc_unix_diag_parse(&r.u.h, r.len - 4, &s), -1); /* claims past the buffer */
+	assert_int_equal(uc_unix_diag_parse(&r.u.h, r.len - 4, &s),
+			 -1); /* claims past the buffer */
 
 	reply_start(&r, AF_UNIX, SOCK_STREAM, 1, 5);
 	reply_attr(&r, UNIX_DIAG_PEER, &peer, sizeof(peer));
@@ -305,8 +307,10 @@ static void test_order_and_addresses(void **state)
 {
 	static const uint64_t want[] = { 10, 11, 12, 20, 5, 30, 31 };
 	static const char *const addresses[] = {
-		"/run/x.sock", "unnamed > /run/x.sock", "/run/x.sock", "@ab\\x0acd", "unnamed",
-		"unnamed", "unnamed",
+		"/run/x.sock", "unnamed > /run/x.sock",
+		"/run/x.sock", "@ab\\x0acd",
+		"unnamed",     "unnamed",
+		"unnamed",
 	};
 	struct uc_listing l;
 	char address[1024];
@@ -332,7 +336,8 @@ static void selected(const struct uc_listing *l, const struct uc_list_filter *f,
 
 	for (size_t i = 0; i < l->n; i++)
 		if (uc_listing_selected(l, l->order[i], f))
-			used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%llu", used ? " " : "",
+			used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%llu",
+						 used ? " " : "",
 						 (unsigned long long)l->order[i]->s.inode);
 	assert_string_equal(got, want);
 }
@@ -410,18 +415,17 @@ static void test_text_table(void **state)
 	filter(&f, UC_OPT_PATH, "/run/*");
 	text = print(&l, &f, false, &shown);
 	assert_int_equal(shown, 3);
-	assert_string_equal(text,
-		"TYPE    STATE      INODE  PEER  PATH                   OWNERS\n"
-		"stream  listening  10     -     /run/x.sock            server[100],?[200]\n"
-		"stream  connected  11     12    unnamed > /run/x.sock  ?[200]\n"
-		"stream  connected  12     11    /run/x.sock            server[100]\n");
+	assert_string_equal(
+		text, "TYPE    STATE      INODE  PEER  PATH                   OWNERS\n"
+		      "stream  listening  10     -     /run/x.sock            server[100],?[200]\n"
+		      "stream  connected  11     12    unnamed > /run/x.sock  ?[200]\n"
+		      "stream  connected  12     11    /run/x.sock            server[100]\n");
 	free(text);
 	filter(&f, UC_OPT_TYPE, "seqpacket");
 	text = print(&l, &f, false, &shown);
-	assert_string_equal(text,
-		"TYPE       STATE      INODE  PEER  PATH     OWNERS\n"
-		"seqpacket  connected  30     31    unnamed  -\n"
-		"seqpacket  connected  31     30    unnamed  -\n");
+	assert_string_equal(text, "TYPE       STATE      INODE  PEER  PATH     OWNERS\n"
+				  "seqpacket  connected  30     31    unnamed  -\n"
+				  "seqpacket  connected  31     30    unnamed  -\n");
 	free(text);
 	uc_listing_free(&l);
 	uc_owners_free(owners);
@@ -442,7 +446,8 @@ static void test_json_lines(void **state)
 	filter(&f, UC_OPT_TYPE, "stream,dgram");
 	text = print(&l, &f, true, &shown);
 	assert_int_equal(shown, 5);
-	assert_string_equal(text,
+	assert_string_equal(
+		text,
 		"{\"inode\":10,\"type\":\"stream\",\"state\":\"listening\",\"path\":\"/run/x.sock\","
 		"\"vfs\":{\"dev\":\"8:1\",\"inode\":77},\"peer_inode\":null,\"peer_path\":null,"
 		"\"owners\":[{\"pid\":100,\"comm\":\"server\"},{\"pid\":200,\"comm\":\"?\"}],"

@@ -35,8 +35,9 @@ static int parse_words(struct args *a, struct uc_cli *cli, char *err, size_t err
 	return uc_cli_parse(a->argc, a->argv, cli, err, errlen);
 }
 
-#define PARSE(a, cli, err, ...) \
-	parse_words((a), (cli), (err), sizeof(err), (const char *const[]){ "unixcap", __VA_ARGS__, NULL })
+#define PARSE(a, cli, err, ...)                     \
+	parse_words((a), (cli), (err), sizeof(err), \
+		    (const char *const[]){ "unixcap", __VA_ARGS__, NULL })
 
 /* A bad command line must fail with a message that quotes every given fragment. */
 static void expect_error(const char *const *words, const char *want1, const char *want2)
@@ -67,7 +68,9 @@ static void test_defaults(void **state)
 
 	(void)state;
 	memset(&cli, 0xa5, sizeof(cli));
-	assert_int_equal(parse_words(&a, &cli, err, sizeof(err), (const char *const[]){ "unixcap", NULL }), 0);
+	assert_int_equal(
+		parse_words(&a, &cli, err, sizeof(err), (const char *const[]){ "unixcap", NULL }),
+		0);
 	assert_null(cli.write_path);
 	assert_int_equal(cli.count, 0);
 	assert_false(cli.flush_each);
@@ -90,7 +93,8 @@ static void test_output_and_numbers(void **state)
 	char err[128] = "";
 
 	(void)state;
-	assert_int_equal(PARSE(&a, &cli, err, "-w", "-", "-U", "-c", "5", "-s", "64", "-B", "1024"), 0);
+	assert_int_equal(PARSE(&a, &cli, err, "-w", "-", "-U", "-c", "5", "-s", "64", "-B", "1024"),
+			 0);
 	assert_string_equal(cli.write_path, "-");
 	assert_true(cli.flush_each);
 	assert_int_equal(cli.count, 5);
@@ -108,8 +112,9 @@ static void test_read_rotate_and_user(void **state)
 	assert_int_equal(PARSE(&a, &cli, err, "-r", "in.pcapng", "--json", "--pid", "7"), 0);
 	assert_string_equal(cli.read_path, "in.pcapng");
 	assert_true(cli.json);
-	assert_int_equal(PARSE(&a, &cli, err, "-w", "x-%H", "-C", "5", "-G", "60", "-W", "3",
-			       "-Z", "nobody", "--print"), 0);
+	assert_int_equal(PARSE(&a, &cli, err, "-w", "x-%H", "-C", "5", "-G", "60", "-W", "3", "-Z",
+			       "nobody", "--print"),
+			 0);
 	assert_int_equal(cli.rotate_mb, 5);
 	assert_int_equal(cli.rotate_secs, 60);
 	assert_int_equal(cli.max_files, 3);
@@ -151,9 +156,14 @@ static void test_number_limits(void **state)
 
 static void test_payload_modes(void **state)
 {
-	static const struct { const char *opt; enum uc_text_payload want; } cases[] = {
-		{ "-x", UC_TEXT_HEX }, { "-X", UC_TEXT_HEXASCII },
-		{ "-A", UC_TEXT_ASCII }, { "-q", UC_TEXT_NONE },
+	static const struct {
+		const char *opt;
+		enum uc_text_payload want;
+	} cases[] = {
+		{ "-x", UC_TEXT_HEX },
+		{ "-X", UC_TEXT_HEXASCII },
+		{ "-A", UC_TEXT_ASCII },
+		{ "-q", UC_TEXT_NONE },
 	};
 	struct args a;
 	struct uc_cli cli;
@@ -201,8 +211,9 @@ static void test_repeated_pid_and_path(void **state)
 	char err[128] = "";
 
 	(void)state;
-	assert_int_equal(PARSE(&a, &cli, err, "--pid", "1", "--path", "/run/*.sock", "--pid=4194304",
-			       "--path", "@bus", "--comm", "systemd-journal"), 0);
+	assert_int_equal(PARSE(&a, &cli, err, "--pid", "1", "--path", "/run/*.sock",
+			       "--pid=4194304", "--path", "@bus", "--comm", "systemd-journal"),
+			 0);
 	assert_int_equal(cli.capture.filter.n_pids, 2);
 	assert_int_equal(cli.capture.filter.pids[0], 1);
 	assert_int_equal(cli.capture.filter.pids[1], 4194304);
@@ -219,8 +230,10 @@ static void test_eight_paths_allowed(void **state)
 	char err[128] = "";
 
 	(void)state;
-	assert_int_equal(PARSE(&a, &cli, err, "--path", "/1", "--path", "/2", "--path", "/3", "--path",
-			       "/4", "--path", "/5", "--path", "/6", "--path", "/7", "--path", "/8"), 0);
+	assert_int_equal(PARSE(&a, &cli, err, "--path", "/1", "--path", "/2", "--path", "/3",
+			       "--path", "/4", "--path", "/5", "--path", "/6", "--path", "/7",
+			       "--path", "/8"),
+			 0);
 	assert_int_equal(cli.capture.filter.n_paths, 8);
 	assert_string_equal(cli.capture.filter.paths[7], "/8");
 }
@@ -284,7 +297,8 @@ static void test_too_many_paths_and_pids(void **state)
 {
 	(void)state;
 	EXPECT_ERROR("--path", "8", "--path", "/1", "--path", "/2", "--path", "/3", "--path", "/4",
-		     "--path", "/5", "--path", "/6", "--path", "/7", "--path", "/8", "--path", "/9");
+		     "--path", "/5", "--path", "/6", "--path", "/7", "--path", "/8", "--path",
+		     "/9");
 	EXPECT_ERROR("--pid", "8", "--pid", "1", "--pid", "2", "--pid", "3", "--pid", "4", "--pid",
 		     "5", "--pid", "6", "--pid", "7", "--pid", "8", "--pid", "9");
 }
@@ -333,9 +347,10 @@ static void test_failed_parse_leaves_no_state(void **state)
 
 static void test_usage_mentions_every_option(void **state)
 {
-	static const char *const opts[] = { "-w", "-U", "-c", "-s", "-B", "-x", "-X", "-A", "-q",
-					     "-v", "--path", "--pid", "--comm", "--type", "--help",
-					     "--version" };
+	static const char *const opts[] = { "-w",     "-U",     "-c",     "-s",
+					    "-B",     "-x",     "-X",     "-A",
+					    "-q",     "-v",     "--path", "--pid",
+					    "--comm", "--type", "--help", "--version" };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

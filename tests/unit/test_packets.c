@@ -21,8 +21,9 @@
 #define ISN_S2C 0x20000000u
 #define CLIENT_IP (UC_CLIENT_NET + 1)
 #define SERVER_IP (UC_SERVER_NET + 1)
-#define ALREADY_OPEN "connection already open when first seen (made before the capture started, " \
-		     "or its connect() was not seen)"
+#define ALREADY_OPEN                                                                 \
+	"connection already open when first seen (made before the capture started, " \
+	"or its connect() was not seen)"
 
 static uint8_t bytes[3 * UC_TCP_MAX_PAYLOAD];
 
@@ -165,7 +166,8 @@ static void test_handshake_on_first_data(void **state)
 static void test_handshake_at_connect_when_port_known(void **state)
 {
 	struct fixture *x = *state;
-	struct uc_message connect = msg(x, SOCK_STREAM, "/run/docker.sock", true, UC_MSG_CONNECT, 0);
+	struct uc_message connect = msg(x, SOCK_STREAM, "/run/docker.sock", true, UC_MSG_CONNECT,
+					0);
 
 	connect.syscall = SYS_socketpair;
 	assert_int_equal(run(x, &connect, "PAIR"), 3);
@@ -226,7 +228,8 @@ static void test_read_acks(void **state)
 	assert_int_equal(send_msg(x, true, UC_MSG_DATA, 50), 2);
 	tcp_is(x, 0, true, UC_TCP_PSH | UC_TCP_ACK, ISN_C2S + 101, ISN_S2C + 1, 50);
 	tcp_is(x, 1, false, UC_TCP_ACK, ISN_S2C + 1, ISN_C2S + 131, 0);
-	note_is(x, 1, "acknowledges what was read while this write was still in progress (those "
+	note_is(x, 1,
+		"acknowledges what was read while this write was still in progress (those "
 		"reads are recorded before it, without packets of their own)");
 	assert_false(x->f->ack_held[UC_C2S]);
 }
@@ -301,7 +304,8 @@ static void test_loss_gap(void **state)
 	assert_int_equal(run(x, &m, "META"), 4);
 	tcp_is(x, 3, true, UC_TCP_PSH | UC_TCP_ACK, ISN_C2S + 1, ISN_S2C + 1, 300);
 	assert_int_equal(x->l.p[3].kept, 300);
-	note_is(x, 3, "700 bytes of this message lost after this segment (ring buffer full or "
+	note_is(x, 3,
+		"700 bytes of this message lost after this segment (ring buffer full or "
 		"memory unreadable)");
 	m = msg(x, SOCK_STREAM, "/run/t.sock", true, UC_MSG_DATA, 800);
 	m.stored = 0;
@@ -393,7 +397,8 @@ static void test_datagrams(void **state)
 	udp_is(x, 1, false, UC_UDP_MAX_PAYLOAD, 66000 - UC_UDP_MAX_PAYLOAD,
 	       70000 - UC_UDP_MAX_PAYLOAD);
 	note_is(x, 0, "part 1/2 of 70000 bytes");
-	note_is(x, 1, "part 2/2 of 70000 bytes; 4000 bytes of this datagram lost (ring buffer full "
+	note_is(x, 1,
+		"part 2/2 of 70000 bytes; 4000 bytes of this datagram lost (ring buffer full "
 		"or memory unreadable)");
 	m = msg(x, SOCK_DGRAM, "/run/d.sock", true, UC_MSG_READ, 70000);
 	assert_int_equal(run(x, &m, "META"), 0);
@@ -452,7 +457,8 @@ static void test_stream_bytes(void **state)
 	assert_int_equal(x->l.n, 5);
 	note_is(x, 0, ALREADY_OPEN);
 	tcp_is(x, 3, true, UC_TCP_PSH | UC_TCP_ACK, ISN_C2S + 1, ISN_S2C + 1, UC_TCP_MAX_PAYLOAD);
-	tcp_is(x, 4, true, UC_TCP_PSH | UC_TCP_ACK, ISN_C2S + 1 + UC_TCP_MAX_PAYLOAD, ISN_S2C + 1, 1);
+	tcp_is(x, 4, true, UC_TCP_PSH | UC_TCP_ACK, ISN_C2S + 1 + UC_TCP_MAX_PAYLOAD, ISN_S2C + 1,
+	       1);
 	assert_int_equal(x->l.p[4].data_off, UC_TCP_MAX_PAYLOAD);
 	assert_int_equal(x->l.p[4].kept, 1);
 	note_is(x, 3, "raw");

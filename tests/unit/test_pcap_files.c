@@ -71,8 +71,8 @@ static char *listing(void)
 	out[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		if (ents[i]->d_name[0] != '.')
-			used += (size_t)snprintf(out + used, sizeof(out) - used, "%s%s", used ? " " : "",
-						 ents[i]->d_name);
+			used += (size_t)snprintf(out + used, sizeof(out) - used, "%s%s",
+						 used ? " " : "", ents[i]->d_name);
 		free(ents[i]);
 	}
 	free(ents);
@@ -115,10 +115,10 @@ static void write_msgs(struct uc_pcap_files *f, unsigned from, unsigned to, uint
 
 struct summary {
 	size_t blocks;
-	unsigned ids[64];    /* the message (payload byte) of each data packet, in order */
+	unsigned ids[64]; /* the message (payload byte) of each data packet, in order */
 	size_t n_ids;
 	bool has_isb;
-	uint64_t recv, drop; /* isb_ifrecv, isb_ifdrop */
+	uint64_t recv, drop;     /* isb_ifrecv, isb_ifdrop */
 	uint8_t first_tcp_flags; /* of the first packet */
 };
 
@@ -182,7 +182,8 @@ static struct summary read_back(const char *path)
 
 			s.has_isb = true;
 			while (o + 4 <= end && (o[0] | o[1] << 8) != 0) {
-				uint16_t code = (uint16_t)(o[0] | o[1] << 8), olen = (uint16_t)(o[2] | o[3] << 8);
+				uint16_t code = (uint16_t)(o[0] | o[1] << 8),
+					 olen = (uint16_t)(o[2] | o[3] << 8);
 
 				if (code == 4)
 					s.recv = rd64(o + 4);
@@ -284,7 +285,8 @@ static void test_size_rotation_names(void **state)
 /* -C -W 3: FILE0 FILE1 FILE2, then FILE0 again, overwritten (not appended to). */
 static void test_size_rotation_wraps(void **state)
 {
-	struct uc_pcap_files_options o = { .path = in_dir("w.pcapng"), .rotate_bytes = 100000,
+	struct uc_pcap_files_options o = { .path = in_dir("w.pcapng"),
+					   .rotate_bytes = 100000,
 					   .max_files = 3 };
 	struct uc_pcap_files *f = open_files(&o);
 	struct summary s;
@@ -309,7 +311,8 @@ static void test_size_rotation_wraps(void **state)
 /* The counter is as wide as N-1: -W 11 gives FILE00 ... FILE10; -W 1 always FILE. */
 static void test_size_rotation_width(void **state)
 {
-	struct uc_pcap_files_options o = { .path = in_dir("p"), .rotate_bytes = 1,
+	struct uc_pcap_files_options o = { .path = in_dir("p"),
+					   .rotate_bytes = 1,
 					   .max_files = 11 };
 	struct uc_pcap_files *f = open_files(&o);
 	struct summary s;
@@ -475,7 +478,8 @@ static long long second_in(const char *path, const char *prefix)
 /* -G -W 3: the third file's end stops the capture (1), as tcpdump exits there. */
 static void test_time_rotation_stops_after_n_files(void **state)
 {
-	struct uc_pcap_files_options o = { .path = in_dir("n-%s.pcapng"), .rotate_secs = 10,
+	struct uc_pcap_files_options o = { .path = in_dir("n-%s.pcapng"),
+					   .rotate_secs = 10,
 					   .max_files = 3 };
 	int64_t t1;
 	struct uc_pcap_files *f = open_timed(&o, &t1);
@@ -514,7 +518,8 @@ static void want_gw(char *out, size_t len, long long start, int64_t t1)
  * stop the capture. */
 static void test_time_and_size_rotation(void **state)
 {
-	struct uc_pcap_files_options o = { .path = in_dir("gc-%s-"), .rotate_secs = 60,
+	struct uc_pcap_files_options o = { .path = in_dir("gc-%s-"),
+					   .rotate_secs = 60,
 					   .rotate_bytes = 100000 };
 	int64_t t1;
 	struct uc_pcap_files *f = open_timed(&o, &t1);
@@ -647,7 +652,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_single_file, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_open_failure_names_the_file, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_open_failure_names_the_file, make_dir,
+						remove_dir),
 		cmocka_unit_test_setup_teardown(test_size_rotation_names, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_size_rotation_wraps, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_size_rotation_width, make_dir, remove_dir),
@@ -657,7 +663,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_time_rotation_stops_after_n_files, make_dir,
 						remove_dir),
 		cmocka_unit_test_setup_teardown(test_time_and_size_rotation, make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_tick_flushes_each_second, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_tick_flushes_each_second, make_dir,
+						remove_dir),
 		cmocka_unit_test_setup_teardown(test_stdout, make_dir, remove_dir),
 	};
 

@@ -180,7 +180,8 @@ static char *followed(const char *out, bool server)
 
 	assert_non_null(all);
 	assert_non_null(line);
-	for (line = strchr(line, '\n'); line && line[1] && line[1] != '='; line = strchr(line + 1, '\n')) {
+	for (line = strchr(line, '\n'); line && line[1] && line[1] != '=';
+	     line = strchr(line + 1, '\n')) {
 		const char *start = line + 1, *end = strchr(start, '\n');
 
 		assert_non_null(end);
@@ -221,8 +222,9 @@ static void test_stream_conversation(void **state)
 	write_conversation(&c);
 	cap_finish(&c);
 	/* p2p_dir 0: sent (outbound, client to server); 1: received. */
-	expect_fields(&c, "-T fields -e tcp.flags -e ip.src -e tcp.srcport -e frame.p2p_dir "
-			  "-e tcp.payload",
+	expect_fields(&c,
+		      "-T fields -e tcp.flags -e ip.src -e tcp.srcport -e frame.p2p_dir "
+		      "-e tcp.payload",
 		      "0x0002\t10.1.0.1\t60002\t0\t\n"
 		      "0x0012\t10.2.0.1\t9\t1\t\n"
 		      "0x0010\t10.1.0.1\t60002\t0\t\n"
@@ -279,8 +281,9 @@ static void test_server_speaks_first(void **state)
 	write_msg(&c, &m);
 	cap_finish(&c);
 	/* The handshake still starts at the client; the greeting goes server to client. */
-	expect_fields(&c, "-T fields -e tcp.flags -e tcp.srcport -e frame.p2p_dir -e tcp.seq "
-			  "-e tcp.ack -Y 'tcp.flags.ack==1'",
+	expect_fields(&c,
+		      "-T fields -e tcp.flags -e tcp.srcport -e frame.p2p_dir -e tcp.seq "
+		      "-e tcp.ack -Y 'tcp.flags.ack==1'",
 		      "0x0012\t9\t1\t0\t1\n"
 		      "0x0010\t60002\t0\t1\t1\n"
 		      "0x0018\t9\t1\t1\t1\n"
@@ -337,8 +340,9 @@ static void test_lost_bytes_leave_gap(void **state)
 	m = stream_msg(true, T0 + 1, "next", 4);
 	write_msg(&c, &m);
 	cap_finish(&c);
-	expect_fields(&c, "-Y 'tcp.len>0' -T fields -e frame.number -e tcp.seq -e tcp.len "
-			  "-e tcp.analysis.lost_segment",
+	expect_fields(&c,
+		      "-Y 'tcp.len>0' -T fields -e frame.number -e tcp.seq -e tcp.len "
+		      "-e tcp.analysis.lost_segment",
 		      "4\t1\t40\t\n"
 		      "5\t101\t4\t1\n");
 	out = tshark(&c, "-Y 'frame.number==4' -T fields -e frame.comment");
@@ -386,7 +390,8 @@ static void test_loss_report_of_unseen_connection(void **state)
 	cap_open(&c);
 	write_msg(&c, &m);
 	cap_finish(&c);
-	expect_fields(&c, "-Y 'frame.number==4' -T fields -e tcp.flags -e tcp.seq -e frame.drop_count",
+	expect_fields(&c,
+		      "-Y 'frame.number==4' -T fields -e tcp.flags -e tcp.seq -e frame.drop_count",
 		      "0x0010\t301\t2\n");
 	cap_close(&c);
 }
@@ -406,8 +411,9 @@ static void test_snaplen_truncation(void **state)
 	m = stream_msg(false, T0 + 1, "ok", 2);
 	write_msg(&c, &m);
 	cap_finish(&c);
-	expect_fields(&c, "-Y 'frame.number>=4' -T fields -e frame.cap_len -e frame.len -e tcp.seq "
-			  "-e tcp.ack",
+	expect_fields(&c,
+		      "-Y 'frame.number>=4' -T fields -e frame.cap_len -e frame.len -e tcp.seq "
+		      "-e tcp.ack",
 		      "140\t1040\t1\t1\n"
 		      "42\t42\t1\t1001\n");
 	cap_close(&c);
@@ -500,8 +506,9 @@ static void test_datagram_reply_direction(void **state)
 	write_msg(&c, &q);
 	write_msg(&c, &r);
 	cap_finish(&c);
-	expect_fields(&c, "-T fields -e ip.src -e udp.srcport -e udp.dstport -e frame.p2p_dir "
-			  "-e udp.payload",
+	expect_fields(&c,
+		      "-T fields -e ip.src -e udp.srcport -e udp.dstport -e frame.p2p_dir "
+		      "-e udp.payload",
 		      "10.1.0.1\t60002\t9\t0\t70696e67\n"
 		      "10.2.0.1\t9\t60002\t1\t706f6e67\n");
 	cap_close(&c);
@@ -523,8 +530,9 @@ static void test_lost_before_drop_count(void **state)
 	m.lost_before_bytes = 30;
 	write_msg(&c, &m);
 	cap_finish(&c);
-	expect_fields(&c, "-T fields -e frame.number -e frame.drop_count -e tcp.seq "
-			  "-e tcp.analysis.lost_segment -Y 'tcp.len>0'",
+	expect_fields(&c,
+		      "-T fields -e frame.number -e frame.drop_count -e tcp.seq "
+		      "-e tcp.analysis.lost_segment -Y 'tcp.len>0'",
 		      "4\t\t1\t\n"
 		      "5\t3\t34\t1\n");
 	out = tshark(&c, "-Y 'frame.number==5' -T fields -e frame.comment");
@@ -550,8 +558,9 @@ static void test_lost_event_of_known_connection(void **state)
 	m.lost_before_bytes = 20;
 	write_msg(&c, &m);
 	cap_finish(&c);
-	expect_fields(&c, "-Y 'frame.number>=4' -T fields -e tcp.flags -e tcp.seq -e tcp.len "
-			  "-e frame.drop_count -e frame.p2p_dir",
+	expect_fields(&c,
+		      "-Y 'frame.number>=4' -T fields -e tcp.flags -e tcp.seq -e tcp.len "
+		      "-e frame.drop_count -e frame.p2p_dir",
 		      "0x0018\t1\t3\t\t0\n"
 		      "0x0010\t24\t0\t2\t0\n");
 	out = tshark(&c, "-Y 'frame.number==5' -T fields -e frame.comment");
@@ -580,9 +589,10 @@ static void test_eof_finishes_peer_direction(void **state)
 	cap_finish(&c);
 	/* the close no packet shows is kept for -r as a custom block (no ip) */
 	expect_fields(&c, "-Y '!ip' -T fields -e frame.number", "6\n");
-	expect_fields(&c, "-Y 'frame.number>=5 && ip' -T fields -e tcp.flags -e frame.p2p_dir -e tcp.seq",
-		      "0x0011\t1\t1\n"
-		      "0x0011\t0\t4\n");
+	expect_fields(
+		&c, "-Y 'frame.number>=5 && ip' -T fields -e tcp.flags -e frame.p2p_dir -e tcp.seq",
+		"0x0011\t1\t1\n"
+		"0x0011\t0\t4\n");
 	cap_close(&c);
 }
 
@@ -599,8 +609,9 @@ static void test_finished_connection_gets_new_tuple(void **state)
 	m = stream_msg(true, T0 + 5000, "again", 5); /* same inodes, reused by a new connection */
 	write_msg(&c, &m);
 	cap_finish(&c);
-	expect_fields(&c, "-Y 'tcp.flags.syn==1&&tcp.flags.ack==0' -T fields -e tcp.stream "
-			  "-e tcp.srcport -e ip.dst",
+	expect_fields(&c,
+		      "-Y 'tcp.flags.syn==1&&tcp.flags.ack==0' -T fields -e tcp.stream "
+		      "-e tcp.srcport -e ip.dst",
 		      "0\t60002\t10.2.0.1\n"
 		      "1\t60003\t10.2.0.1\n");
 	cap_close(&c);
@@ -656,8 +667,9 @@ static void test_inconsistent_lengths_stay_bounded(void **state)
 	write_msg(&c, &m);
 	cap_finish(&c);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-	expect_fields(&c, "-Y 'frame.number>=4' -T fields -e frame.cap_len -e frame.len -e tcp.seq "
-			  "-e tcp.len",
+	expect_fields(&c,
+		      "-Y 'frame.number>=4' -T fields -e frame.cap_len -e frame.len -e tcp.seq "
+		      "-e tcp.len",
 		      "60\t240\t1\t200\n"
 		      "40\t40\t211\t0\n"
 		      "44\t44\t211\t4\n");

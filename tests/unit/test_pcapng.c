@@ -28,17 +28,17 @@
 /* ---- writev seam: the writer's only output call, so tests can inject faults ---- */
 
 static struct {
-	size_t max_bytes;      /* >0: write at most this much per call (short writes) */
+	size_t max_bytes; /* >0: write at most this much per call (short writes) */
 	bool eintr_every_other;
-	bool return_zero;      /* report no progress */
-	int fail_errno;        /* !=0: fail every call with this errno */
-	const void *watch;     /* records whether this pointer is handed to writev as is */
+	bool return_zero;  /* report no progress */
+	int fail_errno;    /* !=0: fail every call with this errno */
+	const void *watch; /* records whether this pointer is handed to writev as is */
 	bool watch_seen;
 	unsigned calls;
-	size_t limit;          /* >0: a disk that fills after this many bytes: the call that
+	size_t limit; /* >0: a disk that fills after this many bytes: the call that
 				* reaches it writes short, the next fails with limit_errno */
 	int limit_errno;
-	size_t total;          /* bytes written while limit is set */
+	size_t total; /* bytes written while limit is set */
 } fake;
 
 ssize_t writev(int fd, const struct iovec *iov, int n)
@@ -244,7 +244,8 @@ static struct uc_pcapng_writer *open_with_iface(int fd, bool flush_each)
 static void test_shb_layout(void **state)
 {
 	int fd = new_fd();
-	struct uc_pcapng_writer *w = uc_pcapng_open(fd, false, "x86_64", "Linux 6.1", "unixcap 0.1");
+	struct uc_pcapng_writer *w = uc_pcapng_open(fd, false, "x86_64", "Linux 6.1",
+						    "unixcap 0.1");
 	struct block b[4];
 	size_t n;
 	uint8_t *buf;
@@ -298,7 +299,8 @@ static void test_idb_layout(void **state)
 
 	(void)state;
 	assert_int_equal(uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 262144, "unix:/run/a.sock",
-					      "stream socket"), 0);
+						 "stream socket"),
+			 0);
 	assert_int_equal(uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_DBUS, 0, NULL, NULL), 1);
 	assert_int_equal(uc_pcapng_close(w), 0);
 	buf = slurp(fd, &n);
@@ -328,9 +330,16 @@ static void test_epb_layout(void **state)
 	int fd = new_fd();
 	struct uc_pcapng_writer *w = open_with_iface(fd, false);
 	struct uc_pcapng_packet p = {
-		.ts_ns = 0x123456789abcdef0ull, .head = head, .head_len = 3, .data = data,
-		.data_len = 2, .origlen = 9, .flags = PCAPNG_DIR_OUTBOUND, .has_dropcount = true,
-		.dropcount = 0x1122334455667788ull, .comment = "hi!!x",
+		.ts_ns = 0x123456789abcdef0ull,
+		.head = head,
+		.head_len = 3,
+		.data = data,
+		.data_len = 2,
+		.origlen = 9,
+		.flags = PCAPNG_DIR_OUTBOUND,
+		.has_dropcount = true,
+		.dropcount = 0x1122334455667788ull,
+		.comment = "hi!!x",
 	};
 	struct block b[4];
 	uint16_t l = 0;
@@ -520,8 +529,9 @@ static void test_large_payload_not_copied_and_ordered(void **state)
 	int fd = new_fd();
 	struct uc_pcapng_writer *w = open_with_iface(fd, false);
 	struct uc_pcapng_packet small = { .data = "0123456789", .data_len = 10, .origlen = 10 };
-	struct uc_pcapng_packet large = { .head = "HDR!", .head_len = 4, .data = big,
-				       .data_len = BIG, .origlen = BIG + 4 };
+	struct uc_pcapng_packet large = {
+		.head = "HDR!", .head_len = 4, .data = big, .data_len = BIG, .origlen = BIG + 4
+	};
 	struct block b[6];
 	size_t n;
 	uint8_t *buf;
@@ -584,8 +594,13 @@ static void test_buffer_spills_on_block_boundaries(void **state)
 static void write_sample(struct uc_pcapng_writer *w)
 {
 	static uint8_t big[70000];
-	struct uc_pcapng_packet p = { .head = "head", .head_len = 4, .data = big, .data_len = 3,
-				   .origlen = 7, .flags = PCAPNG_DIR_INBOUND, .comment = "c" };
+	struct uc_pcapng_packet p = { .head = "head",
+				      .head_len = 4,
+				      .data = big,
+				      .data_len = 3,
+				      .origlen = 7,
+				      .flags = PCAPNG_DIR_INBOUND,
+				      .comment = "c" };
 
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)(i * 13);
@@ -825,8 +840,8 @@ static void test_no_progress_write_is_an_error(void **state)
 /* ---- a write that fails half way: the file is cut back to its last whole block ---- */
 
 static uint8_t fault_payload[250000];
-static const uint32_t fault_sizes[] = { 10, 700, 4000, 20000, 3, 70000, 1500, 16000, 17000,
-					250000, 64, 9000 };
+static const uint32_t fault_sizes[] = { 10,   700,   4000,  20000,  3,  70000,
+					1500, 16000, 17000, 250000, 64, 9000 };
 #define FAULT_PACKETS 60
 #define FAULT_MAX_BLOCKS (FAULT_PACKETS + 4)
 
@@ -836,9 +851,11 @@ static int write_fault_sequence(struct uc_pcapng_writer *w)
 {
 	for (int i = 0; i < FAULT_PACKETS; i++) {
 		uint32_t len = fault_sizes[i % (sizeof(fault_sizes) / sizeof(fault_sizes[0]))];
-		struct uc_pcapng_packet p = { .ts_ns = (uint64_t)i, .data = fault_payload,
-					   .data_len = len, .origlen = len,
-					   .comment = i % 3 ? NULL : "third" };
+		struct uc_pcapng_packet p = { .ts_ns = (uint64_t)i,
+					      .data = fault_payload,
+					      .data_len = len,
+					      .origlen = len,
+					      .comment = i % 3 ? NULL : "third" };
 
 		memset(fault_payload, i, len); /* the writer keeps no reference after the call */
 		if (uc_pcapng_write_packet(w, &p) < 0)
@@ -897,8 +914,8 @@ static void assert_cut_at(int fd, size_t skip, const uint8_t *ref, size_t keep)
  * and without short writes on the way. */
 static void test_failed_write_cuts_back_to_whole_blocks(void **state)
 {
-	static const size_t limits[] = { 1, 27, 28, 29, 60, 61, 100, 5000, 70000, 262144, 262145,
-					 300001, 500000, 1000000 };
+	static const size_t limits[] = { 1,    27,    28,     29,     60,     61,     100,
+					 5000, 70000, 262144, 262145, 300001, 500000, 1000000 };
 	size_t ends[FAULT_MAX_BLOCKS], n_ends, ref_n;
 
 	for (int mode = 0; mode < 3; mode++) {
@@ -925,8 +942,9 @@ static void test_failed_write_cuts_back_to_whole_blocks(void **state)
 				close(fd);
 				continue;
 			}
-			err = uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL) < 0
-				      ? errno : write_fault_sequence(w);
+			err = uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL) < 0 ?
+				      errno :
+				      write_fault_sequence(w);
 			assert_int_equal(err, ENOSPC);
 			assert_true(uc_pcapng_bytes(w) == keep); /* what the file holds now */
 			errno = 0;
@@ -1012,7 +1030,8 @@ static void test_file_size_limit_keeps_whole_blocks(void **state)
 				if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
 					_exit(21);
 				w = uc_pcapng_open(fd, flush_each, NULL, NULL, NULL);
-				if (!w || uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL, NULL) < 0)
+				if (!w || uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 0, NULL,
+								  NULL) < 0)
 					_exit(22);
 				err = write_fault_sequence(w);
 				r = uc_pcapng_close(w);
@@ -1022,7 +1041,8 @@ static void test_file_size_limit_keeps_whole_blocks(void **state)
 			assert_true(WIFEXITED(status));
 			assert_int_equal(WEXITSTATUS(status), 0);
 			assert_true(file_size(fd) <= limits[k]);
-			assert_true(file_size(fd) + 250000 + 64 > limits[k]); /* no more than a block lost */
+			assert_true(file_size(fd) + 250000 + 64 >
+				    limits[k]); /* no more than a block lost */
 			assert_cut_at(fd, 0, ref, boundary_below(ends, n_ends, limits[k]));
 			close(fd);
 		}
@@ -1058,7 +1078,9 @@ static void test_bytes_counts_buffered_and_written(void **state)
 {
 	static uint8_t big[70000];
 	struct uc_pcapng_packet small = { .data = "abcd", .data_len = 4, .origlen = 4 };
-	struct uc_pcapng_packet large = { .data = big, .data_len = sizeof(big), .origlen = sizeof(big) };
+	struct uc_pcapng_packet large = { .data = big,
+					  .data_len = sizeof(big),
+					  .origlen = sizeof(big) };
 	int fd = new_fd();
 	struct uc_pcapng_writer *w = uc_pcapng_open(fd, false, NULL, NULL, NULL);
 
@@ -1151,14 +1173,16 @@ static char *run(const char *cmd, int *status)
 static void write_capture(int fd)
 {
 	struct uc_pcapng_writer *w = uc_pcapng_open(fd, false, "test-hw", "test-os", "test_pcapng");
-	struct uc_pcapng_packet out = { .flags = PCAPNG_DIR_OUTBOUND, .ts_ns = 1700000000000000000 };
+	struct uc_pcapng_packet out = { .flags = PCAPNG_DIR_OUTBOUND,
+					.ts_ns = 1700000000000000000 };
 	struct uc_pcapng_packet in = { .flags = PCAPNG_DIR_INBOUND, .ts_ns = 1700000000000001000 };
 	struct uc_pcapng_packet data = out;
 	uint8_t h[28];
 
 	assert_non_null(w);
 	assert_int_equal(uc_pcapng_add_interface(w, PCAPNG_LINKTYPE_RAW, 262144, "unix:/run/t.sock",
-					      "unixcap test"), 0);
+						 "unixcap test"),
+			 0);
 	assert_int_equal(uc_pcapng_add_ipv4_name(w, 0x7f000002, "server"), 0);
 	tcp_packet(w, true, 0x02, 100, 0, NULL, &out);
 	tcp_packet(w, false, 0x12, 500, 101, NULL, &in);

@@ -259,11 +259,14 @@ static void test_reads_back_the_writer(void **state)
 	const struct uc_pcapng_packet p = {
 		.interface_id = 0,
 		.ts_ns = 1700000000123456789ull,
-		.head = head, .head_len = sizeof(head),
-		.data = data, .data_len = sizeof(data),
+		.head = head,
+		.head_len = sizeof(head),
+		.data = data,
+		.data_len = sizeof(data),
 		.origlen = 100,
 		.flags = PCAPNG_DIR_OUTBOUND,
-		.has_dropcount = true, .dropcount = 7,
+		.has_dropcount = true,
+		.dropcount = 7,
 		.comment = "hello",
 	};
 	int fd = memfd_create("pcapng-reader-test", 0);
@@ -342,7 +345,7 @@ static void test_big_endian_section_and_resolutions(void **state)
 	o_pk[0] = epb(&f, 0, 1700000000123456ull, "dbus", 4);
 	o_pk[1] = epb(&f, 1, 1234567ull, "raw", 3);
 	o_pk[2] = epb(&f, 2, 3ull << 20 | 1u << 19, "x", 1); /* 3.5 s */
-	o_pk[3] = epb(&f, 2, (5ull << 20) + 1, "y", 1);     /* 5 s and 1e9 / 2^20 = 953.67 ns */
+	o_pk[3] = epb(&f, 2, (5ull << 20) + 1, "y", 1);      /* 5 s and 1e9 / 2^20 = 953.67 ns */
 	/* a packet with options, all big-endian: flags and comment */
 	o_pk[4] = block_begin(&f, BT_EPB);
 	put32(&f, 2);
@@ -544,15 +547,17 @@ static void test_error_classic_pcap(void **state)
 	put32(&f, 0);
 	put32(&f, 65535);
 	put32(&f, 1);
-	expect_file_error(&f, 0, "block 1 at offset 0: a classic pcap file, not pcapng "
-			      "(unixcap writes and reads pcapng)");
+	expect_file_error(&f, 0,
+			  "block 1 at offset 0: a classic pcap file, not pcapng "
+			  "(unixcap writes and reads pcapng)");
 	/* and big-endian, and the nanosecond kind */
 	f.n = 0;
 	f.be = true;
 	put32(&f, 0xa1b23c4du);
 	put32(&f, 0x00020004u);
-	expect_file_error(&f, 0, "block 1 at offset 0: a classic pcap file, not pcapng "
-			      "(unixcap writes and reads pcapng)");
+	expect_file_error(&f, 0,
+			  "block 1 at offset 0: a classic pcap file, not pcapng "
+			  "(unixcap writes and reads pcapng)");
 }
 
 static void test_error_first_block_not_a_section(void **state)
@@ -571,8 +576,9 @@ static void test_error_section_without_byte_order_magic(void **state)
 	(void)state;
 	shb(&f, false, NULL);
 	patch32(&f, 8, 0x1A2B3C4Eu);
-	expect_file_error(&f, 0, "block 1 at offset 0: section header has no byte-order magic: "
-			      "not a pcapng file");
+	expect_file_error(&f, 0,
+			  "block 1 at offset 0: section header has no byte-order magic: "
+			  "not a pcapng file");
 }
 
 static void test_error_length_not_multiple_of_4(void **state)
@@ -584,12 +590,14 @@ static void test_error_length_not_multiple_of_4(void **state)
 	shb(&f, false, NULL);
 	at = idb(&f, PCAPNG_LINKTYPE_RAW, -1);
 	patch32(&f, at + 4, 30);
-	expect_file_error(&f, 1, "block 2 at offset 28: block length 30 is not a multiple of 4 of at "
-			      "least 12");
+	expect_file_error(&f, 1,
+			  "block 2 at offset 28: block length 30 is not a multiple of 4 of at "
+			  "least 12");
 	/* and one too short to hold its own framing */
 	patch32(&f, at + 4, 8);
-	expect_file_error(&f, 1, "block 2 at offset 28: block length 8 is not a multiple of 4 of at "
-			      "least 12");
+	expect_file_error(&f, 1,
+			  "block 2 at offset 28: block length 8 is not a multiple of 4 of at "
+			  "least 12");
 }
 
 static void test_error_length_beyond_limit(void **state)
@@ -602,12 +610,14 @@ static void test_error_length_beyond_limit(void **state)
 	idb(&f, PCAPNG_LINKTYPE_RAW, -1);
 	at = epb(&f, 0, 1, "data", 4);
 	patch32(&f, at + 4, 16u * 1024u * 1024u + 4u);
-	expect_file_error(&f, 2, "block 3 at offset 48: block length 16777220 exceeds the "
-			      "16777216-byte limit");
+	expect_file_error(&f, 2,
+			  "block 3 at offset 48: block length 16777220 exceeds the "
+			  "16777216-byte limit");
 	/* 16 MiB itself is allowed: this one is only cut short */
 	patch32(&f, at + 4, 16u * 1024u * 1024u);
-	expect_file_error(&f, 2, "block 3 at offset 48: the file ends inside the block: 36 of its "
-			      "16777216 bytes are there (cut short)");
+	expect_file_error(&f, 2,
+			  "block 3 at offset 48: the file ends inside the block: 36 of its "
+			  "16777216 bytes are there (cut short)");
 }
 
 static void test_error_trailer_differs(void **state)
@@ -621,8 +631,9 @@ static void test_error_trailer_differs(void **state)
 	at = epb(&f, 0, 1, "data", 4);
 	patch32(&f, at + 36 - 4, 40);
 	epb(&f, 0, 2, "more", 4); /* whole blocks after it are not read */
-	expect_file_error(&f, 2, "block 3 at offset 48: block length 36 at its start but 40 at its "
-			      "end: damaged");
+	expect_file_error(&f, 2,
+			  "block 3 at offset 48: block length 36 at its start but 40 at its "
+			  "end: damaged");
 }
 
 static void test_error_cut_inside_block(void **state)
@@ -640,8 +651,9 @@ static void test_error_cut_inside_block(void **state)
 		rd_open(&rd, f.d, f.n);
 		expect_block(&rd, PCAPNG_BLOCK_SECTION, 1, 0);
 		expect_block(&rd, PCAPNG_BLOCK_INTERFACE, 2, 28);
-		expect_error(&rd, "block 3 at offset 48: the file ends inside the block: 20 of its 36 "
-				  "bytes are there (cut short)");
+		expect_error(&rd,
+			     "block 3 at offset 48: the file ends inside the block: 20 of its 36 "
+			     "bytes are there (cut short)");
 		rd_close(&rd);
 	}
 }
@@ -683,8 +695,9 @@ static void test_error_caplen_exceeds_block(void **state)
 	idb(&f, PCAPNG_LINKTYPE_RAW, -1);
 	at = epb(&f, 0, 1, "12345678", 8); /* 12 + 20 + 8 = 40 bytes */
 	patch32(&f, at + 8 + 12, 9);
-	expect_file_error(&f, 2, "block 3 at offset 48: packet of 9 bytes does not fit its 40-byte "
-			      "block");
+	expect_file_error(&f, 2,
+			  "block 3 at offset 48: packet of 9 bytes does not fit its 40-byte "
+			  "block");
 }
 
 static void test_error_option_runs_past_block(void **state)
@@ -701,12 +714,13 @@ static void test_error_option_runs_past_block(void **state)
 	put32(&f, 4);
 	put32(&f, 4);
 	put_bytes(&f, "data", 4);
-	put16(&f, 1);  /* opt_comment of 20 bytes ... */
+	put16(&f, 1); /* opt_comment of 20 bytes ... */
 	put16(&f, 20);
 	put_bytes(&f, "only 8 b", 8); /* ... of which 8 are there */
 	block_end(&f);
-	expect_file_error(&f, 2, "block 3 at offset 48: option 1 of length 20 runs past the end of the "
-			      "block");
+	expect_file_error(&f, 2,
+			  "block 3 at offset 48: option 1 of length 20 runs past the end of the "
+			  "block");
 }
 
 static void test_error_major_version_2(void **state)
@@ -739,8 +753,9 @@ static void test_error_unrepresentable_resolution(void **state)
 	(void)state;
 	shb(&f, false, NULL);
 	idb(&f, PCAPNG_LINKTYPE_RAW, 20);
-	expect_file_error(&f, 1, "block 2 at offset 28: interface time resolution 0x14 cannot be "
-			      "represented");
+	expect_file_error(&f, 1,
+			  "block 2 at offset 28: interface time resolution 0x14 cannot be "
+			  "represented");
 }
 
 /* After -1 nothing more is read, even when whole, valid blocks follow. */
@@ -758,7 +773,8 @@ static void test_error_is_sticky(void **state)
 	rd_open(&rd, f.d, f.n);
 	expect_block(&rd, PCAPNG_BLOCK_SECTION, 1, 0);
 	expect_block(&rd, PCAPNG_BLOCK_INTERFACE, 2, 28);
-	expect_error(&rd, "block 3 at offset 48: packet on interface 5, but the section describes 1");
+	expect_error(&rd,
+		     "block 3 at offset 48: packet on interface 5, but the section describes 1");
 	rd_close(&rd);
 }
 

@@ -107,7 +107,9 @@ static int recv_with_fds(int fd, char *buf, size_t len, int *fds, unsigned *nfds
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 	} ctl;
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = ctl.buf,
 			      .msg_controllen = sizeof(ctl.buf) };
 	int n = (int)recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 
@@ -127,7 +129,9 @@ static void send_with_fd(int sock, const char *text, int fd)
 		char buf[CMSG_SPACE(sizeof(int))];
 	} ctl;
 	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = ctl.buf,
 			      .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 
@@ -240,8 +244,9 @@ static void test_refused_credentials_still_send(void **state)
 {
 	int out[2];
 	char got[8] = "";
-	struct uc_chunk c = { .active = true, .data = (const uint8_t *)"abc", .len = 3,
-			      .has_creds = true };
+	struct uc_chunk c = {
+		.active = true, .data = (const uint8_t *)"abc", .len = 3, .has_creds = true
+	};
 	bool creds = true;
 
 	(void)state;
@@ -263,8 +268,9 @@ static void test_datagram_to_address(void **state)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX }, from;
 	socklen_t len = sizeof(from);
 	char name[64], got[8] = "";
-	struct uc_chunk c = { .active = true, .whole = true, .data = (const uint8_t *)"dg",
-			      .len = 2 };
+	struct uc_chunk c = {
+		.active = true, .whole = true, .data = (const uint8_t *)"dg", .len = 2
+	};
 	bool creds = true;
 
 	(void)state;

@@ -50,7 +50,8 @@ static void test_addr_abstract(void **state)
 	assert_int_equal(uc_proxy_addr_parse("@dbus-x", &a, err, sizeof(err)), 0);
 	assert_int_equal(a.sa.sun_path[0], '\0');
 	assert_memory_equal(a.sa.sun_path + 1, "dbus-x", 6);
-	assert_int_equal(a.len, SUN_OFFSET + 7); /* no NUL at the end: it would be part of the name */
+	assert_int_equal(a.len,
+			 SUN_OFFSET + 7); /* no NUL at the end: it would be part of the name */
 	assert_string_equal(a.name, "@dbus-x");
 }
 
@@ -251,8 +252,8 @@ static void test_describe_fds(void **state)
 	s = socket(AF_UNIX, SOCK_DGRAM, 0);
 	snprintf(abstract, sizeof(abstract), "uc-proxy-test-%d", (int)getpid());
 	memcpy(sa.sun_path + 1, abstract, strlen(abstract));
-	assert_int_equal(bind(s, (struct sockaddr *)&sa,
-			      (socklen_t)(SUN_OFFSET + 1 + strlen(abstract))), 0);
+	assert_int_equal(
+		bind(s, (struct sockaddr *)&sa, (socklen_t)(SUN_OFFSET + 1 + strlen(abstract))), 0);
 	fds[4] = s;
 	memset(&m, 0, sizeof(m));
 	uc_proxy_describe_fds(&m, fds, 5, false);

@@ -109,7 +109,8 @@ static void test_stop_flag_ends_replay(void **state)
 	char err[256] = "";
 
 	(void)state;
-	assert_int_equal(uc_replay_until(f, &stop, NULL, remember, &seen, &st, err, sizeof(err)), 0);
+	assert_int_equal(uc_replay_until(f, &stop, NULL, remember, &seen, &st, err, sizeof(err)),
+			 0);
 	assert_string_equal(err, "");
 	assert_int_equal(seen.n, 1);
 	assert_string_equal(seen.bytes[0], "one");
@@ -132,7 +133,9 @@ static void test_longest_metadata_read_back(void **state)
 	m.cgroup_id = 1;
 	m.nfds = m.nfds_described = UC_MAX_PASSED_FDS;
 	for (int i = 0; i < UC_MAX_PASSED_FDS; i++) {
-		m.fds[i] = (struct uc_passed_fd){ .fd = -2147483647 - 1, .ino = UINT64_MAX, .kind = "chardev" };
+		m.fds[i] = (struct uc_passed_fd){ .fd = -2147483647 - 1,
+						  .ino = UINT64_MAX,
+						  .kind = "chardev" };
 		memset(m.fds[i].what, ' ', sizeof(m.fds[i].what) - 1);
 	}
 	m.has_creds = true;

@@ -21,8 +21,8 @@ static uint32_t be32(const uint8_t *p)
 }
 
 /* Sum over pseudo header + transport header + payload; a correct checksum makes it 0xFFFF. */
-static uint16_t verify_l4(const uint8_t *pkt, size_t l4_hdr_len, const void *payload,
-			  size_t caplen, uint16_t l4_len)
+static uint16_t verify_l4(const uint8_t *pkt, size_t l4_hdr_len, const void *payload, size_t caplen,
+			  uint16_t l4_len)
 {
 	uint8_t pseudo[12];
 	uint32_t sum;
@@ -78,7 +78,7 @@ static void test_tcp_known_vector(void **state)
 	(void)state;
 	memset(out, 0xee, sizeof(out));
 	uc_synth_tcp_header(out, 0x1234, &lo1, &lo2, 0x01020304, 0x0a0b0c0d,
-			 SYNTH_TCP_PSH | SYNTH_TCP_ACK, "hello", 5, 5);
+			    SYNTH_TCP_PSH | SYNTH_TCP_ACK, "hello", 5, 5);
 	assert_memory_equal(out, want, sizeof(want));
 }
 
@@ -104,7 +104,7 @@ static void test_tcp_fields(void **state)
 
 	(void)state;
 	uc_synth_tcp_header(out, 0xbeef, &lo2, &lo1, 0xfffffff0, 7, SYNTH_TCP_SYN | SYNTH_TCP_FIN,
-			 payload, 10, 10);
+			    payload, 10, 10);
 	assert_int_equal(out[0], 0x45);
 	assert_int_equal(out[1], 0);
 	assert_int_equal(be16(out + 2), 40 + 10);
@@ -149,8 +149,8 @@ static void test_ip_checksum_verifies(void **state)
 
 	(void)state;
 	for (uint32_t len = 0; len < 2000; len += 97) {
-		uc_synth_tcp_header(tcp, (uint16_t)(len * 31), &a, &b, len, ~len, SYNTH_TCP_ACK, NULL,
-				 0, len);
+		uc_synth_tcp_header(tcp, (uint16_t)(len * 31), &a, &b, len, ~len, SYNTH_TCP_ACK,
+				    NULL, 0, len);
 		assert_int_equal(uc_synth_fold(uc_synth_sum16(0, tcp, 20)), 0xffff);
 		uc_synth_udp_header(udp, (uint16_t)(len * 17), &b, &a, NULL, 0, len);
 		assert_int_equal(uc_synth_fold(uc_synth_sum16(0, udp, 20)), 0xffff);
@@ -166,7 +166,7 @@ static void test_tcp_checksum_verifies_odd_payload(void **state)
 	for (size_t i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)(i * 7 + 3);
 	uc_synth_tcp_header(out, 1, &lo1, &lo2, 100, 200, SYNTH_TCP_ACK, payload, sizeof(payload),
-			 sizeof(payload));
+			    sizeof(payload));
 	assert_int_equal(verify_l4(out, 20, payload, sizeof(payload), 20 + sizeof(payload)),
 			 0xffff);
 	/* Flipping one payload byte must break the checksum. */
@@ -221,17 +221,19 @@ static void test_max_payload(void **state)
 
 	(void)state;
 	memset(payload, 0xff, sizeof(payload)); /* all ones maximises carries */
-	uc_synth_tcp_header(tcp, 0, &lo1, &lo2, 0, 0, SYNTH_TCP_ACK, payload,
-			 SYNTH_TCP_MAX_PAYLOAD, SYNTH_TCP_MAX_PAYLOAD);
+	uc_synth_tcp_header(tcp, 0, &lo1, &lo2, 0, 0, SYNTH_TCP_ACK, payload, SYNTH_TCP_MAX_PAYLOAD,
+			    SYNTH_TCP_MAX_PAYLOAD);
 	assert_int_equal(be16(tcp + 2), 65535);
-	assert_int_equal(verify_l4(tcp, 20, payload, SYNTH_TCP_MAX_PAYLOAD,
-				   20 + SYNTH_TCP_MAX_PAYLOAD), 0xffff);
+	assert_int_equal(
+		verify_l4(tcp, 20, payload, SYNTH_TCP_MAX_PAYLOAD, 20 + SYNTH_TCP_MAX_PAYLOAD),
+		0xffff);
 	uc_synth_udp_header(udp, 0, &lo1, &lo2, payload, SYNTH_UDP_MAX_PAYLOAD,
-			 SYNTH_UDP_MAX_PAYLOAD);
+			    SYNTH_UDP_MAX_PAYLOAD);
 	assert_int_equal(be16(udp + 2), 65535);
 	assert_int_equal(be16(udp + 24), 8 + SYNTH_UDP_MAX_PAYLOAD);
-	assert_int_equal(verify_l4(udp, 8, payload, SYNTH_UDP_MAX_PAYLOAD,
-				   8 + SYNTH_UDP_MAX_PAYLOAD), 0xffff);
+	assert_int_equal(
+		verify_l4(udp, 8, payload, SYNTH_UDP_MAX_PAYLOAD, 8 + SYNTH_UDP_MAX_PAYLOAD),
+		0xffff);
 }
 
 static void test_out_of_contract_lengths_clamped(void **state)

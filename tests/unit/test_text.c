@@ -16,7 +16,6 @@
 
 #define HEAD "22:13:20.123456789 curl[42] stream unnamed(5001) > /run/docker.sock(5002)"
 
-
 /* Writes m with the given payload mode and compares everything written. */
 static void expect_text(const struct uc_message *m, enum uc_text_payload payload, int verbose,
 			const char *want)
@@ -74,8 +73,9 @@ static void test_events(void **state)
 	m.event = UC_MSG_SHUTDOWN;
 	expect_text(&m, UC_TEXT_HEX, 0, HEAD " shutdown\n");
 	m.event = UC_MSG_EOF; /* the reader's view: data comes from the peer */
-	expect_text(&m, UC_TEXT_ESCAPED, 0,
-		    "22:13:20.123456789 curl[42] stream unnamed(5001) < /run/docker.sock(5002) eof\n");
+	expect_text(
+		&m, UC_TEXT_ESCAPED, 0,
+		"22:13:20.123456789 curl[42] stream unnamed(5001) < /run/docker.sock(5002) eof\n");
 }
 
 static void test_comm_cannot_break_the_line(void **state)
@@ -188,11 +188,13 @@ static void test_lost_bytes_of_message(void **state)
 	(void)state;
 	m.len = m.caplen = 10;
 	expect_text(&m, UC_TEXT_ESCAPED, 0,
-		    HEAD " len 10\n    abc\n"
-			 "    [LOST 7 bytes of this message: ring buffer full or memory unreadable]\n");
+		    HEAD
+		    " len 10\n    abc\n"
+		    "    [LOST 7 bytes of this message: ring buffer full or memory unreadable]\n");
 	expect_text(&m, UC_TEXT_NONE, 0,
-		    HEAD " len 10\n"
-			 "    [LOST 7 bytes of this message: ring buffer full or memory unreadable]\n");
+		    HEAD
+		    " len 10\n"
+		    "    [LOST 7 bytes of this message: ring buffer full or memory unreadable]\n");
 }
 
 static void test_lost_before_comes_first(void **state)

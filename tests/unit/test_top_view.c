@@ -94,12 +94,12 @@ static void test_plain_lines(void **state)
 	uc_top_view_init(&v, false, START_NS);
 	out = draw(&v, t);
 	assert_string_equal(out,
-		"2023-11-14 22:13:20.123 unixcap top: 2 messages, 3020 bytes, 0 lost, "
-		"1:02:03 elapsed\n"
-		"process 100 my\\x20app 1 3000 1 20 3020 0 0\n"
-		"process 200 srv\\x09x 1 20 1 3000 3020 0 0\n"
-		"socket " APP " 1 20 1 3000 3020 0 0\n"
-		"\n");
+			    "2023-11-14 22:13:20.123 unixcap top: 2 messages, 3020 bytes, 0 lost, "
+			    "1:02:03 elapsed\n"
+			    "process 100 my\\x20app 1 3000 1 20 3020 0 0\n"
+			    "process 200 srv\\x09x 1 20 1 3000 3020 0 0\n"
+			    "socket " APP " 1 20 1 3000 3020 0 0\n"
+			    "\n");
 	free(out);
 	out = ended(&v); /* nothing to put back off a terminal */
 	assert_string_equal(out, "");

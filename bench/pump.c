@@ -9,10 +9,15 @@
  *                                    the reader drains them with epoll                          (MB/s)
  *   pump churn N SIZE PATH           N connections one after another: connect, SIZE bytes
  *                                    request, SIZE bytes response, close               (connections/s)
+ *   pump echo N SIZE PATH            one thread writes SIZE bytes and reads them back, N times
+ *                                                                                  (round trips/s)
+ *   pump syscalls N getppid|null     N syscalls that are no unix-socket I/O: getppid(), or a
+ *                                    1-byte write() to /dev/null                       (syscalls/s)
  *
  * Without PATH, stream and dgram use a socketpair. Prints one number on stdout.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,12 +404,32 @@ static int echo(int n, size_t size, const char *path)
 	return done == n ? 0 : 1;
 }
 
+/* Syscalls that a capture of unix sockets must let pass: one that is no I/O at all, and I/O on a
+ * descriptor that is no socket. Prints syscalls per second. */
+static int syscalls(int n, const char *kind)
+{
+	int fd = strcmp(kind, "null") == 0 ? open("/dev/null", O_WRONLY) : -1;
+	double t0;
+
+	if (strcmp(kind, "null") == 0 && fd < 0)
+		return fail("/dev/null"), 1;
+	t0 = now();
+	for (int i = 0; i < n; i++)
+		if (fd >= 0 ? write(fd, "", 1) != 1 : getppid() < 0)
+			return fail("syscall"), 1;
+	printf("%.0f\n", n / (now() - t0));
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: pump stream|dgram TOTAL_BYTES WRITE_BYTES [PATH]\n"
 			"       pump conns N TOTAL_BYTES WRITE_BYTES PATH\n"
 			"       pump churn N SIZE PATH\n"
-			"       pump echo N SIZE PATH\n");
+			"       pump echo N SIZE PATH\n"
+			"       pump syscalls N getppid|null\n");
 	return 2;
 }
 
@@ -441,6 +466,13 @@ int main(int argc, char **argv)
 		if (!n || n > 10000000 || !size)
 			return usage();
 		return churn((int)n, size, argv[4]);
+	}
+	if (strcmp(argv[1], "syscalls") == 0 && argc == 4) {
+		size_t n = number(argv[2]);
+
+		if (!n || n > 1000000000 || (strcmp(argv[3], "getppid") && strcmp(argv[3], "null")))
+			return usage();
+		return syscalls((int)n, argv[3]);
 	}
 	if (strcmp(argv[1], "echo") == 0 && argc == 5) {
 		size_t n = number(argv[2]), size = number(argv[3]);

@@ -21,6 +21,8 @@ enum uc_record_kind {
 	UC_REC_MESSAGE = 1,   /* metadata of one send; data records follow */
 	UC_REC_DATA = 2,      /* a slice of a message's payload */
 	UC_REC_ANCILLARY = 3, /* what a message passed besides bytes: fds, credentials */
+	UC_REC_SOCKET = 4,    /* who a socket is: before the first UC_REC_IO that names it */
+	UC_REC_IO = 5,        /* a send or a read, naming its socket by inode only */
 };
 
 enum uc_event {
@@ -81,6 +83,48 @@ struct uc_rec_message {
 	char comm[UC_COMM_LEN];
 	char own_path[UC_PATH_LEN];
 	char peer_path[UC_PATH_LEN]; /* connected peer, or the destination of an unconnected send */
+};
+
+/* A socket as the hooks last described it: sent when one first does I/O, and again when its
+ * peer or an address has changed or the kernel's table of described sockets has forgotten it.
+ * User space keeps the newest per own_ino, so that UC_REC_IO records need not repeat it. */
+struct uc_rec_socket {
+	struct uc_record_head head; /* msg_id 0: it belongs to no message */
+	__u64 own_ino;
+	__u64 peer_ino;
+	__u32 peer_pid; /* the process owning the peer end (SO_PEERCRED); 0 if none */
+	__u32 peer_uid;
+	__u32 peer_gid;
+	__u16 sock_type;
+	__u8 own_path_len;
+	__u8 peer_path_len;
+	__u8 path_match; /* enum uc_path_match, as for uc_rec_message */
+	__u8 pad[7];
+	char own_path[UC_PATH_LEN];
+	char peer_path[UC_PATH_LEN];
+};
+
+/* A send (UC_EV_DATA) or a read (UC_EV_READ) of a connected or named socket described by a
+ * UC_REC_SOCKET record that came before it: what uc_rec_message holds, less the socket's own
+ * description. Its payload follows inline or in data records, as for uc_rec_message. */
+struct uc_rec_io {
+	struct uc_record_head head;
+	__u64 ktime_ns; /* CLOCK_MONOTONIC */
+	__u64 own_ino;
+	__u64 lost_before_bytes;
+	__u64 cgroup_id;
+	__u32 lost_before_msgs;
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__u32 len;
+	__u32 caplen;
+	__u16 event;
+	__u16 syscall;
+	__u8 peek;
+	__u8 order_unknown;
+	__u8 pad[2];
+	char comm[UC_COMM_LEN];
 };
 
 struct uc_rec_data {

@@ -25,14 +25,29 @@ ROUNDS = int(os.environ.get("ROUNDS", "3"))
 PUMP = "build/pump"
 
 
-def programs(names):
-    """{name: (run_time_ns, run_cnt)} of the loaded programs with these names, summed."""
+def prog_ids(pid):
+    """Ids of the BPF programs process pid holds (its fdinfo), so that programs of other
+    captures running at the same time do not count."""
+    ids = set()
+    fdinfo = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fdinfo):
+        try:
+            for line in open(os.path.join(fdinfo, fd)):
+                if line.startswith("prog_id:"):
+                    ids.add(int(line.split()[1]))
+        except OSError:
+            pass
+    return ids
+
+
+def programs(names, ids):
+    """{name: (run_time_ns, run_cnt)} of the programs with these ids and names, summed."""
     out = subprocess.run(["bpftool", "prog", "show", "-j"], capture_output=True, text=True,
                          check=True).stdout
     found = {}
     for p in json.loads(out or "[]"):
         name = p.get("name", "")
-        if name in names:
+        if name in names and p.get("id") in ids:
             t, c = found.get(name, (0, 0))
             found[name] = (t + p.get("run_time_ns", 0), c + p.get("run_cnt", 0))
     return found
@@ -60,9 +75,10 @@ def measure(cmd, log, names, workload):
     rounds = []
     for _ in range(ROUNDS):
         proc = start(cmd, log)
-        before = programs(names)
+        ids = prog_ids(proc.pid)
+        before = programs(names, ids)
         subprocess.run(workload, check=True, stdout=subprocess.DEVNULL)
-        after = programs(names)
+        after = programs(names, ids)
         stop(proc)
         per = {}
         total = 0

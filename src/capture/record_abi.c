@@ -28,6 +28,17 @@ AT(struct uc_rec_message, comm, 103);
 AT(struct uc_rec_message, own_path, 119);
 AT(struct uc_rec_message, peer_path, 227);
 
+PINNED(struct uc_rec_socket, 272);
+AT(struct uc_rec_socket, own_ino, 16);
+AT(struct uc_rec_socket, path_match, 48);
+AT(struct uc_rec_socket, own_path, 56);
+AT(struct uc_rec_socket, peer_path, 164);
+
+PINNED(struct uc_rec_io, 104);
+AT(struct uc_rec_io, own_ino, 24);
+AT(struct uc_rec_io, event, 80);
+AT(struct uc_rec_io, comm, 88);
+
 PINNED(struct uc_rec_data, 16408);
 AT(struct uc_rec_data, offset, 16);
 AT(struct uc_rec_data, data, 24);

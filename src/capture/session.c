@@ -25,6 +25,7 @@
 #include "capture/patterns.h"
 #include "core/names.h"
 #include "capture/registry.h"
+#include "capture/socket_table.h"
 #include "records/record.h"
 #include "unixcap.skel.h"
 #include "core/devnum.h"
@@ -37,6 +38,11 @@ struct uc_session {
 	struct unixcap_bpf *skel;
 	struct ring_buffer *ring;
 	struct uc_assembler *assembler;
+	struct uc_socket_table *sockets; /* what UC_REC_IO records leave out */
+	struct io_expanded {
+		struct uc_rec_message m;
+		uint8_t inline_data[UC_INLINE_MAX];
+	} expanded; /* a UC_REC_IO as the full record it stands for */
 	struct uc_cgroups *cgroups;
 	struct btf *vmlinux;    /* the kernel's BTF, while kernel features are probed */
 	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
@@ -458,9 +464,10 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	attach_send_hooks(s);
 	describe_narrowing(s);
 	s->assembler = uc_assembler_new((unsigned)libbpf_num_possible_cpus());
+	s->sockets = uc_socket_table_new(0);
 	s->cgroups = uc_cgroups_new();
 	s->ring = ring_buffer__new(bpf_map__fd(s->skel->maps.ring), on_record, s, NULL);
-	if (!s->assembler || !s->ring || !s->cgroups) {
+	if (!s->assembler || !s->sockets || !s->ring || !s->cgroups) {
 		ret = s->ring ? ENOMEM : errno;
 		with_errno(ret, uc_error(err, errlen, "cannot set up the ring buffer consumer: %s",
 					 strerror(ret)));
@@ -657,11 +664,39 @@ static void start_slice(struct uc_session *s)
 	s->slice_over = false;
 }
 
+/* A socket's description is kept; a record naming a described socket is fed as the full record
+ * it stands for; a closed socket is forgotten once its close has been fed. */
+static void feed_record(struct uc_session *s, const void *data, size_t size)
+{
+	const struct uc_record_head *h = data;
+	const struct uc_rec_message *m = data;
+	size_t inline_len;
+
+	if (h->kind == UC_REC_SOCKET && size >= sizeof(struct uc_rec_socket)) {
+		if (uc_socket_table_put(s->sockets, data) > 0)
+			s->skel->bss->describe_gen++; /* forgotten: every socket described again */
+		return;
+	}
+	if (h->kind == UC_REC_IO && size >= sizeof(struct uc_rec_io)) {
+		inline_len = size - sizeof(struct uc_rec_io);
+		if (inline_len > UC_INLINE_MAX)
+			return; /* malformed: dropped */
+		uc_socket_table_expand(s->sockets, data, &s->expanded.m);
+		memcpy(s->expanded.inline_data, (const struct uc_rec_io *)data + 1, inline_len);
+		uc_assembler_feed(s->assembler, &s->expanded, sizeof(s->expanded.m) + inline_len,
+				  on_assembled, s);
+		return;
+	}
+	uc_assembler_feed(s->assembler, data, size, on_assembled, s);
+	if (h->kind == UC_REC_MESSAGE && size >= sizeof(*m) && m->event == UC_EV_CLOSE)
+		uc_socket_table_forget(s->sockets, m->own_ino);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct uc_session *s = ctx;
 
-	uc_assembler_feed(s->assembler, data, size, on_assembled, s);
+	feed_record(s, data, size);
 	if (s->nheld)
 		release_events(s, s->nheld >= MAX_HELD_EVENTS);
 	/* a malformed record is dropped; the rest of the ring still counts. A negative return
@@ -821,6 +856,7 @@ void uc_session_close(struct uc_session *s)
 	uc_registry_leave(&s->registry);
 	ring_buffer__free(s->ring);
 	uc_assembler_free(s->assembler);
+	uc_socket_table_free(s->sockets);
 	uc_cgroups_free(s->cgroups);
 	btf__free(s->vmlinux);
 	free(s->held);

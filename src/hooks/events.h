@@ -10,27 +10,87 @@ struct {
 	__type(value, struct head_and_payload);
 } head_scratch SEC(".maps");
 
-static __always_inline void fill_identity(struct uc_rec_message *m, const struct pending *p,
-					  struct sock *peer, __u64 pid_tgid)
-{
-	struct sock *sk = (struct sock *)p->sk; /* a plain load: CO-RE must not relocate p */
+/* A UC_REC_IO with room for a small payload to travel inside it. */
+struct io_and_payload {
+	struct uc_rec_io io;
+	__u8 data[UC_INLINE_MAX];
+};
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct io_and_payload);
+} io_scratch SEC(".maps");
+
+/* What a message says of the process and the moment; the socket's description is apart. */
+static __always_inline void fill_identity(struct uc_rec_message *m, const struct pending *p,
+					  __u64 peer_ino, __u64 pid_tgid)
+{
 	m->ktime_ns = bpf_ktime_get_ns();
 	m->own_ino = p->own_ino;
-	m->peer_ino = peer ? peer_inode(sk) : 0;
+	m->peer_ino = peer_ino;
 	m->pid = pid_tgid >> 32;
 	m->tid = (__u32)pid_tgid;
 	m->uid = (__u32)bpf_get_current_uid_gid();
-	m->peer_pid = pid_nr_of(BPF_CORE_READ(sk, sk_peer_pid));
-	if (m->peer_pid) {
-		m->peer_uid = BPF_CORE_READ(sk, sk_peer_cred, uid.val);
-		m->peer_gid = BPF_CORE_READ(sk, sk_peer_cred, gid.val);
-	}
 	m->cgroup_id = bpf_get_current_cgroup_id();
 	m->sock_type = p->sock_type;
 	m->syscall = p->nr;
 	m->order_unknown = p->overlap;
 	bpf_get_current_comm(m->comm, sizeof(m->comm));
+}
+
+/* The peer's credentials (SO_PEERCRED), for a record that describes its socket itself. */
+static __always_inline void fill_peer_creds(struct uc_rec_message *m, struct sock *sk)
+{
+	m->peer_pid = pid_nr_of(BPF_CORE_READ(sk, sk_peer_pid));
+	if (m->peer_pid) {
+		m->peer_uid = BPF_CORE_READ(sk, sk_peer_cred, uid.val);
+		m->peer_gid = BPF_CORE_READ(sk, sk_peer_cred, gid.val);
+	}
+}
+
+/* m as a UC_REC_IO in io_scratch (its socket has been described), NULL without scratch. */
+static __always_inline struct io_and_payload *io_of(const struct uc_rec_message *m)
+{
+	__u32 zero = 0;
+	struct io_and_payload *ip = bpf_map_lookup_elem(&io_scratch, &zero);
+	struct uc_rec_io *io;
+
+	if (!ip)
+		return NULL;
+	io = &ip->io;
+	io->head = m->head;
+	io->head.kind = UC_REC_IO;
+	io->ktime_ns = m->ktime_ns;
+	io->own_ino = m->own_ino;
+	io->peer_ino = m->peer_ino;
+	io->lost_before_bytes = m->lost_before_bytes;
+	io->cgroup_id = m->cgroup_id;
+	io->lost_before_msgs = m->lost_before_msgs;
+	io->pid = m->pid;
+	io->tid = m->tid;
+	io->uid = m->uid;
+	io->len = m->len;
+	io->caplen = m->caplen;
+	io->event = m->event;
+	io->sock_type = m->sock_type;
+	io->syscall = m->syscall;
+	io->peek = m->peek;
+	io->order_unknown = m->order_unknown;
+	__builtin_memcpy(io->comm, m->comm, sizeof(io->comm));
+	return ip;
+}
+
+/* m in the ring, as a UC_REC_IO when its socket is described: 0, or non-zero when the ring had
+ * no room. */
+static __always_inline long output_message(struct uc_rec_message *m, bool compact)
+{
+	struct io_and_payload *ip = compact ? io_of(m) : NULL;
+
+	if (ip)
+		return bpf_ringbuf_output(&ring, &ip->io, sizeof(ip->io), ring_flags());
+	return bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags());
 }
 
 #define MSG_PEEK 2
@@ -69,12 +129,15 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 	struct head_and_payload *hp = bpf_map_lookup_elem(&head_scratch, &zero);
 	struct uc_rec_message *m = hp ? &hp->m : NULL;
 	struct close_names *names;
+	bool compact = false;
+	int verdict;
 
 	if (!m)
 		return;
 	__builtin_memset(m, 0, sizeof(*m));
 	if (event == UC_EV_CLOSE) {
-		fill_identity(m, p, NULL, pid_tgid);
+		fill_identity(m, p, 0, pid_tgid);
+		fill_peer_creds(m, (struct sock *)p->sk);
 		m->peer_ino = p->peer_ino;
 		names = bpf_map_lookup_elem(&closing, &tid);
 		if (names) {
@@ -87,13 +150,26 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 		sk = NULL; /* being closed: only the names saved at sys_enter are safe to use */
 	} else {
 		peer = unix_peer(sk);
-		fill_identity(m, p, peer, pid_tgid);
-		read_socket_paths(m, sk, peer);
+		fill_identity(m, p, 0, pid_tgid);
 		if (event == UC_EV_READ)
 			read_source(p, m);
+		/* a read is told by its socket's description, unless it names a datagram's source */
+		compact = event == UC_EV_READ && !m->peer_path_len;
+		if (compact) {
+			verdict = described_verdict(sk, m->own_ino, m->sock_type, &m->peer_ino);
+			if (verdict == UC_PATH_NOT_MATCHED)
+				return;
+			compact = verdict > 0;
+			m->path_match = verdict > 0 ? verdict : 0;
+		}
+		if (!compact) {
+			m->peer_ino = peer ? peer_inode(sk) : 0;
+			fill_peer_creds(m, sk);
+			read_socket_paths(m, sk, peer);
+		}
 	}
 	/* an unconnected datagram's destination is unknown here: rather report it than drop it */
-	if (!(event == UC_EV_UNSEEN && !peer) && !path_matches(m, sk, peer, false))
+	if (!compact && !(event == UC_EV_UNSEEN && !peer) && !path_matches(m, sk, peer, false))
 		return;
 	m->head.kind = UC_REC_MESSAGE;
 	m->head.cpu = cpu;
@@ -109,7 +185,7 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 	else if (event == UC_EV_EOF)
 		take_losses(m,
 			    (struct uc_loss_key){ .own_ino = m->peer_ino, .peer_ino = m->own_ino });
-	if (!bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags()))
+	if (!output_message(m, compact))
 		return;
 	if (event == UC_EV_UNSEEN)
 		note_lost_message(m,
@@ -122,7 +198,10 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 				 m->lost_before_msgs);
 }
 
-/* The record of a send, in head_scratch: 0 if the path filter does not want it. */
+enum { BUILT_NONE, BUILT_FULL, BUILT_COMPACT };
+
+/* The record of a send, in head_scratch: BUILT_NONE if the path filter does not want it,
+ * BUILT_COMPACT if its socket is described (it is to go as a UC_REC_IO). */
 static __noinline int build_message(const struct pending *p, const struct msg_source *src,
 				    __u32 len, __u64 pid_tgid)
 {
@@ -131,6 +210,8 @@ static __noinline int build_message(const struct pending *p, const struct msg_so
 	const void *dest = src->dest;
 	struct head_and_payload *hp;
 	struct uc_rec_message *m;
+	__u64 peer_ino = 0;
+	int verdict;
 
 	/* Built aside, so a message the path filter rejects costs no ring space and a message
 	 * the ring has no room for is known to be one the user asked for. */
@@ -138,37 +219,55 @@ static __noinline int build_message(const struct pending *p, const struct msg_so
 	if (!hp)
 		return 0;
 	m = &hp->m;
-	__builtin_memset(m, 0, sizeof(*m));
-	fill_identity(m, p, peer, pid_tgid);
-	read_socket_paths(m, sk, dest ? NULL : peer);
-	if (dest)
-		m->peer_path_len = read_user_dest(dest, src->dest_len, m->peer_path);
-	if (!path_matches(m, sk, dest ? NULL : peer, dest != NULL))
+	/* a send is told by its socket's description, unless it names its destination */
+	verdict = dest ? -1 : described_verdict(sk, p->own_ino, p->sock_type, &peer_ino);
+	if (verdict == UC_PATH_NOT_MATCHED)
 		return 0;
+	if (verdict > 0) { /* the names stay unset: a UC_REC_IO does not carry them */
+		__builtin_memset(m, 0, offsetof(struct uc_rec_message, own_path));
+		fill_identity(m, p, peer_ino, pid_tgid);
+		m->path_match = verdict;
+	} else {
+		__builtin_memset(m, 0, sizeof(*m));
+		fill_identity(m, p, peer ? peer_inode(sk) : 0, pid_tgid);
+		fill_peer_creds(m, sk);
+		read_socket_paths(m, sk, dest ? NULL : peer);
+		if (dest)
+			m->peer_path_len = read_user_dest(dest, src->dest_len, m->peer_path);
+		if (!path_matches(m, sk, dest ? NULL : peer, dest != NULL))
+			return 0;
+	}
 	m->head.kind = UC_REC_MESSAGE;
 	m->head.cpu = cpu;
 	m->head.msg_id = next_msg_id(cpu);
 	m->event = UC_EV_DATA;
 	m->len = len;
 	m->caplen = no_payload ? 0 : snaplen && snaplen < len ? snaplen : len;
-	return 1;
+	return verdict > 0 ? BUILT_COMPACT : BUILT_FULL;
 }
 
-/* The record built in head_scratch and its payload: 1 if the ring had no room for the record. */
-static __noinline int send_message(const struct msg_source *src)
+/* The record built in head_scratch, as a UC_REC_IO when compact, and its payload: 1 if the ring
+ * had no room for the record. */
+static __noinline int send_message(const struct msg_source *src, bool compact)
 {
 	__u32 zero = 0;
 	struct head_and_payload *hp = bpf_map_lookup_elem(&head_scratch, &zero);
+	struct io_and_payload *ip;
 	struct uc_rec_message *m;
-	int inlined;
+	int inlined = 0;
 
 	if (!hp)
 		return 0;
 	m = &hp->m;
-	inlined = src->ctl.ptr ? 0 : emit_inline(hp, src->buf, m->caplen);
+	ip = compact ? io_of(m) : NULL;
+	if (!src->ctl.ptr && ip)
+		inlined = emit_inline(ip, sizeof(ip->io), ip->data, src->buf, m->caplen);
+	else if (!src->ctl.ptr)
+		inlined = emit_inline(hp, sizeof(hp->m), hp->data, src->buf, m->caplen);
 	if (inlined)
 		return inlined < 0;
-	if (bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags()))
+	if (ip ? bpf_ringbuf_output(&ring, &ip->io, sizeof(ip->io), ring_flags()) :
+		 bpf_ringbuf_output(&ring, m, sizeof(*m), ring_flags()))
 		return 1;
 	if (src->ctl.ptr && src->ctl.len >= sizeof(struct cmsg_head))
 		emit_ancillary(m->head.msg_id, m->head.cpu, &src->ctl);
@@ -185,13 +284,13 @@ static __always_inline void emit_message(const struct pending *p, const struct m
 {
 	struct head_and_payload *hp;
 	__u32 zero = 0;
+	int built = build_message(p, src, len, pid_tgid);
 
-	if (!build_message(p, src, len, pid_tgid) ||
-	    !(hp = bpf_map_lookup_elem(&head_scratch, &zero)))
+	if (!built || !(hp = bpf_map_lookup_elem(&head_scratch, &zero)))
 		return;
 	if (with_losses)
 		take_earlier_losses(&hp->m);
-	if (!send_message(src))
+	if (!send_message(src, built == BUILT_COMPACT))
 		return;
 	if (with_losses) {
 		note_lost_message(&hp->m, len);

@@ -244,25 +244,35 @@ static __always_inline int end_matches(const char *path, __u32 raw_len, struct s
 	return best;
 }
 
-/* --path matches either end; records which kind of match in m->path_match. peer is NULL when
- * the peer name is an unconnected send's destination (a name in the sender's namespace) or
- * was saved at close. */
+/* --path against either end: enum uc_path_match. peer is NULL when the peer name is an
+ * unconnected send's destination (a name in the sender's namespace) or was saved at close.
+ * A connected stream's verdict is kept for sys_enter, which then skips a socket that fails. */
+static __always_inline __u8 path_verdict(const char *own_path, __u8 own_len, const char *peer_path,
+					 __u8 peer_len, struct sock *sk, struct sock *peer,
+					 bool dest, __u16 type, __u64 own_ino)
+{
+	int own, other;
+	__u8 match, verdict;
+
+	if (!n_patterns && !n_path_ids)
+		return UC_PATH_MATCHED;
+	own = end_matches(own_path, own_len, sk, false);
+	other = own == 1 ? 1 : end_matches(peer_path, peer_len, peer, dest);
+	match = own == 1 || other == 1 ? UC_PATH_MATCHED : (own | other);
+	if (sk && peer && !dest && type != SOCK_DGRAM && own_ino) {
+		verdict = match ? 1 : 2;
+		bpf_map_update_elem(&path_verdicts, &own_ino, &verdict, BPF_ANY);
+	}
+	return match;
+}
+
+/* path_verdict for a message record, kept in m->path_match. */
 static __always_inline bool path_matches(struct uc_rec_message *m, struct sock *sk,
 					 struct sock *peer, bool dest)
 {
-	int own, other;
-	__u8 verdict;
-
-	if (!n_patterns && !n_path_ids)
-		return true;
-	own = end_matches(m->own_path, m->own_path_len, sk, false);
-	other = own == 1 ? 1 : end_matches(m->peer_path, m->peer_path_len, peer, dest);
-	m->path_match = own == 1 || other == 1 ? 1 : (own | other);
-	if (sk && peer && !dest && m->sock_type != SOCK_DGRAM && m->own_ino) {
-		verdict = m->path_match ? 1 : 2;
-		bpf_map_update_elem(&path_verdicts, &m->own_ino, &verdict, BPF_ANY);
-	}
-	return m->path_match != 0;
+	m->path_match = path_verdict(m->own_path, m->own_path_len, m->peer_path, m->peer_path_len,
+				     sk, peer, dest, m->sock_type, m->own_ino);
+	return m->path_match != UC_PATH_NOT_MATCHED;
 }
 
 #endif

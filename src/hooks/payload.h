@@ -293,7 +293,8 @@ static __always_inline void copy_payload(__u64 msg_id, __u32 cpu, __u32 caplen,
 /* A small message from one buffer goes out inside its message record: 1 sent, -1 the ring had
  * no room, 0 send it the usual way (too large, from an iovec, or its memory unreadable:
  * copy_payload reports that). */
-static __always_inline int emit_inline(struct head_and_payload *hp, __u64 buf, __u32 caplen)
+static __always_inline int emit_inline(void *rec, __u32 head_len, __u8 *data, __u64 buf,
+				       __u32 caplen)
 {
 	struct uc_counters *c = my_counters();
 	__u64 n = caplen;
@@ -303,9 +304,9 @@ static __always_inline int emit_inline(struct head_and_payload *hp, __u64 buf, _
 	asm volatile("if %[n] <= %[max] goto +1; %[n] = %[max]"
 		     : [n] "+r"(n)
 		     : [max] "i"(UC_INLINE_MAX));
-	if (bpf_probe_read_user(hp->data, n, (void *)buf))
+	if (bpf_probe_read_user(data, n, (void *)buf))
 		return 0;
-	if (bpf_ringbuf_output(&ring, hp, sizeof(hp->m) + n, ring_flags()))
+	if (bpf_ringbuf_output(&ring, rec, head_len + n, ring_flags()))
 		return -1;
 	if (c) {
 		c->msgs++;

@@ -15,7 +15,8 @@ struct pending {
 	__u32 send_start; /* a stream send: its number among the socket's sends begun */
 	__u8 in_flight;   /* counted in its socket's sends_in_flight entry */
 	__u8 overlap;     /* another send on the socket ran at the same time */
-	__u16 pad;
+	__u8 skipped;     /* a send the filters exclude: sock_send_length need not look again */
+	__u8 pad;
 };
 
 #define NO_SYSCALL 0xffffffffu /* pending.nr once sys_exit has taken it */
@@ -36,6 +37,25 @@ static __always_inline void stash(const struct pending *p)
 
 	if (slot)
 		*slot = *p;
+}
+
+/* A send on a unix socket the filters exclude: noted (nr, sk) so that sock_send_length knows
+ * the send is not one the syscall hooks missed, and leaves at once. */
+static __always_inline int skip_send(long id, struct sock *sk)
+{
+	struct pending *slot;
+
+	if (!is_send(id))
+		return 0;
+	slot = bpf_task_storage_get(&pending_by_task, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (slot) {
+		slot->nr = id;
+		slot->sk = (__u64)sk;
+		slot->skipped = 1;
+		slot->in_flight = 0;
+	}
+	return 0;
 }
 
 /* What this thread's sys_enter stashed, if anything. */

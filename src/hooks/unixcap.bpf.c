@@ -31,14 +31,19 @@ const volatile __u32 has_cgroup;
  * unknown, every -s is verified as one path, the same as 0. Set by user space before load. */
 __u32 snaplen;
 
+/* Raised by user space when its table of described sockets forgets some: every socket is then
+ * described again before its next message (described.h). */
+__u32 describe_gen;
+
 /* The helpers, by job, each using only those before it; they read the tunables above. */
 #include "arch.h"
 #include "kernel_compat.h"
 #include "output.h"
-#include "pending.h"
 #include "syscalls.h"
+#include "pending.h"
 #include "sockets.h"
 #include "filters.h"
+#include "described.h"
 #include "losses.h"
 #include "payload.h"
 #include "ancillary.h"
@@ -85,10 +90,12 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	sk = unix_sock_of(file, &p.sock_type, &p.own_ino);
 	if (sk && another_capture(pid_tgid >> 32))
 		return note_output_socket(sk, id);
-	if (!sk || known_not_to_match(p.own_ino, p.sock_type) || !type_matches(p.sock_type) ||
+	if (!sk)
+		return 0;
+	if (known_not_to_match(p.own_ino, p.sock_type) || !type_matches(p.sock_type) ||
 	    !process_matches(sk, pid_tgid >> 32) || !cgroup_matches() ||
 	    !inode_matches(p.own_ino, sk))
-		return 0;
+		return skip_send(id, sk);
 	if (id == NR_close && !is_last_reference(file))
 		return 0;
 	p.args[1] = syscall_arg(regs, 1);
@@ -341,6 +348,11 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	found = stashed();
 	if (!found)
 		return 0;
+	if (found->skipped) {
+		found->skipped = 0;
+		found->nr = NO_SYSCALL;
+		return 0;
+	}
 	if (found->in_flight)
 		sends = bpf_map_lookup_elem(&sends_in_flight, &found->own_ino);
 	if (found->nr == NR_close && ret != 0)

@@ -111,6 +111,7 @@ struct uc_rec_io {
 	struct uc_record_head head;
 	__u64 ktime_ns; /* CLOCK_MONOTONIC */
 	__u64 own_ino;
+	__u64 peer_ino;
 	__u64 lost_before_bytes;
 	__u64 cgroup_id;
 	__u32 lost_before_msgs;
@@ -120,10 +121,10 @@ struct uc_rec_io {
 	__u32 len;
 	__u32 caplen;
 	__u16 event;
+	__u16 sock_type;
 	__u16 syscall;
 	__u8 peek;
 	__u8 order_unknown;
-	__u8 pad[2];
 	char comm[UC_COMM_LEN];
 };
 

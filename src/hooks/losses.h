@@ -14,6 +14,10 @@ struct loss_entry {
 
 _Static_assert(sizeof(struct loss_entry) == sizeof(struct uc_loss), "user space reads uc_loss");
 
+/* Whether any pair has ever had a loss kept for later: until then no message need look its
+ * pair up (most captures lose nothing, and the lookup would cost every message). */
+__u32 losses_kept;
+
 /* Allocated as pairs first lose something (entries stay: see give_back_losses). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -41,6 +45,9 @@ static __always_inline void give_back_losses(__u64 own, __u64 peer, __u64 bytes,
 	struct uc_loss_key key = { .own_ino = own, .peer_ino = peer };
 	struct loss_entry fresh = { .bytes = bytes, .msgs = msgs }, *have;
 
+	if (!losses_kept)
+		losses_kept =
+			1; /* before the entry: a message that then finds none finds it later */
 	have = bpf_map_lookup_elem(&losses, &key);
 	if (!have) {
 		if (!bpf_map_update_elem(&losses, &key, &fresh, BPF_NOEXIST))
@@ -79,8 +86,11 @@ static __always_inline void note_lost_message(const struct uc_rec_message *m, __
 /* Taken to zero, an entry waits for the pair's next loss; user space reads what is left. */
 static __always_inline void take_losses(struct uc_rec_message *m, struct uc_loss_key key)
 {
-	struct loss_entry *have = bpf_map_lookup_elem(&losses, &key);
+	struct loss_entry *have;
 
+	if (!losses_kept)
+		return;
+	have = bpf_map_lookup_elem(&losses, &key);
 	if (!have || !have->msgs)
 		return;
 	bpf_spin_lock(&have->lock);

@@ -3,6 +3,15 @@
 #ifndef UNIXCAP_HOOKS_KERNEL_COMPAT_H
 #define UNIXCAP_HOOKS_KERNEL_COMPAT_H
 
+/* bpf_rdonly_cast turns a kernel pointer into a read-only BTF pointer whose fields are read with
+ * plain loads (faulting loads give 0) instead of a bpf_probe_read_kernel call each; it came with
+ * Linux 6.2 (commit a35b9af4ec2c "bpf: Add a kfunc for generic type cast"). Weak, so the object
+ * loads without it: user space sets fast_loads only when the kernel's BTF has it, and the calls
+ * stay in branches the verifier drops as dead when fast_loads is 0. */
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym __weak;
+
+#define rdonly(type, ptr) ((type *)bpf_rdonly_cast((void *)(ptr), bpf_core_type_id_kernel(type)))
+
 /* struct file counts its references in f_ref (a file_ref_t, 0 for one reference) since Linux 6.13
  * (commit 90ee6ed776c0 "fs: port files to file_ref"), in f_count (1 for one) before. */
 struct file___old {

@@ -7,7 +7,10 @@
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 
-/* task is the current task as a BTF pointer: its fd table is read with plain loads. */
+/* task is the current task as a BTF pointer: its fd table is read with plain loads. The slot
+ * fds[fd] has a variable index, which a load through a BTF pointer may not have: with
+ * bpf_rdonly_cast it is read as the first member of a struct kiocb (ki_filp, a struct file *,
+ * first since Linux 2.6), else with a probe read. */
 static __always_inline struct file *fd_file(struct task_struct *task, __u32 fd)
 {
 	struct fdtable *fdt = task->files ? task->files->fdt : NULL;
@@ -17,8 +20,28 @@ static __always_inline struct file *fd_file(struct task_struct *task, __u32 fd)
 	if (!fdt || fd >= fdt->max_fds)
 		return NULL;
 	fds = fdt->fd;
+	if (fast_loads)
+		return rdonly(struct kiocb, &fds[fd])->ki_filp;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
+}
+
+/* unix_sock_of with plain loads through read-only BTF pointers. */
+static __always_inline struct sock *unix_sock_loaded(struct file *file, __u16 *type, __u64 *ino)
+{
+	struct inode *inode = rdonly(struct file, file)->f_inode;
+	struct socket *sock;
+	struct sock *sk;
+
+	if ((inode->i_mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = rdonly(struct socket, rdonly(struct file, file)->private_data);
+	sk = sock->sk;
+	if (!sk || sk->__sk_common.skc_family != AF_UNIX)
+		return NULL;
+	*type = sock->type;
+	*ino = inode->i_ino;
+	return sk;
 }
 
 /* The AF_UNIX sock behind fd and its sockfs inode number, or NULL. Each field is read once:
@@ -32,6 +55,8 @@ static __always_inline struct sock *unix_sock_of(struct file *file, __u16 *type,
 
 	if (!file)
 		return NULL;
+	if (fast_loads)
+		return unix_sock_loaded(file, type, ino);
 	inode = BPF_CORE_READ(file, f_inode);
 	mode = BPF_CORE_READ(inode, i_mode);
 	if ((mode & S_IFMT) != S_IFSOCK)

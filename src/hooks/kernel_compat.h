@@ -55,7 +55,13 @@ static __always_inline __u64 sk_inode(struct sock *sk)
 	if (!sk)
 		return 0;
 	if (bpf_core_field_exists(sk->sk_ino))
-		return BPF_CORE_READ(sk, sk_ino);
+		return fast_loads ? rdonly(struct sock, sk)->sk_ino : BPF_CORE_READ(sk, sk_ino);
+	if (fast_loads) {
+		sock = rdonly(struct sock, sk)->sk_socket;
+		return sock ? rdonly(struct socket_alloc,
+				     container_of(sock, struct socket_alloc, socket))->vfs_inode.i_ino :
+			      0;
+	}
 	sock = BPF_CORE_READ(sk, sk_socket);
 	if (!sock)
 		return 0; /* orphaned: its owner has closed it */

@@ -72,7 +72,17 @@ static __always_inline struct sock *unix_sock_of(struct file *file, __u16 *type,
 
 static __always_inline struct sock *unix_peer(struct sock *sk)
 {
+	if (fast_loads)
+		return rdonly(struct unix_sock, sk)->peer;
 	return BPF_CORE_READ((struct unix_sock *)sk, peer);
+}
+
+/* The name a unix socket is bound to, NULL for none. */
+static __always_inline struct unix_address *unix_addr(struct sock *sk)
+{
+	if (fast_loads)
+		return rdonly(struct unix_sock, sk)->addr;
+	return BPF_CORE_READ((struct unix_sock *)sk, addr);
 }
 
 /* The inode a socket had when its last descriptor was closed, for its peer to go on naming it:
@@ -113,6 +123,8 @@ static __always_inline __u64 peer_inode(struct sock *sk)
 
 static __always_inline __u32 pid_nr_of(struct pid *pid)
 {
+	if (fast_loads)
+		return rdonly(struct pid, pid)->numbers[0].nr;
 	return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
 }
 
@@ -134,7 +146,9 @@ static __always_inline __u8 read_addr_path(struct unix_address *addr, char *out)
 
 	if (!addr)
 		return 0;
-	len = clamp_path_len(BPF_CORE_READ(addr, len) - (int)sizeof(__u16));
+	len = clamp_path_len((fast_loads ? rdonly(struct unix_address, addr)->len :
+					   BPF_CORE_READ(addr, len)) -
+			     (int)sizeof(__u16));
 	if (len && bpf_probe_read_kernel(out, len, &addr->name[0].sun_path))
 		return 0;
 	return len;
@@ -173,24 +187,22 @@ struct {
 
 static __always_inline void remember_close_names(struct sock *sk, __u32 tid)
 {
-	struct unix_address *own = BPF_CORE_READ((struct unix_sock *)sk, addr);
+	struct unix_address *own = unix_addr(sk);
 	struct sock *peer = unix_peer(sk);
 	struct close_names names = {};
 
 	names.own_len = read_addr_path(own, names.own);
 	if (peer)
-		names.peer_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)peer, addr),
-						names.peer);
+		names.peer_len = read_addr_path(unix_addr(peer), names.peer);
 	bpf_map_update_elem(&closing, &tid, &names, BPF_ANY);
 }
 
 static __always_inline void read_socket_paths(struct uc_rec_message *m, struct sock *sk,
 					      struct sock *peer)
 {
-	m->own_path_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)sk, addr), m->own_path);
+	m->own_path_len = read_addr_path(unix_addr(sk), m->own_path);
 	if (peer)
-		m->peer_path_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)peer, addr),
-						  m->peer_path);
+		m->peer_path_len = read_addr_path(unix_addr(peer), m->peer_path);
 }
 
 #endif

@@ -50,22 +50,19 @@ static __always_inline bool iter_is_ubuf(__u8 type)
  * "net: lockless sock_i_ino()", also in 6.16.y); before, only its struct socket has it. */
 static __always_inline __u64 sk_inode(struct sock *sk)
 {
+	struct socket_alloc *a;
 	struct socket *sock;
 
 	if (!sk)
 		return 0;
 	if (bpf_core_field_exists(sk->sk_ino))
 		return fast_loads ? rdonly(struct sock, sk)->sk_ino : BPF_CORE_READ(sk, sk_ino);
-	if (fast_loads) {
-		sock = rdonly(struct sock, sk)->sk_socket;
-		return sock ? rdonly(struct socket_alloc,
-				     container_of(sock, struct socket_alloc, socket))->vfs_inode.i_ino :
-			      0;
-	}
-	sock = BPF_CORE_READ(sk, sk_socket);
+	sock = fast_loads ? rdonly(struct sock, sk)->sk_socket : BPF_CORE_READ(sk, sk_socket);
 	if (!sock)
 		return 0; /* orphaned: its owner has closed it */
-	return BPF_CORE_READ(container_of(sock, struct socket_alloc, socket), vfs_inode.i_ino);
+	a = container_of(sock, struct socket_alloc, socket);
+	return fast_loads ? rdonly(struct socket_alloc, a)->vfs_inode.i_ino :
+			    BPF_CORE_READ(a, vfs_inode.i_ino);
 }
 
 #endif

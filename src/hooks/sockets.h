@@ -140,15 +140,18 @@ static __always_inline __u64 clamp_path_len(int len)
 	return n;
 }
 
+static __always_inline int addr_len(struct unix_address *addr)
+{
+	return fast_loads ? rdonly(struct unix_address, addr)->len : BPF_CORE_READ(addr, len);
+}
+
 static __always_inline __u8 read_addr_path(struct unix_address *addr, char *out)
 {
 	__u64 len;
 
 	if (!addr)
 		return 0;
-	len = clamp_path_len((fast_loads ? rdonly(struct unix_address, addr)->len :
-					   BPF_CORE_READ(addr, len)) -
-			     (int)sizeof(__u16));
+	len = clamp_path_len(addr_len(addr) - (int)sizeof(__u16));
 	if (len && bpf_probe_read_kernel(out, len, &addr->name[0].sun_path))
 		return 0;
 	return len;

@@ -9,8 +9,8 @@
 
 /* task is the current task as a BTF pointer: its fd table is read with plain loads. The slot
  * fds[fd] has a variable index, which a load through a BTF pointer may not have: with
- * bpf_rdonly_cast it is read as the first member of a struct kiocb (ki_filp, a struct file *,
- * first since Linux 2.6), else with a probe read. */
+ * bpf_rdonly_cast it is read as a struct kiocb, whose first member is a struct file * (ki_filp;
+ * CO-RE checks it is first), else with a probe read. */
 static __always_inline struct file *fd_file(struct task_struct *task, __u32 fd)
 {
 	struct fdtable *fdt = task->files ? task->files->fdt : NULL;
@@ -20,7 +20,7 @@ static __always_inline struct file *fd_file(struct task_struct *task, __u32 fd)
 	if (!fdt || fd >= fdt->max_fds)
 		return NULL;
 	fds = fdt->fd;
-	if (fast_loads)
+	if (fast_loads && bpf_core_field_offset(struct kiocb, ki_filp) == 0)
 		return rdonly(struct kiocb, &fds[fd])->ki_filp;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
@@ -29,13 +29,14 @@ static __always_inline struct file *fd_file(struct task_struct *task, __u32 fd)
 /* unix_sock_of with plain loads through read-only BTF pointers. */
 static __always_inline struct sock *unix_sock_loaded(struct file *file, __u16 *type, __u64 *ino)
 {
-	struct inode *inode = rdonly(struct file, file)->f_inode;
+	struct file *f = rdonly(struct file, file);
+	struct inode *inode = f->f_inode;
 	struct socket *sock;
 	struct sock *sk;
 
 	if ((inode->i_mode & S_IFMT) != S_IFSOCK)
 		return NULL;
-	sock = rdonly(struct socket, rdonly(struct file, file)->private_data);
+	sock = rdonly(struct socket, f->private_data);
 	sk = sock->sk;
 	if (!sk || sk->__sk_common.skc_family != AF_UNIX)
 		return NULL;

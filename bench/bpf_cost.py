@@ -3,8 +3,9 @@
 """BPF time per message: what each of unixcap's kernel programs costs the traced programs.
 
 With kernel.bpf_stats_enabled=1 the kernel adds up run_time_ns and run_cnt per program. This
-reads them (bpftool prog show) around N round trips of `build/pump echo N 512 SOCK` (one thread
-writes 512 B and reads them back: two messages' worth of syscalls, one message) under each
+reads them (of the measured process's programs only, from /proc/PID/fdinfo) around N round trips
+of `build/pump echo N 512 SOCK` (one thread writes 512 B and reads them back: two messages' worth
+of syscalls, one message) under each
 capture configuration, and around N syscalls that are no unix-socket I/O (getppid(), a write to
 /dev/null), with unixcap and with the empty hooks of build/floor. bpf_stats itself adds about
 20-40 ns per program run. Run as root from the top of the tree after `make unixcap build/pump
@@ -25,31 +26,27 @@ ROUNDS = int(os.environ.get("ROUNDS", "3"))
 PUMP = "build/pump"
 
 
-def prog_ids(pid):
-    """Ids of the BPF programs process pid holds (its fdinfo), so that programs of other
-    captures running at the same time do not count."""
-    ids = set()
-    fdinfo = f"/proc/{pid}/fdinfo"
-    for fd in os.listdir(fdinfo):
+def programs(names, pid):
+    """{name: (run_time_ns, run_cnt)} of the programs with these names that process pid holds,
+    summed: other captures running meanwhile load programs of the same names."""
+    stats = {}
+    fd_dir = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fd_dir):
         try:
-            for line in open(os.path.join(fdinfo, fd)):
-                if line.startswith("prog_id:"):
-                    ids.add(int(line.split()[1]))
+            info = dict(l.split(":", 1) for l in open(os.path.join(fd_dir, fd)) if ":" in l)
         except OSError:
-            pass
-    return ids
-
-
-def programs(names, ids):
-    """{name: (run_time_ns, run_cnt)} of the programs with these ids and names, summed."""
+            continue
+        if "prog_id" in info and "run_cnt" in info:
+            stats[int(info["prog_id"])] = (int(info["run_time_ns"]), int(info["run_cnt"]))
     out = subprocess.run(["bpftool", "prog", "show", "-j"], capture_output=True, text=True,
                          check=True).stdout
     found = {}
     for p in json.loads(out or "[]"):
         name = p.get("name", "")
-        if name in names and p.get("id") in ids:
+        if name in names and p.get("id") in stats:
             t, c = found.get(name, (0, 0))
-            found[name] = (t + p.get("run_time_ns", 0), c + p.get("run_cnt", 0))
+            dt, dc = stats[p["id"]]
+            found[name] = (t + dt, c + dc)
     return found
 
 
@@ -75,10 +72,9 @@ def measure(cmd, log, names, workload):
     rounds = []
     for _ in range(ROUNDS):
         proc = start(cmd, log)
-        ids = prog_ids(proc.pid)
-        before = programs(names, ids)
+        before = programs(names, proc.pid)
         subprocess.run(workload, check=True, stdout=subprocess.DEVNULL)
-        after = programs(names, ids)
+        after = programs(names, proc.pid)
         stop(proc)
         per = {}
         total = 0

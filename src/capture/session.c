@@ -60,6 +60,7 @@ struct uc_session {
 	size_t nheld, capheld;
 	char hooks[640];
 	char narrowing[256];
+	bool fast_loads;         /* sockets read with plain loads: bpf_rdonly_cast (Linux 6.2+) */
 	bool has_send_length;    /* the sock_send_length tracepoint (Linux 6.3+) */
 	bool splice_by_sendpage; /* spliced pages reach unix sockets by unix_stream_sendpage (< 6.5) */
 	enum { SEND_NONE, SEND_FENTRY, SEND_KPROBE } send_hooks; /* on unix_stream_sendmsg */
@@ -304,6 +305,8 @@ static void choose_send_hooks(struct uc_session *s)
 /* Optional hooks: a kernel without them narrows what is noticed; it never stops a capture. */
 static void choose_hooks(struct uc_session *s)
 {
+	s->fast_loads = btf__find_by_name_kind(s->vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
+	s->skel->rodata->fast_loads = s->fast_loads;
 	s->has_send_length = kernel_has(s, "btf_trace_sock_send_length");
 	s->splice_by_sendpage = btf__find_by_name_kind(s->vmlinux, "unix_stream_sendpage",
 						       BTF_KIND_FUNC) >= 0;
@@ -409,9 +412,10 @@ static void describe_hooks(struct uc_session *s)
 	snprintf(
 		s->hooks, sizeof(s->hooks),
 		"hooks: tp_btf/sys_enter + tp_btf/sys_exit (write, writev, sendto, sendmsg, pwritev2 "
-		"payload; connect, accept, socketpair, close, shutdown, end-of-file)%s%s; ring %u KiB"
-		"%s%s%s",
+		"payload; connect, accept, socketpair, close, shutdown, end-of-file)%s%s; sockets read "
+		"by %s; ring %u KiB%s%s%s",
 		send, s->has_send_length ? ", tp_btf/sock_send_length (sends no hook decodes)" : "",
+		s->fast_loads ? "plain BTF loads (bpf_rdonly_cast)" : "probe reads (Linux < 6.2)",
 		bpf_map__max_entries(s->skel->maps.ring) / 1024, s->send_note[0] ? "; " : "",
 		s->send_note, describe_registry(s, others, sizeof(others)));
 }

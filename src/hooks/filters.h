@@ -60,7 +60,8 @@ static __always_inline bool pid_comm(struct pid *pid, char comm[UC_COMM_LEN])
 
 	if (!pid)
 		return false;
-	first = BPF_CORE_READ(pid, tasks[PIDTYPE_PID].first);
+	first = fast_loads ? rdonly(struct pid, pid)->tasks[PIDTYPE_PID].first :
+			     BPF_CORE_READ(pid, tasks[PIDTYPE_PID].first);
 	if (!first)
 		return false;
 	task = (void *)first - bpf_core_field_offset(struct task_struct, pid_links);
@@ -85,7 +86,8 @@ static __always_inline bool process_matches(struct sock *sk, __u32 tgid)
 	char comm[UC_COMM_LEN] = {};
 
 	if (n_pids || has_comm)
-		peer_pid = BPF_CORE_READ(sk, sk_peer_pid);
+		peer_pid = fast_loads ? rdonly(struct sock, sk)->sk_peer_pid :
+					BPF_CORE_READ(sk, sk_peer_pid);
 	if (n_pids) {
 		__u32 peer_tgid = pid_nr_of(peer_pid);
 		bool hit = false;
@@ -198,7 +200,30 @@ static __always_inline __u32 mount_ns_of(struct vfsmount *mnt)
 {
 	struct mount *m = (void *)mnt - bpf_core_field_offset(struct mount, mnt);
 
+	if (fast_loads)
+		return rdonly(struct mount, m)->mnt_ns->ns.inum;
 	return BPF_CORE_READ(m, mnt_ns, ns.inum);
+}
+
+/* The socket file a unix socket is bound to (d NULL for none), and that file's identity. */
+static __always_inline void bound_file(struct sock *s, struct dentry **d, struct vfsmount **mnt,
+				       __u64 *ino, __u64 *dev)
+{
+	if (fast_loads) {
+		struct unix_sock *u = rdonly(struct unix_sock, s);
+
+		*d = u->path.dentry;
+		*mnt = u->path.mnt;
+		*ino = (*d)->d_inode->i_ino;
+		*dev = (*d)->d_inode->i_sb->s_dev;
+		return;
+	}
+	*d = BPF_CORE_READ((struct unix_sock *)s, path.dentry);
+	*mnt = BPF_CORE_READ((struct unix_sock *)s, path.mnt);
+	if (*d) {
+		*ino = BPF_CORE_READ(*d, d_inode, i_ino);
+		*dev = BPF_CORE_READ(*d, d_inode, i_sb, s_dev);
+	}
 }
 
 /* One end against --path: by the identity of its socket file when it has one, by its name
@@ -210,19 +235,15 @@ static __always_inline int end_matches(const char *path, __u32 raw_len, struct s
 	__u32 len = path_strlen(path, raw_len);
 	struct dentry *d = NULL;
 	struct vfsmount *mnt = NULL;
+	__u64 ino = 0, dev = 0;
 	int best = 0;
 	__u32 ns;
 
 	if (!len)
 		return 0;
-	if (s) {
-		d = BPF_CORE_READ((struct unix_sock *)s, path.dentry);
-		mnt = BPF_CORE_READ((struct unix_sock *)s, path.mnt);
-	}
+	if (s)
+		bound_file(s, &d, &mnt, &ino, &dev);
 	if (d) {
-		__u64 ino = BPF_CORE_READ(d, d_inode, i_ino),
-		      dev = BPF_CORE_READ(d, d_inode, i_sb, s_dev);
-
 		for (int i = 0; i < UC_MAX_PATHS_BY_ID && i < n_path_ids; i++)
 			if (path_ids[i].ino == ino && path_ids[i].dev == dev)
 				return 1;

@@ -3,6 +3,15 @@
 #ifndef UNIXCAP_HOOKS_KERNEL_COMPAT_H
 #define UNIXCAP_HOOKS_KERNEL_COMPAT_H
 
+/* bpf_rdonly_cast turns a kernel pointer into a read-only BTF pointer whose fields are read with
+ * plain loads (faulting loads give 0) instead of a bpf_probe_read_kernel call each; it came with
+ * Linux 6.2 (commit a35b9af4ec2c "bpf: Add a kfunc for generic type cast"). Weak, so the object
+ * loads without it: user space sets fast_loads only when the kernel's BTF has it, and the calls
+ * stay in branches the verifier drops as dead when fast_loads is 0. */
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym __weak;
+
+#define rdonly(type, ptr) ((type *)bpf_rdonly_cast((void *)(ptr), bpf_core_type_id_kernel(type)))
+
 /* struct file counts its references in f_ref (a file_ref_t, 0 for one reference) since Linux 6.13
  * (commit 90ee6ed776c0 "fs: port files to file_ref"), in f_count (1 for one) before. */
 struct file___old {
@@ -41,16 +50,19 @@ static __always_inline bool iter_is_ubuf(__u8 type)
  * "net: lockless sock_i_ino()", also in 6.16.y); before, only its struct socket has it. */
 static __always_inline __u64 sk_inode(struct sock *sk)
 {
+	struct socket_alloc *a;
 	struct socket *sock;
 
 	if (!sk)
 		return 0;
 	if (bpf_core_field_exists(sk->sk_ino))
-		return BPF_CORE_READ(sk, sk_ino);
-	sock = BPF_CORE_READ(sk, sk_socket);
+		return fast_loads ? rdonly(struct sock, sk)->sk_ino : BPF_CORE_READ(sk, sk_ino);
+	sock = fast_loads ? rdonly(struct sock, sk)->sk_socket : BPF_CORE_READ(sk, sk_socket);
 	if (!sock)
 		return 0; /* orphaned: its owner has closed it */
-	return BPF_CORE_READ(container_of(sock, struct socket_alloc, socket), vfs_inode.i_ino);
+	a = container_of(sock, struct socket_alloc, socket);
+	return fast_loads ? rdonly(struct socket_alloc, a)->vfs_inode.i_ino :
+			    BPF_CORE_READ(a, vfs_inode.i_ino);
 }
 
 #endif

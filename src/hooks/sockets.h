@@ -7,7 +7,10 @@
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 
-/* task is the current task as a BTF pointer: its fd table is read with plain loads. */
+/* task is the current task as a BTF pointer: its fd table is read with plain loads. The slot
+ * fds[fd] has a variable index, which a load through a BTF pointer may not have: with
+ * bpf_rdonly_cast it is read as a struct kiocb, whose first member is a struct file * (ki_filp;
+ * CO-RE checks it is first), else with a probe read. */
 static __always_inline struct file *fd_file(struct task_struct *task, __u32 fd)
 {
 	struct fdtable *fdt = task->files ? task->files->fdt : NULL;
@@ -17,8 +20,29 @@ static __always_inline struct file *fd_file(struct task_struct *task, __u32 fd)
 	if (!fdt || fd >= fdt->max_fds)
 		return NULL;
 	fds = fdt->fd;
+	if (fast_loads && bpf_core_field_offset(struct kiocb, ki_filp) == 0)
+		return rdonly(struct kiocb, &fds[fd])->ki_filp;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
+}
+
+/* unix_sock_of with plain loads through read-only BTF pointers. */
+static __always_inline struct sock *unix_sock_loaded(struct file *file, __u16 *type, __u64 *ino)
+{
+	struct file *f = rdonly(struct file, file);
+	struct inode *inode = f->f_inode;
+	struct socket *sock;
+	struct sock *sk;
+
+	if ((inode->i_mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	sock = rdonly(struct socket, f->private_data);
+	sk = sock->sk;
+	if (!sk || sk->__sk_common.skc_family != AF_UNIX)
+		return NULL;
+	*type = sock->type;
+	*ino = inode->i_ino;
+	return sk;
 }
 
 /* The AF_UNIX sock behind fd and its sockfs inode number, or NULL. Each field is read once:
@@ -32,6 +56,8 @@ static __always_inline struct sock *unix_sock_of(struct file *file, __u16 *type,
 
 	if (!file)
 		return NULL;
+	if (fast_loads)
+		return unix_sock_loaded(file, type, ino);
 	inode = BPF_CORE_READ(file, f_inode);
 	mode = BPF_CORE_READ(inode, i_mode);
 	if ((mode & S_IFMT) != S_IFSOCK)
@@ -47,7 +73,17 @@ static __always_inline struct sock *unix_sock_of(struct file *file, __u16 *type,
 
 static __always_inline struct sock *unix_peer(struct sock *sk)
 {
+	if (fast_loads)
+		return rdonly(struct unix_sock, sk)->peer;
 	return BPF_CORE_READ((struct unix_sock *)sk, peer);
+}
+
+/* The name a unix socket is bound to, NULL for none. */
+static __always_inline struct unix_address *unix_addr(struct sock *sk)
+{
+	if (fast_loads)
+		return rdonly(struct unix_sock, sk)->addr;
+	return BPF_CORE_READ((struct unix_sock *)sk, addr);
 }
 
 /* The inode a socket had when its last descriptor was closed, for its peer to go on naming it:
@@ -88,6 +124,8 @@ static __always_inline __u64 peer_inode(struct sock *sk)
 
 static __always_inline __u32 pid_nr_of(struct pid *pid)
 {
+	if (fast_loads)
+		return rdonly(struct pid, pid)->numbers[0].nr;
 	return pid ? BPF_CORE_READ(pid, numbers[0].nr) : 0;
 }
 
@@ -103,13 +141,18 @@ static __always_inline __u64 clamp_path_len(int len)
 	return n;
 }
 
+static __always_inline int addr_len(struct unix_address *addr)
+{
+	return fast_loads ? rdonly(struct unix_address, addr)->len : BPF_CORE_READ(addr, len);
+}
+
 static __always_inline __u8 read_addr_path(struct unix_address *addr, char *out)
 {
 	__u64 len;
 
 	if (!addr)
 		return 0;
-	len = clamp_path_len(BPF_CORE_READ(addr, len) - (int)sizeof(__u16));
+	len = clamp_path_len(addr_len(addr) - (int)sizeof(__u16));
 	if (len && bpf_probe_read_kernel(out, len, &addr->name[0].sun_path))
 		return 0;
 	return len;
@@ -148,24 +191,22 @@ struct {
 
 static __always_inline void remember_close_names(struct sock *sk, __u32 tid)
 {
-	struct unix_address *own = BPF_CORE_READ((struct unix_sock *)sk, addr);
+	struct unix_address *own = unix_addr(sk);
 	struct sock *peer = unix_peer(sk);
 	struct close_names names = {};
 
 	names.own_len = read_addr_path(own, names.own);
 	if (peer)
-		names.peer_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)peer, addr),
-						names.peer);
+		names.peer_len = read_addr_path(unix_addr(peer), names.peer);
 	bpf_map_update_elem(&closing, &tid, &names, BPF_ANY);
 }
 
 static __always_inline void read_socket_paths(struct uc_rec_message *m, struct sock *sk,
 					      struct sock *peer)
 {
-	m->own_path_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)sk, addr), m->own_path);
+	m->own_path_len = read_addr_path(unix_addr(sk), m->own_path);
 	if (peer)
-		m->peer_path_len = read_addr_path(BPF_CORE_READ((struct unix_sock *)peer, addr),
-						  m->peer_path);
+		m->peer_path_len = read_addr_path(unix_addr(peer), m->peer_path);
 }
 
 #endif

@@ -25,6 +25,7 @@ const volatile __u64 wakeup_bytes; /* force a consumer wake-up past this much qu
 const volatile __u32 n_inodes;
 const volatile __u64 inodes[UC_MAX_INODES];
 const volatile __u32 has_cgroup;
+const volatile __u32 fast_loads; /* the kernel has bpf_rdonly_cast (kernel_compat.h) */
 
 /* -s, 0 = whole messages. Not a constant like the above: a known snap length would make the
  * verifier walk each 16 KiB step of the copy loop apart (18 s and a refusal from -s 196608 on);

@@ -363,6 +363,7 @@ static void attach_send_hooks(struct uc_session *s)
 		k->links.kp_unix_send = enter;
 		k->links.kp_unix_sent = leave;
 	}
+	k->bss->sends_snapped = 1;
 }
 
 /* The kernel checks --cgroup against a directory descriptor held in a cgroup array. */

@@ -20,6 +20,9 @@ struct {
 	__type(value, __u8);
 } self_socks SEC(".maps");
 
+/* Whether any socket has been entered in self_socks: until then no read need look. */
+__u32 self_socks_used;
+
 /* Every other unixcap capture running (tgid -> its start in /proc's clock ticks, so that a
  * reused pid does not match), entered by user space: none reports another's I/O, or two whose
  * outputs are unix sockets would each capture the other's output, for ever and growing. */
@@ -136,8 +139,10 @@ static __always_inline int note_output_socket(struct sock *sk, long id)
 {
 	__u8 one = 1;
 
-	if (sk && is_send(id))
+	if (sk && is_send(id)) {
+		self_socks_used = 1; /* before the entry, as losses_kept */
 		bpf_map_update_elem(&self_socks, (__u64 *)&sk, &one, BPF_ANY);
+	}
 	return 0;
 }
 
@@ -154,8 +159,11 @@ static __always_inline int note_self_socket(struct task_struct *task, struct pt_
 
 static __always_inline bool reads_our_output(const struct pending *p)
 {
-	struct sock *peer = unix_peer((struct sock *)p->sk);
+	struct sock *peer;
 
+	if (!self_socks_used)
+		return false;
+	peer = unix_peer((struct sock *)p->sk);
 	return peer && bpf_map_lookup_elem(&self_socks, (__u64 *)&peer);
 }
 

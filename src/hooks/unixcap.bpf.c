@@ -36,6 +36,10 @@ __u32 snaplen;
  * described again before its next message (described.h). */
 __u32 describe_gen;
 
+/* Set by user space once the unix_stream_sendmsg hooks (fentry or kprobe) are attached: only
+ * then can a send have been decoded there rather than by the syscall hooks. */
+__u32 sends_snapped;
+
 /* The helpers, by job, each using only those before it; they read the tunables above. */
 #include "arch.h"
 #include "kernel_compat.h"
@@ -89,14 +93,15 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 							 note_socketpair(regs, &p, id, pid_tgid);
 	file = fd_file(task, (__u32)p.args[0]);
 	sk = unix_sock_of(file, &p.sock_type, &p.own_ino);
-	if (sk && another_capture(pid_tgid >> 32))
-		return note_output_socket(sk, id);
 	if (!sk)
 		return 0;
+	/* The filters before the lookup of other captures: excluded traffic need not know. */
 	if (known_not_to_match(p.own_ino, p.sock_type) || !type_matches(p.sock_type) ||
 	    !process_matches(sk, pid_tgid >> 32) || !cgroup_matches() ||
 	    !inode_matches(p.own_ino, sk))
 		return skip_send(id, sk);
+	if (another_capture(pid_tgid >> 32))
+		return note_output_socket(sk, id);
 	if (id == NR_close && !is_last_reference(file))
 		return 0;
 	p.args[1] = syscall_arg(regs, 1);
@@ -295,8 +300,8 @@ int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct pending p = {};
 
-	if (ret <= 0 || sk->__sk_common.skc_family != AF_UNIX || just_decoded(sk, ret) ||
-	    !undecoded_send(sk, pid_tgid, &p))
+	if (ret <= 0 || sk->__sk_common.skc_family != AF_UNIX ||
+	    (sends_snapped && just_decoded(sk, ret)) || !undecoded_send(sk, pid_tgid, &p))
 		return 0;
 	emit_event(&p, UC_EV_UNSEEN, pid_tgid, (__u32)ret);
 	return 0;

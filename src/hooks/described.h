@@ -23,47 +23,68 @@ struct {
 	__type(value, struct described);
 } described SEC(".maps");
 
+/* What a record of a described socket need not repeat: its --path verdict (above 0) and its
+ * peer's inode. */
+struct description {
+	__u64 peer_ino;
+	int verdict;
+};
+
+/* describe()'s working state, kept off the stack: older verifiers allow 512 bytes for a whole
+ * chain of calls, and describe is the deepest link of a send's. */
+struct describing {
+	struct uc_rec_socket rec;
+	struct described entry;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct uc_rec_socket);
-} socket_scratch SEC(".maps");
+	__type(value, struct describing);
+} describing SEC(".maps");
 
 static __always_inline __u64 addr_of(struct sock *sk)
 {
 	return sk ? (__u64)BPF_CORE_READ((struct unix_sock *)sk, addr) : 0;
 }
 
-/* The UC_REC_SOCKET of sk as it is now, in the ring unless --path excludes it: its verdict, or
- * -1 when the ring had no room (its messages then go as full records). */
-static __noinline int describe(struct sock *sk, struct described *now, __u64 own_ino, __u16 type)
+/* The UC_REC_SOCKET of sk as it is now, in the ring unless --path excludes it, and its peer's
+ * inode: its verdict, or -1 when the ring had no room (its messages then go as full records). */
+static __noinline int describe(struct sock *sk, __u64 own_ino, __u16 type, __u64 *peer_ino)
 {
-	struct sock *peer = (struct sock *)now->peer;
 	__u32 zero = 0;
-	struct uc_rec_socket *r = bpf_map_lookup_elem(&socket_scratch, &zero);
+	struct describing *w = bpf_map_lookup_elem(&describing, &zero);
+	struct sock *peer = unix_peer(sk);
+	struct uc_rec_socket *r;
 
-	if (!r)
+	if (!w)
 		return -1;
-	__builtin_memset(r, 0, sizeof(*r));
+	r = &w->rec;
+	__builtin_memset(w, 0, sizeof(*w));
+	w->entry.peer = (__u64)peer;
+	w->entry.own_addr = addr_of(sk);
+	w->entry.peer_addr = addr_of(peer);
+	w->entry.peer_ino = *peer_ino = peer ? peer_inode(sk) : 0;
+	w->entry.gen = describe_gen;
 	r->head.kind = UC_REC_SOCKET;
 	r->head.cpu = bpf_get_smp_processor_id();
 	r->own_ino = own_ino;
-	r->peer_ino = now->peer_ino;
+	r->peer_ino = w->entry.peer_ino;
 	r->sock_type = type;
 	r->peer_pid = pid_nr_of(BPF_CORE_READ(sk, sk_peer_pid));
 	if (r->peer_pid) {
 		r->peer_uid = BPF_CORE_READ(sk, sk_peer_cred, uid.val);
 		r->peer_gid = BPF_CORE_READ(sk, sk_peer_cred, gid.val);
 	}
-	r->own_path_len = read_addr_path((struct unix_address *)now->own_addr, r->own_path);
-	r->peer_path_len = read_addr_path((struct unix_address *)now->peer_addr, r->peer_path);
+	r->own_path_len = read_addr_path((struct unix_address *)w->entry.own_addr, r->own_path);
+	r->peer_path_len = read_addr_path((struct unix_address *)w->entry.peer_addr, r->peer_path);
 	r->path_match = path_verdict(r->own_path, r->own_path_len, r->peer_path, r->peer_path_len,
 				     sk, peer, false, type, own_ino);
 	if (r->path_match && bpf_ringbuf_output(&ring, r, sizeof(*r), ring_flags()))
 		return -1;
-	now->path_match = r->path_match;
-	bpf_map_update_elem(&described, &own_ino, now, BPF_ANY);
+	w->entry.path_match = r->path_match;
+	bpf_map_update_elem(&described, &own_ino, &w->entry, BPF_ANY);
 	return r->path_match;
 }
 
@@ -72,20 +93,16 @@ static __noinline int describe(struct sock *sk, struct described *now, __u64 own
 static __always_inline int described_verdict(struct sock *sk, __u64 own_ino, __u16 type,
 					     __u64 *peer_ino)
 {
-	struct sock *peer = unix_peer(sk);
-	struct described now = { .peer = (__u64)peer,
-				 .own_addr = addr_of(sk),
-				 .peer_addr = addr_of(peer),
-				 .gen = describe_gen };
 	struct described *d = bpf_map_lookup_elem(&described, &own_ino);
+	struct sock *peer;
 
-	if (d && d->peer == now.peer && d->own_addr == now.own_addr &&
-	    d->peer_addr == now.peer_addr && d->gen == now.gen) {
-		*peer_ino = d->peer_ino;
-		return d->path_match;
-	}
-	now.peer_ino = *peer_ino = peer ? peer_inode(sk) : 0;
-	return describe(sk, &now, own_ino, type);
+	if (!d || d->gen != describe_gen)
+		return describe(sk, own_ino, type, peer_ino);
+	peer = unix_peer(sk);
+	if (d->peer != (__u64)peer || d->own_addr != addr_of(sk) || d->peer_addr != addr_of(peer))
+		return describe(sk, own_ino, type, peer_ino);
+	*peer_ino = d->peer_ino;
+	return d->path_match;
 }
 
 #endif

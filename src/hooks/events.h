@@ -95,42 +95,49 @@ static __always_inline long output_message(struct uc_rec_message *m, bool compac
 
 #define MSG_PEEK 2
 
-/* What a read says beyond its length: MSG_PEEK, and where an unconnected datagram came from. */
-static __always_inline void read_source(const struct pending *p, struct uc_rec_message *m)
+/* The name a read asks its datagram's source in (recvfrom's or recvmsg's), NULL if none. */
+static __always_inline const void *read_source_name(const struct pending *p, int *namelen)
 {
-	struct user_msghdr mh = {};
-	const void *name = NULL;
-	int namelen = 0;
+	struct {
+		const void *name;
+		int namelen;
+	} asked = {};
 
 	if (p->nr == NR_recvfrom) {
-		m->peek = (p->args[3] & MSG_PEEK) != 0;
-		name = (const void *)p->args[4];
-		if (name && bpf_probe_read_user(&namelen, sizeof(namelen), (void *)p->args[5]))
-			name = NULL;
+		asked.name = (const void *)p->args[4];
+		if (asked.name &&
+		    bpf_probe_read_user(&asked.namelen, sizeof(asked.namelen), (void *)p->args[5]))
+			return NULL;
 	} else if (p->nr == NR_recvmsg) {
-		m->peek = (p->args[2] & MSG_PEEK) != 0;
-		if (!bpf_probe_read_user(&mh, sizeof(mh), (void *)p->args[1])) {
-			name = mh.msg_name;
-			namelen = mh.msg_namelen;
-		}
+		/* msg_name and msg_namelen lead struct user_msghdr */
+		if (bpf_probe_read_user(&asked, sizeof(asked), (void *)p->args[1]))
+			return NULL;
 	}
-	if (name && namelen > (int)sizeof(__u16))
-		m->peer_path_len = read_user_dest(name, namelen, m->peer_path);
+	*namelen = asked.namelen;
+	return asked.namelen > (int)sizeof(__u16) ? asked.name : NULL;
+}
+
+static __always_inline bool read_peeks(const struct pending *p)
+{
+	if (p->nr == NR_recvfrom)
+		return (p->args[3] & MSG_PEEK) != 0;
+	return p->nr == NR_recvmsg && (p->args[2] & MSG_PEEK) != 0;
 }
 
 /* Close, shutdown and end-of-file: connection events without payload, filtered like data. */
-/* Not inlined (here, build_message, send_message and emit_send): each gets its own stack frame,
- * so the frames of sys_exit and its bpf_loop callbacks stay within the 512 bytes older verifiers
- * allow for a whole chain. */
-static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid, __u32 len)
+/* Not inlined (here, build_message, send_message, emit_send and describe): each gets its own
+ * stack frame, and no large one calls another, so that sys_exit, its bpf_loop callbacks and
+ * what they call stay within the 512 bytes older verifiers allow for a whole chain of calls. */
+static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid, __u32 len,
+				  const struct description *d)
 {
 	struct sock *sk = (struct sock *)p->sk, *peer = NULL;
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0, tid = (__u32)pid_tgid;
 	struct head_and_payload *hp = bpf_map_lookup_elem(&head_scratch, &zero);
 	struct uc_rec_message *m = hp ? &hp->m : NULL;
 	struct close_names *names;
-	bool compact = false;
-	int verdict;
+	const void *source;
+	int namelen = 0;
 
 	if (!m)
 		return;
@@ -151,25 +158,22 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 	} else {
 		peer = unix_peer(sk);
 		fill_identity(m, p, 0, pid_tgid);
-		if (event == UC_EV_READ)
-			read_source(p, m);
-		/* a read is told by its socket's description, unless it names a datagram's source */
-		compact = event == UC_EV_READ && !m->peer_path_len;
-		if (compact) {
-			verdict = described_verdict(sk, m->own_ino, m->sock_type, &m->peer_ino);
-			if (verdict == UC_PATH_NOT_MATCHED)
-				return;
-			compact = verdict > 0;
-			m->path_match = verdict > 0 ? verdict : 0;
-		}
-		if (!compact) {
+		m->peek = event == UC_EV_READ && read_peeks(p);
+		if (d) {
+			m->peer_ino = d->peer_ino;
+			m->path_match = d->verdict;
+		} else {
 			m->peer_ino = peer ? peer_inode(sk) : 0;
 			fill_peer_creds(m, sk);
+			/* where an unconnected datagram came from; a connected peer's name wins */
+			source = event == UC_EV_READ ? read_source_name(p, &namelen) : NULL;
+			if (source)
+				m->peer_path_len = read_user_dest(source, namelen, m->peer_path);
 			read_socket_paths(m, sk, peer);
 		}
 	}
 	/* an unconnected datagram's destination is unknown here: rather report it than drop it */
-	if (!compact && !(event == UC_EV_UNSEEN && !peer) && !path_matches(m, sk, peer, false))
+	if (!d && !(event == UC_EV_UNSEEN && !peer) && !path_matches(m, sk, peer, false))
 		return;
 	m->head.kind = UC_REC_MESSAGE;
 	m->head.cpu = cpu;
@@ -185,7 +189,7 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 	else if (event == UC_EV_EOF)
 		take_losses(m,
 			    (struct uc_loss_key){ .own_ino = m->peer_ino, .peer_ino = m->own_ino });
-	if (!output_message(m, compact))
+	if (!output_message(m, d != NULL))
 		return;
 	if (event == UC_EV_UNSEEN)
 		note_lost_message(m,
@@ -198,20 +202,31 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 				 m->lost_before_msgs);
 }
 
+/* A read, told by its socket's description unless it names a datagram's source. */
+static __always_inline void emit_read(const struct pending *p, __u64 pid_tgid, __u32 len)
+{
+	struct description d = { .verdict = -1 };
+	int namelen;
+
+	if (!read_source_name(p, &namelen))
+		d.verdict = described_verdict((struct sock *)p->sk, p->own_ino, p->sock_type,
+					      &d.peer_ino);
+	if (d.verdict != UC_PATH_NOT_MATCHED)
+		emit_event(p, UC_EV_READ, pid_tgid, len, d.verdict > 0 ? &d : NULL);
+}
+
 enum { BUILT_NONE, BUILT_FULL, BUILT_COMPACT };
 
 /* The record of a send, in head_scratch: BUILT_NONE if the path filter does not want it,
- * BUILT_COMPACT if its socket is described (it is to go as a UC_REC_IO). */
+ * BUILT_COMPACT if its socket is described (d; it is to go as a UC_REC_IO). */
 static __noinline int build_message(const struct pending *p, const struct msg_source *src,
-				    __u32 len, __u64 pid_tgid)
+				    __u32 len, __u64 pid_tgid, const struct description *d)
 {
 	struct sock *sk = (struct sock *)p->sk, *peer = unix_peer(sk);
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0;
 	const void *dest = src->dest;
 	struct head_and_payload *hp;
 	struct uc_rec_message *m;
-	__u64 peer_ino = 0;
-	int verdict;
 
 	/* Built aside, so a message the path filter rejects costs no ring space and a message
 	 * the ring has no room for is known to be one the user asked for. */
@@ -219,14 +234,10 @@ static __noinline int build_message(const struct pending *p, const struct msg_so
 	if (!hp)
 		return 0;
 	m = &hp->m;
-	/* a send is told by its socket's description, unless it names its destination */
-	verdict = dest ? -1 : described_verdict(sk, p->own_ino, p->sock_type, &peer_ino);
-	if (verdict == UC_PATH_NOT_MATCHED)
-		return 0;
-	if (verdict > 0) { /* the names stay unset: a UC_REC_IO does not carry them */
+	if (d) { /* the names stay unset: a UC_REC_IO does not carry them */
 		__builtin_memset(m, 0, offsetof(struct uc_rec_message, own_path));
-		fill_identity(m, p, peer_ino, pid_tgid);
-		m->path_match = verdict;
+		fill_identity(m, p, d->peer_ino, pid_tgid);
+		m->path_match = d->verdict;
 	} else {
 		__builtin_memset(m, 0, sizeof(*m));
 		fill_identity(m, p, peer ? peer_inode(sk) : 0, pid_tgid);
@@ -243,7 +254,7 @@ static __noinline int build_message(const struct pending *p, const struct msg_so
 	m->event = UC_EV_DATA;
 	m->len = len;
 	m->caplen = no_payload ? 0 : snaplen && snaplen < len ? snaplen : len;
-	return verdict > 0 ? BUILT_COMPACT : BUILT_FULL;
+	return d ? BUILT_COMPACT : BUILT_FULL;
 }
 
 /* The record built in head_scratch, as a UC_REC_IO when compact, and its payload: 1 if the ring
@@ -282,10 +293,19 @@ static __noinline int send_message(const struct msg_source *src, bool compact)
 static __always_inline void emit_message(const struct pending *p, const struct msg_source *src,
 					 __u32 len, __u64 pid_tgid, bool with_losses)
 {
+	struct description d = { .verdict = -1 };
 	struct head_and_payload *hp;
 	__u32 zero = 0;
-	int built = build_message(p, src, len, pid_tgid);
+	int built;
 
+	/* a send is told by its socket's description, unless it names its destination; described
+	 * here rather than in build_message, whose frame a chain of calls could not also hold */
+	if (!src->dest)
+		d.verdict = described_verdict((struct sock *)p->sk, p->own_ino, p->sock_type,
+					      &d.peer_ino);
+	if (d.verdict == UC_PATH_NOT_MATCHED)
+		return;
+	built = build_message(p, src, len, pid_tgid, d.verdict > 0 ? &d : NULL);
 	if (!built || !(hp = bpf_map_lookup_elem(&head_scratch, &zero)))
 		return;
 	if (with_losses)
@@ -302,10 +322,13 @@ static __always_inline void emit_message(const struct pending *p, const struct m
 
 static __noinline void emit_send(const struct pending *p, __u32 len, __u64 pid_tgid)
 {
-	struct msg_source src;
+	__u32 zero = 0;
+	struct send_scratch *s = bpf_map_lookup_elem(&send_scratch, &zero);
 
-	payload_source(p, &src);
-	emit_message(p, &src, len, pid_tgid, true);
+	if (!s)
+		return;
+	payload_source(p, &s->src, &s->mm.hdr);
+	emit_message(p, &s->src, len, pid_tgid, true);
 }
 
 #endif

@@ -44,10 +44,30 @@ static __always_inline void source_from_msghdr(const struct user_msghdr *mh, str
 	src->ctl.len = mh->msg_controllen;
 }
 
-static __always_inline void payload_source(const struct pending *p, struct msg_source *src)
-{
-	struct user_msghdr mh = {};
+struct user_mmsghdr {
+	struct user_msghdr hdr;
+	__u32 len;
+	__u32 pad;
+};
 
+/* A send's source and the user header it came from, kept off the stack: older verifiers allow
+ * 512 bytes for sys_exit and every call below it together. */
+struct send_scratch {
+	struct user_mmsghdr mm;
+	struct msg_source src;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct send_scratch);
+} send_scratch SEC(".maps");
+
+/* The source of a syscall's send, read through mh. */
+static __always_inline void payload_source(const struct pending *p, struct msg_source *src,
+					   struct user_msghdr *mh)
+{
 	__builtin_memset(src, 0, sizeof(*src));
 	switch (p->nr) {
 	case NR_write: src->buf = p->args[1]; break;
@@ -62,8 +82,8 @@ static __always_inline void payload_source(const struct pending *p, struct msg_s
 		src->iov_cnt = p->args[2] > UIO_MAXIOV ? UIO_MAXIOV : (__u32)p->args[2];
 		break;
 	case NR_sendmsg:
-		if (!bpf_probe_read_user(&mh, sizeof(mh), (void *)p->args[1]))
-			source_from_msghdr(&mh, src);
+		if (!bpf_probe_read_user(mh, sizeof(*mh), (void *)p->args[1]))
+			source_from_msghdr(mh, src);
 		break;
 	}
 }

@@ -125,12 +125,6 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 /* sendmmsg and recvmmsg: one message each; the kernel caps vlen at UIO_MAXIOV. */
 #define MAX_MMSG UIO_MAXIOV
 
-struct user_mmsghdr {
-	struct user_msghdr hdr;
-	__u32 len;
-	__u32 pad;
-};
-
 struct mmsg_walk {
 	const struct pending *p; /* the task-storage slot: a copy would not fit the stack */
 	__u64 pid_tgid;
@@ -140,18 +134,19 @@ struct mmsg_walk {
 
 static long one_mmsg(__u64 i, struct mmsg_walk *w)
 {
-	struct user_mmsghdr mm;
-	struct msg_source src = {};
+	__u32 zero = 0;
+	struct send_scratch *s = bpf_map_lookup_elem(&send_scratch, &zero);
 
-	if (i >= w->n ||
-	    bpf_probe_read_user(&mm, sizeof(mm), (void *)(w->p->args[1] + i * sizeof(mm))))
+	if (!s || i >= w->n ||
+	    bpf_probe_read_user(&s->mm, sizeof(s->mm), (void *)(w->p->args[1] + i * sizeof(s->mm))))
 		return 1;
 	if (w->reading) {
-		emit_event(w->p, UC_EV_READ, w->pid_tgid, mm.len);
+		emit_read(w->p, w->pid_tgid, s->mm.len);
 		return 0;
 	}
-	source_from_msghdr(&mm.hdr, &src);
-	emit_message(w->p, &src, mm.len, w->pid_tgid, true);
+	__builtin_memset(&s->src, 0, sizeof(s->src));
+	source_from_msghdr(&s->mm.hdr, &s->src);
+	emit_message(w->p, &s->src, s->mm.len, w->pid_tgid, true);
 	return 0;
 }
 
@@ -237,20 +232,19 @@ static __always_inline int emit_snapped(long ret, bool with_losses)
 {
 	struct iter_snap *snap = bpf_task_storage_get(&iter_by_task, bpf_get_current_task_btf(), 0,
 						      0);
-	struct pending p;
-	struct msg_source src;
 
 	if (!snap || snap->src.kind == SEG_NONE)
 		return 0;
-	p = snap->p;
-	src = snap->src;
+	/* used in place: copies of the snapshot would not fit the 512 bytes of stack older
+	 * verifiers allow this hook and the calls below it together */
+	if (ret > 0) {
+		snap->p.nr = current_syscall();
+		emit_message(&snap->p, &snap->src, (__u32)ret, bpf_get_current_pid_tgid(),
+			     with_losses);
+		snap->decoded_sk = snap->p.sk;
+		snap->decoded_len = (__u32)ret;
+	}
 	snap->src.kind = SEG_NONE;
-	if (ret <= 0)
-		return 0;
-	p.nr = current_syscall();
-	emit_message(&p, &src, (__u32)ret, bpf_get_current_pid_tgid(), with_losses);
-	snap->decoded_sk = p.sk;
-	snap->decoded_len = (__u32)ret;
 	return 0;
 }
 
@@ -303,7 +297,7 @@ int BPF_PROG(on_sock_send_length, struct sock *sk, int ret, int flags)
 	if (ret <= 0 || sk->__sk_common.skc_family != AF_UNIX ||
 	    (sends_snapped && just_decoded(sk, ret)) || !undecoded_send(sk, pid_tgid, &p))
 		return 0;
-	emit_event(&p, UC_EV_UNSEEN, pid_tgid, (__u32)ret);
+	emit_event(&p, UC_EV_UNSEEN, pid_tgid, (__u32)ret, NULL);
 	return 0;
 }
 
@@ -321,23 +315,23 @@ static __always_inline void syscall_done(struct pending *p, long ret, __u64 pid_
 	} else if (is_send(p->nr) && ret > 0)
 		emit_send(p, (__u32)ret, pid_tgid);
 	else if (is_recv(p->nr) && ret > 0 && !reads_our_output(p))
-		emit_event(p, UC_EV_READ, pid_tgid, (__u32)ret);
+		emit_read(p, pid_tgid, (__u32)ret);
 	else if (is_recv(p->nr) && ret == 0 && p->sock_type != SOCK_DGRAM &&
 		 !((p->nr == NR_read || p->nr == NR_recvfrom) && p->args[2] == 0))
-		emit_event(p, UC_EV_EOF, pid_tgid, 0);
+		emit_event(p, UC_EV_EOF, pid_tgid, 0, NULL);
 	else if (p->nr == NR_shutdown && ret == 0 &&
 		 (p->args[1] == SHUT_WR || p->args[1] == SHUT_RDWR))
-		emit_event(p, UC_EV_SHUTDOWN, pid_tgid, 0);
+		emit_event(p, UC_EV_SHUTDOWN, pid_tgid, 0, NULL);
 	else if (p->nr == NR_close && ret == 0)
-		emit_event(p, UC_EV_CLOSE, pid_tgid, 0);
+		emit_event(p, UC_EV_CLOSE, pid_tgid, 0, NULL);
 	else if (p->nr == NR_connect && ret == 0 && p->sock_type != SOCK_DGRAM)
-		emit_event(p, UC_EV_CONNECT, pid_tgid, 0);
+		emit_event(p, UC_EV_CONNECT, pid_tgid, 0, NULL);
 	else if ((p->nr == NR_accept || p->nr == NR_accept4) && ret >= 0 &&
 		 adopt_socket(p, (__u32)ret))
-		emit_event(p, UC_EV_ACCEPT, pid_tgid, 0);
+		emit_event(p, UC_EV_ACCEPT, pid_tgid, 0, NULL);
 	else if (p->nr == NR_socketpair && ret == 0 && p->sock_type != SOCK_DGRAM &&
 		 adopt_pair(p, pid_tgid))
-		emit_event(p, UC_EV_CONNECT, pid_tgid, 0);
+		emit_event(p, UC_EV_CONNECT, pid_tgid, 0, NULL);
 }
 
 SEC("tp_btf/sys_exit")

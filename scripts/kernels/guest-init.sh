@@ -156,6 +156,18 @@ else
     fail "text dump -v -x --path" "unixcap did not start: $START_ERR"
 fi
 
+# ---- 2b. every filter at its limit: the verifier still takes the hooks (it checks the pattern --
+# loops at each place a message is matched, and has a limit of a million instructions)
+L=$W/limits-$(printf 'x%.0s' $(seq 60))
+set -- --type stream,seqpacket --comm ucgen
+for i in 1 2 3 4 5 6 7 8; do set -- "$@" --path "$L/*s*$i*.so*ck" --pid $((90000 + i)) --inode $((900000 + i)); done
+if start_uc limits "$@"; then
+    if stop_uc limits; then pass "every filter at its limit (8 --path globs, 8 --pid, 8 --inode, --comm, --type): the hooks load"
+    else fail "every filter at its limit: the hooks load" "$STOP_ERR"; fi
+else
+    fail "every filter at its limit: the hooks load" "unixcap did not start: $START_ERR"
+fi
+
 # ---- 3. overload: a 64 KiB ring and 2 MiB writes: stored + lost == sent --------------------------
 cp /bin/ucgen "$W/ucgen-loss"
 if start_uc loss -v -B 64 --comm ucgen-loss -w "$OUT/loss.pcapng"; then

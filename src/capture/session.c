@@ -447,13 +447,18 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	btf__free(s->vmlinux);
 	s->vmlinux = NULL;
 	ret = unixcap_bpf__load(s->skel);
-	if (ret) {
+	if (ret == -E2BIG) /* the verifier's million instructions, not an argument list */
+		with_errno(E2BIG, uc_error(err, errlen,
+					   "the kernel's verifier found the BPF hooks too complex "
+					   "with these filters (fewer --path may load; -vv shows "
+					   "the verifier log)"));
+	else if (ret)
 		with_errno(-ret, uc_error(err, errlen,
 					  "the kernel refused the BPF hooks: %s (-vv shows "
 					  "the verifier log)",
 					  strerror(-ret)));
+	if (ret)
 		goto failed;
-	}
 	if (s->filter.cgroup && set_cgroup_filter(s, err, errlen) < 0)
 		goto failed;
 	ret = unixcap_bpf__attach(s->skel);

@@ -177,25 +177,6 @@ static __always_inline bool known_not_to_match(__u64 own_ino, __u16 type)
 	return verdict && *verdict == 2;
 }
 
-static __always_inline bool pattern_hits(const volatile struct uc_pattern *pat, const char *path,
-					 __u32 len)
-{
-	__u32 plen = pat->prefix_len, slen = pat->suffix_len;
-
-	if (!pat->has_star ? len != plen : len < plen + slen)
-		return false;
-	for (__u32 i = 0; i < UC_PATH_LEN && i < plen; i++)
-		if (path[i] != pat->prefix[i])
-			return false;
-	for (__u32 i = 0; i < UC_PATH_LEN && i < slen; i++) {
-		__u32 at = len - slen + i;
-
-		if (at >= UC_PATH_LEN || path[at] != pat->suffix[i])
-			return false;
-	}
-	return true;
-}
-
 /* Filesystem paths may carry the terminating NUL in their length; abstract names never. */
 static __always_inline __u32 path_strlen(const char *path, __u32 len)
 {
@@ -234,6 +215,61 @@ static __always_inline void bound_file(struct sock *s, struct dentry **d, struct
 	}
 }
 
+/* A socket's name as pattern_hits sees it: a global function's pointer argument has a size. */
+struct end_name {
+	char path[UC_PATH_LEN];
+};
+
+/* Whether a name (len bytes, its NUL not counted) has --path pattern idx's form. Global, not
+ * static: the verifier checks a global function once, with its arguments unknown, where it
+ * checks a static one at every call with what it has learnt there; each comparison with a
+ * pattern's length narrowed len another way, and the states that made took sys_exit and
+ * sock_send_length past the verifier's million instructions with eight --path. */
+__noinline int pattern_hits(const struct end_name *name, __u32 len, __u32 idx)
+{
+	const volatile struct uc_pattern *pat;
+	__u32 plen, slen;
+
+	if (!name || idx >= UC_MAX_PATTERNS)
+		return 0;
+	pat = &patterns[idx];
+	plen = pat->prefix_len;
+	slen = pat->suffix_len;
+	if (!pat->has_star ? len != plen : len < plen + slen)
+		return 0;
+	for (__u32 i = 0; i < UC_PATH_LEN && i < plen; i++)
+		if (name->path[i] != pat->prefix[i])
+			return 0;
+	for (__u32 i = 0; i < UC_PATH_LEN && i < slen; i++) {
+		__u64 at = (__u64)len - slen + i; /* wraps far past the end if len < slen */
+
+		/* one register, checked and then used: clang would otherwise compute it again for
+		 * the load, and Linux 6.1's verifier does not carry the check over to the copy */
+		barrier_var(at);
+		if (at >= UC_PATH_LEN)
+			return 0;
+		if (name->path[at] != pat->suffix[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* A name against every --path pattern: 0 (no), 1 (yes) or 2 (only a pattern with several '*'
+ * matched, by its prefix and suffix). Global too: inlined, its sixteen results would multiply
+ * the states at each place a message is matched. */
+__noinline int patterns_match(const struct end_name *name, __u32 len)
+{
+	int best = 0;
+
+	for (int i = 0; i < UC_MAX_PATTERNS && i < n_patterns; i++)
+		if (pattern_hits(name, len, i)) {
+			if (!patterns[i].approximate)
+				return 1;
+			best = 2;
+		}
+	return best;
+}
+
 /* One end against --path: by the identity of its socket file when it has one, by its name
  * only when that name was bound in our mount namespace (or is abstract). Returns 0 (no),
  * 1 (yes) or 2 (only a pattern with several '*' matched, by its prefix and suffix). */
@@ -244,7 +280,6 @@ static __always_inline int end_matches(const char *path, __u32 raw_len, struct s
 	struct dentry *d = NULL;
 	struct vfsmount *mnt = NULL;
 	__u64 ino = 0, dev = 0;
-	int best = 0;
 	__u32 ns;
 
 	if (!len)
@@ -264,13 +299,7 @@ static __always_inline int end_matches(const char *path, __u32 raw_len, struct s
 		if (ns && ns != self_mnt_ns)
 			return 0;
 	}
-	for (int i = 0; i < UC_MAX_PATTERNS && i < n_patterns; i++)
-		if (pattern_hits(&patterns[i], path, len)) {
-			if (!patterns[i].approximate)
-				return 1;
-			best = 2;
-		}
-	return best;
+	return n_patterns ? patterns_match((const struct end_name *)path, len) : 0;
 }
 
 /* --path against either end: enum uc_path_match. peer is NULL when the peer name is an

@@ -4,13 +4,14 @@
 #define UNIXCAP_HOOKS_DESCRIBED_H
 
 /* What the last UC_REC_SOCKET of a socket said, by sockfs inode (not reused for 2^32 sockets,
- * so an entry outliving its socket is harmless). The pointers tell when it no longer holds:
- * connect replaces a datagram socket's peer, bind gives a socket its address. */
+ * so an entry outliving its socket is harmless). The pointers and the peer's inode tell when it
+ * no longer holds: connect replaces a datagram socket's peer, bind gives a socket its address,
+ * accept gives a client's peer its own inode. */
 struct described {
 	__u64 peer;     /* the peer's struct sock then */
 	__u64 own_addr; /* the struct unix_address of each end then */
 	__u64 peer_addr;
-	__u64 peer_ino;  /* the peer's inode then, which stays its name once it has closed */
+	__u64 peer_ino;  /* the peer's inode then (closed_socks keeps it once the peer closes) */
 	__u32 gen;       /* describe_gen then */
 	__u8 path_match; /* the --path verdict (enum uc_path_match) */
 	__u8 pad[3];
@@ -100,6 +101,9 @@ static __always_inline int described_verdict(struct sock *sk, __u64 own_ino, __u
 		return describe(sk, own_ino, type, peer_ino);
 	peer = unix_peer(sk);
 	if (d->peer != (__u64)peer || d->own_addr != addr_of(sk) || d->peer_addr != addr_of(peer))
+		return describe(sk, own_ino, type, peer_ino);
+	/* the peer's inode changes under the same struct sock when the server accepts it */
+	if (d->peer_ino != (peer ? peer_inode(sk) : 0))
 		return describe(sk, own_ino, type, peer_ino);
 	*peer_ino = d->peer_ino;
 	return d->path_match;

@@ -34,6 +34,13 @@ for i in range(1000):
     c.sendall(b"ping%04d" % i); s.recv(100)
     s.sendall(b"pong%04d" % i); c.recv(100)
     c.close(); s.close()
+# a client that sends before the server accepts: its peer has no inode yet, then has one
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.connect(f"{d}/stream.sock"); c.sendall(b"early")
+s, _ = l.accept(); s.recv(100)
+c.sendall(b"late"); s.recv(100)
+open(f"{d}/accepted.ino", "w").write(str(os.fstat(s.fileno()).st_ino))
+c.close(); s.close()
 PY
 stop_capture described || { fail "socket descriptions: capture stops cleanly" "$STOP_ERR"; exit 0; }
 
@@ -64,5 +71,7 @@ check_json "socket descriptions: each server's read names its own address" \
     'len(reads(d + "/b.sock", 3)) == 1 and len(reads(d + "/c.sock", 3)) == 1 and len(reads(d + "/c.sock", 5)) == 1'
 check_json "socket descriptions: 1000 connections, every ping names the listener and its owner's credentials" \
     'len([l for l in lines if l["event"] == "data" and l.get("payload") and base64.b64decode(l["payload"]).startswith(b"ping") and l["peer"]["path"] == d + "/stream.sock" and l["peer"].get("pid") and l["peer"]["inode"]]) == 1000'
+check_json "socket descriptions: a client that sent before the accept: its next send names the accepted socket's inode" \
+    'len(data(b"late")) == 1 and data(b"late")[0]["peer"]["inode"] == int(open(d + "/accepted.ino").read())'
 check_json "socket descriptions: every pong comes from the listener's address to an unnamed client" \
     'len([l for l in lines if l["event"] == "data" and l.get("payload") and base64.b64decode(l["payload"]).startswith(b"pong") and l["own"]["path"] == d + "/stream.sock" and l["peer"]["path"] is None and l["peer"]["inode"]]) == 1000'

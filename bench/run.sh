@@ -4,7 +4,8 @@
 # machines are shared and noisy: only ratios within a run mean something): medians, ratio, messages
 # lost. Captures are written with -w to a file on disk. Also: the floor (empty syscall hooks,
 # build/floor), strace dumping every written byte on the same pump, and unixcap's peak RSS while
-# 10 000 connections are opened and closed. Needs root. Exits non-zero when unixcap, floor or a
+# 10 000 connections are opened and closed; and bench/bpf_cost.py, each kernel program's cost in
+# ns per message from bpf_stats. Needs root. Exits non-zero when unixcap, floor or a
 # pump fails. PAIRS (default 5) pairs per configuration; BENCH_DIR: where captures are written.
 set -u
 cd "$(dirname "$0")/.."
@@ -180,6 +181,8 @@ bench "churn 10000 conns (100 B each way), default -B" conn/s "churn 10000 100 $
 rss "churn 10000 conns, default ring" $((RING_KIB / 1024))
 bench "churn 10000 conns (100 B each way), -B 4096" conn/s "churn 10000 100 $S" -B 4096
 rss "churn 10000 conns, -B 4096" 4
+# Each kernel program's ns per run and the BPF ns per message, from bpf_stats (bench/bpf_cost.py).
+python3 bench/bpf_cost.py || die "bench/bpf_cost.py failed"
 [ "$FOREIGN_RUNS" = 0 ] ||
     echo "# WARNING: other BPF programs were on sys_enter during $FOREIGN_RUNS of $BASE_RUNS uncaptured runs" \
          "(bpftool link list): those baselines already paid the floor or were captured by someone else"

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Unix-socket traffic (build/pump) uncaptured and captured, interleaved A B A B … in one run (these
 # machines are shared and noisy: only ratios within a run mean something): medians, ratio, messages
-# lost. Captures are written with -w to a file on disk. Also: the floor (empty syscall hooks,
+# lost, and what the consumer stored per CPU-second it used (its utime + stime from /proc, payload
+# bytes and messages). Captures are written with -w to a file on disk, whose own rate dd
+# measures beside them. Also: the floor (empty syscall hooks,
 # build/floor), strace dumping every written byte on the same pump, and unixcap's peak RSS while
 # 10 000 connections are opened and closed; and bench/bpf_cost.py, each kernel program's cost in
 # ns per message from bpf_stats. Needs root. Exits non-zero when unixcap, floor or a
@@ -70,14 +72,22 @@ stop_tracer() {
     [ "$rc" = 0 ] || die "$1 exited with status $rc: $(tr '\n' ' ' <"$2")"
 }
 
+# cpu_ticks PID: the user + system time the process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICKS=$(getconf CLK_TCK)
+
 # captured UNIXCAP-ARGS... -- PUMP-ARGS...: one pump run under unixcap writing pcapng to disk;
-# sets RATE, CAPT and LOST (messages) and HWM (unixcap's peak RSS in KiB, read before SIGINT).
+# sets RATE, CAPT and LOST (messages), STORED (payload bytes), CPU (unixcap's ticks during the
+# pump run) and HWM (unixcap's peak RSS in KiB, read before SIGINT).
 captured() {
-    local args=() counts
+    local args=() counts cpu0
     while [ "$1" != -- ]; do args+=("$1"); shift; done; shift
     rm -f "$OUT/bench.pcapng"
-    start_tracer "$OUT/unixcap.err" ./unixcap "${args[@]}" -w "$OUT/bench.pcapng"
+    start_tracer "$OUT/unixcap.err" ./unixcap -v "${args[@]}" -w "$OUT/bench.pcapng"
+    cpu0=$(cpu_ticks "$TRACER")
     pump "$@"
+    sleep 0.2 # what the ring still holds is stored before the count
+    CPU=$(($(cpu_ticks "$TRACER") - cpu0))
     HWM=$(awk '/^VmHWM:/ {print $2}' "/proc/$TRACER/status")
     ANON=$(awk '/^RssAnon:/ {print $2}' "/proc/$TRACER/status")
     # Pss counts each physical page once: the ring's data pages are mapped twice (so that a
@@ -88,6 +98,8 @@ captured() {
     [ -n "$counts" ] || die "unixcap printed no final count: $(tr '\n' ' ' <"$OUT/unixcap.err")"
     [ -s "$OUT/bench.pcapng" ] || die "unixcap wrote no $OUT/bench.pcapng"
     read -r CAPT LOST <<<"$counts"
+    STORED=$(sed -n 's/^[0-9]* bytes sent, \([0-9]*\) stored.*/\1/p' "$OUT/unixcap.err")
+    [ -n "$STORED" ] || die "unixcap printed no byte count: $(tr '\n' ' ' <"$OUT/unixcap.err")"
 }
 
 # floored PUMP-ARGS...: one pump run with the empty syscall hooks attached.
@@ -107,19 +119,33 @@ line() {
 # bench NAME UNIT "PUMP-ARGS" [UNIXCAP-ARGS...]: PAIRS pairs uncaptured / captured.
 # Sets MEDIAN_CAP (captured median) and PEAK_HWM, PEAK_ANON, PEAK_PSS (KiB).
 bench() {
-    local name=$1 unit=$2 pargs=($3) base=() cap=() lost=0 capt=0 mb
+    local name=$1 unit=$2 pargs=($3) base=() cap=() lost=0 capt=0 mb stored=0 cpu=0 per
     shift 3
     PEAK_HWM=0 PEAK_ANON=0 PEAK_PSS=0
     for _ in $(seq "$PAIRS"); do
         uncaptured "${pargs[@]}"; base+=("$RATE")
         captured "$@" -- "${pargs[@]}"; cap+=("$RATE")
-        lost=$((lost + LOST)) capt=$((capt + CAPT))
+        lost=$((lost + LOST)) capt=$((capt + CAPT)) stored=$((stored + STORED)) cpu=$((cpu + CPU))
         [ "$HWM" -gt "$PEAK_HWM" ] && PEAK_HWM=$HWM
         [ "$ANON" -gt "$PEAK_ANON" ] && PEAK_ANON=$ANON
         [ "$PSS" -gt "$PEAK_PSS" ] && PEAK_PSS=$PSS
     done
     mb=$(printf '%s\n' "${base[@]}" | median) MEDIAN_CAP=$(printf '%s\n' "${cap[@]}" | median)
-    line "$name" "$unit" "$mb" captured "$MEDIAN_CAP" "  lost msgs $lost of $((capt + lost))"
+    # The consumer's work per CPU-second it used: payload stored and messages recorded.
+    per="consumer n/a"
+    [ "$cpu" -gt 0 ] && per=$(awk -v b="$stored" -v m="$capt" -v c="$cpu" -v t="$TICKS" \
+        'BEGIN {printf("consumer %.2f GB, %.2f M msgs per CPU-s", b / (c / t) / 1e9, m / (c / t) / 1e6)}')
+    line "$name" "$unit" "$mb" captured "$MEDIAN_CAP" "  lost msgs $lost of $((capt + lost))  $per"
+}
+
+# The capture directory's own write rate, beside what the consumer stores: dd of 2 GiB in 1 MiB
+# writes, through the page cache as unixcap writes, then the same with fdatasync at the end.
+disk_rate() {
+    local buffered synced
+    buffered=$(dd if=/dev/zero of="$OUT/dd.bin" bs=1M count=2048 2>&1 | sed -n 's/.*copied, .*, \(.*\)$/\1/p')
+    synced=$(dd if=/dev/zero of="$OUT/dd.bin" bs=1M count=2048 conv=fdatasync 2>&1 | sed -n 's/.*copied, .*, \(.*\)$/\1/p')
+    rm -f "$OUT/dd.bin"
+    printf '%-46s buffered %s, with fdatasync %s\n' "disk: dd 2 GiB to $OUT" "$buffered" "$synced"
 }
 
 # floor NAME "PUMP-ARGS": PAIRS pairs uncaptured / empty hooks attached.
@@ -165,8 +191,10 @@ CAP64=$MEDIAN_CAP
 bench "stream 512 B writes, full payload" MB/s "stream 150000000 512 $S"
 CAP512=$MEDIAN_CAP
 bench "stream 512 B writes, -s 64" MB/s "stream 150000000 512 $S" -s 64
+bench "stream 64 B writes, full payload" MB/s "stream 20000000 64 $S"
 bench "dgram 1 KiB, full payload" MB/s "dgram 150000000 1024 $S"
 bench "64 connections, 16 KiB writes, full payload" MB/s "conns 64 3000000000 16384 $S"
+disk_rate
 bench "stream 64 KiB writes, excluded by --path" MB/s "stream 3000000000 65536 $S" --path /nonexistent.sock
 bench "stream 512 B writes, excluded by --path" MB/s "stream 150000000 512 $S" --path /nonexistent.sock
 floor "stream 64 KiB writes, floor (empty hooks)" MB/s "stream 3000000000 65536 $S"

@@ -124,20 +124,28 @@ static __always_inline bool read_peeks(const struct pending *p)
 	return p->nr == NR_recvmsg && (p->args[2] & MSG_PEEK) != 0;
 }
 
+/* What emit_read learnt before the record: the name the read asks its datagram's source in, or
+ * else its socket's description (verdict above 0: the record goes as a UC_REC_IO). */
+struct read_seen {
+	struct description d;
+	const void *source;
+	int namelen;
+};
+
 /* Close, shutdown and end-of-file: connection events without payload, filtered like data. */
 /* Not inlined (here, build_message, send_message, emit_send and describe): each gets its own
  * stack frame, and no large one calls another, so that sys_exit, its bpf_loop callbacks and
  * what they call stay within the 512 bytes older verifiers allow for a whole chain of calls. */
 static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid, __u32 len,
-				  const struct description *d)
+				  const struct read_seen *read)
 {
 	struct sock *sk = (struct sock *)p->sk, *peer = NULL;
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0, tid = (__u32)pid_tgid;
 	struct head_and_payload *hp = bpf_map_lookup_elem(&head_scratch, &zero);
 	struct uc_rec_message *m = hp ? &hp->m : NULL;
 	struct close_names *names;
-	const void *source;
-	int namelen = 0;
+	/* a pointer, not a flag: the verifier then knows read is there wherever d is */
+	const struct description *d = read && read->d.verdict > 0 ? &read->d : NULL;
 
 	if (!m)
 		return;
@@ -158,7 +166,7 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 	} else {
 		peer = unix_peer(sk);
 		fill_identity(m, p, 0, pid_tgid);
-		m->peek = event == UC_EV_READ && read_peeks(p);
+		m->peek = read && read_peeks(p);
 		if (d) {
 			m->peer_ino = d->peer_ino;
 			m->path_match = d->verdict;
@@ -166,9 +174,9 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 			m->peer_ino = peer ? peer_inode(sk) : 0;
 			fill_peer_creds(m, sk);
 			/* where an unconnected datagram came from; a connected peer's name wins */
-			source = event == UC_EV_READ ? read_source_name(p, &namelen) : NULL;
-			if (source)
-				m->peer_path_len = read_user_dest(source, namelen, m->peer_path);
+			if (read && read->source)
+				m->peer_path_len = read_user_dest(read->source, read->namelen,
+								  m->peer_path);
 			read_socket_paths(m, sk, peer);
 		}
 	}
@@ -205,14 +213,14 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 /* A read, told by its socket's description unless it names a datagram's source. */
 static __always_inline void emit_read(const struct pending *p, __u64 pid_tgid, __u32 len)
 {
-	struct description d = { .verdict = -1 };
-	int namelen;
+	struct read_seen read = { .d.verdict = -1 };
 
-	if (!read_source_name(p, &namelen))
-		d.verdict = described_verdict((struct sock *)p->sk, p->own_ino, p->sock_type,
-					      &d.peer_ino);
-	if (d.verdict != UC_PATH_NOT_MATCHED)
-		emit_event(p, UC_EV_READ, pid_tgid, len, d.verdict > 0 ? &d : NULL);
+	read.source = read_source_name(p, &read.namelen);
+	if (!read.source)
+		read.d.verdict = described_verdict((struct sock *)p->sk, p->own_ino, p->sock_type,
+						   &read.d.peer_ino);
+	if (read.d.verdict != UC_PATH_NOT_MATCHED)
+		emit_event(p, UC_EV_READ, pid_tgid, len, &read);
 }
 
 enum { BUILT_NONE, BUILT_FULL, BUILT_COMPACT };

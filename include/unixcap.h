@@ -132,6 +132,8 @@ struct uc_stats {
 	uint64_t stored;      /* bytes stored */
 	uint64_t lost_msgs;   /* messages with any byte not stored, including never-recorded ones:
 			       * messages + lost_msgs = messages sent */
+	uint64_t unrecorded;  /* of lost_msgs, those of which not even the sender and length were
+			       * recorded; the others kept their record and lost only bytes */
 	uint64_t lost_bytes;  /* bytes not stored, -s truncation excluded */
 	uint64_t truncated;   /* bytes left out by -s */
 	uint64_t hook_misses; /* times the kernel skipped our hooks (recursion protection) */

@@ -225,6 +225,7 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 	ro->no_payload = opt->no_payload;
 	ro->type_mask = f->type_mask;
 	ro->wakeup_bytes = ring / 8;
+	ro->payload_high_water = ring - ring / 8; /* the last eighth is for records without bytes */
 	ro->n_pids = f->n_pids;
 	for (unsigned i = 0; i < f->n_pids; i++)
 		ro->pids[i] = f->pids[i];
@@ -545,10 +546,12 @@ static void message_from_record(struct uc_message *m, const struct uc_rec_messag
 static void count(struct uc_stats *st, const struct uc_message *m)
 {
 	st->lost_msgs += m->lost_before_msgs;
+	st->unrecorded += m->lost_before_msgs;
 	st->lost_bytes += m->lost_before_bytes;
 	st->bytes += m->lost_before_bytes; /* sent, though never recorded */
 	if (m->event == UC_MSG_UNSEEN) {
 		st->lost_msgs++;
+		st->unrecorded++;
 		st->lost_bytes += m->len;
 		st->bytes += m->len;
 		return;
@@ -575,6 +578,7 @@ static void count_unread(struct uc_stats *st, const struct uc_message *m)
 		return;
 	}
 	st->lost_msgs += m->lost_before_msgs + 1;
+	st->unrecorded += m->lost_before_msgs + 1;
 	st->lost_bytes += m->lost_before_bytes + m->len;
 	st->bytes += m->lost_before_bytes + m->len;
 	st->unread++;
@@ -795,6 +799,7 @@ static void kernel_counters(struct uc_session *s)
 			s->stats.ring_full += per_cpu[i].ring_full;
 			s->stats.unreadable += per_cpu[i].unreadable;
 			s->stats.lost_msgs += per_cpu[i].unpaired_msgs;
+			s->stats.unrecorded += per_cpu[i].unpaired_msgs;
 			s->stats.lost_bytes += per_cpu[i].unpaired_bytes;
 			s->stats.bytes += per_cpu[i].unpaired_bytes;
 		}

@@ -108,14 +108,21 @@ static int finish(struct run *r, struct uc_session *s)
 	if (!r->cli.extcap) /* Wireshark shows an extcap's stderr as an error */
 		fprintf(stderr, "%llu messages captured, %llu lost\n",
 			(unsigned long long)st.messages, (unsigned long long)st.lost_msgs);
+	if (!r->cli.extcap && st.lost_msgs)
+		fprintf(stderr,
+			"of the %llu lost, %llu kept their record (sender, length, time; bytes "
+			"lost) and %llu were not recorded at all\n",
+			(unsigned long long)st.lost_msgs,
+			(unsigned long long)(st.lost_msgs - st.unrecorded),
+			(unsigned long long)st.unrecorded);
 	if (r->cli.verbose)
 		fprintf(stderr, "%llu bytes sent, %llu stored, %llu lost, %llu left out by -s\n",
 			(unsigned long long)st.bytes, (unsigned long long)st.stored,
 			(unsigned long long)st.lost_bytes, (unsigned long long)st.truncated);
 	if (r->cli.verbose && (st.ring_full || st.unreadable))
 		fprintf(stderr,
-			"kernel: %llu ring buffer reservations failed (full), %llu user buffers "
-			"unreadable\n",
+			"kernel: %llu times the ring buffer had no room (bytes withheld or a record "
+			"dropped), %llu user buffers unreadable\n",
 			(unsigned long long)st.ring_full, (unsigned long long)st.unreadable);
 	if (st.unread)
 		fprintf(stderr,

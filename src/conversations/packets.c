@@ -263,7 +263,9 @@ static int tcp_message(struct uc_packets *l, struct uc_flow *f, int dir)
 		off += seg;
 	}
 	if (!ret && e.stored == 0 && lost) {
-		note(&n, "a %u-byte message was lost here (ring buffer full or memory unreadable)",
+		note(&n,
+		     "the %u bytes of this message were not stored (ring buffer full or memory "
+		     "unreadable)",
 		     e.len);
 		ret = tcp_packet(l, f, m->ts_ns, dir, UC_TCP_ACK, 0, 0, 0, &n, l->meta);
 	}

@@ -44,6 +44,15 @@ static __always_inline __u64 ring_flags(void)
 									    BPF_RB_NO_WAKEUP;
 }
 
+/* Payload goes to the ring only while it stays below the high-water mark: the rest of the ring
+ * is kept for records that say who sent how many bytes, so that under overload a message loses
+ * its bytes and keeps its record. */
+static __always_inline bool payload_fits(__u64 bytes)
+{
+	return !payload_high_water ||
+	       bpf_ringbuf_query(&ring, BPF_RB_AVAIL_DATA) + bytes <= payload_high_water;
+}
+
 static __always_inline __u64 next_msg_id(__u32 cpu)
 {
 	__u32 zero = 0;

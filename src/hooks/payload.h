@@ -125,7 +125,7 @@ struct copy_state {
 	__u32 offset; /* within the message */
 	__u32 left;   /* bytes still to copy */
 	__u32 cpu;
-	__u32 failed; /* 1: ring full, 2: unreadable user memory */
+	__u32 failed; /* 1: ring full (or above payload_high_water), 2: unreadable user memory */
 	__u32 kind;   /* enum seg_kind */
 	__u64 skip;   /* of the first segment */
 };
@@ -250,7 +250,7 @@ static long copy_step(__u64 index, struct copy_state *s)
 	n = s->left < UC_CHUNK ? s->left : UC_CHUNK;
 	if (n > s->seg_left)
 		n = s->seg_left;
-	s->failed = emit_chunk(s, n);
+	s->failed = payload_fits(offsetof(struct uc_rec_data, data) + n) ? emit_chunk(s, n) : 1;
 	if (s->failed)
 		return 1;
 	s->base += n;
@@ -324,7 +324,7 @@ static __always_inline int emit_inline(void *rec, __u32 head_len, __u8 *data, __
 	asm volatile("if %[n] <= %[max] goto +1; %[n] = %[max]"
 		     : [n] "+r"(n)
 		     : [max] "i"(UC_INLINE_MAX));
-	if (bpf_probe_read_user(data, n, (void *)buf))
+	if (!payload_fits(head_len + n) || bpf_probe_read_user(data, n, (void *)buf))
 		return 0;
 	if (bpf_ringbuf_output(&ring, rec, head_len + n, ring_flags()))
 		return -1;

@@ -22,6 +22,7 @@ const volatile __u32 n_path_ids;
 const volatile struct uc_path_id path_ids[UC_MAX_PATHS_BY_ID];
 const volatile __u32 self_mnt_ns;  /* path strings mean the same only in our mount namespace */
 const volatile __u64 wakeup_bytes; /* force a consumer wake-up past this much queued data */
+const volatile __u64 payload_high_water; /* payload only while less is queued; 0: no limit */
 const volatile __u32 n_inodes;
 const volatile __u64 inodes[UC_MAX_INODES];
 const volatile __u32 has_cgroup;

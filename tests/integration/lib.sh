@@ -64,6 +64,11 @@ stop_all() {
 
 # lost_count NAME: the M of "N messages captured, M lost".
 lost_count() { sed -n 's/^[0-9]* messages captured, \([0-9]*\) lost$/\1/p' "$WORK/$1.err"; }
+# unrecorded_count NAME: of the lost messages, those not recorded at all (0 when none was lost).
+unrecorded_count() {
+    lost_count "$1" | grep -qx 0 && { echo 0; return; }
+    sed -n 's/^of the [0-9]* lost, [0-9]* kept their record .* and \([0-9]*\) were not recorded at all$/\1/p' "$WORK/$1.err"
+}
 captured_count() { sed -n 's/^\([0-9]*\) messages captured, [0-9]* lost$/\1/p' "$WORK/$1.err"; }
 
 # tshark_fields FILE FIELDS...: one line per packet, tab-separated.

@@ -312,7 +312,8 @@ static void test_loss_gap(void **state)
 	m.data = NULL;
 	assert_int_equal(run(x, &m, "META"), 1);
 	tcp_is(x, 0, true, UC_TCP_ACK, ISN_C2S + 1801, ISN_S2C + 1, 0);
-	note_is(x, 0, "a 800-byte message was lost here (ring buffer full or memory unreadable)");
+	note_is(x, 0,
+		"the 800 bytes of this message were not stored (ring buffer full or memory unreadable)");
 	m = msg(x, SOCK_STREAM, "/run/t.sock", true, UC_MSG_DATA, 5);
 	m.lost_before_msgs = 3;
 	m.lost_before_bytes = 40;

@@ -370,7 +370,7 @@ static void test_whole_message_lost(void **state)
 		      "0x0010\t51\t0\n"
 		      "0x0018\t51\t5\n");
 	out = tshark(&c, "-Y 'frame.number==4' -T fields -e frame.comment");
-	assert_non_null(strstr(out, "a 50-byte message was lost here"));
+	assert_non_null(strstr(out, "the 50 bytes of this message were not stored"));
 	free(out);
 	cap_close(&c);
 }

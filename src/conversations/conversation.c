@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/decimal.h"
 #include "core/hash.h"
 #include "core/list.h"
 #include "core/names.h"
@@ -183,7 +184,7 @@ static void endpoint_id(char *out, size_t len, const char *path, uint64_t ino)
 	if (path[0])
 		snprintf(out, len, "p:%s", path);
 	else
-		snprintf(out, len, "i:%llu", (unsigned long long)ino);
+		uc_decimal_key(out, "i:", ino); /* len >= 2 + UC_DECIMAL_MAX + 1 at every caller */
 }
 
 static void announce(struct uc_conversations *c, uint32_t ip, const char *name)
@@ -252,7 +253,7 @@ static struct holder *process(struct uc_conversations *c, uint32_t pid, const ch
 	char key[32];
 	struct holder *h;
 
-	snprintf(key, sizeof(key), "proc:%u", pid);
+	uc_decimal_key(key, "proc:", pid);
 	h = holder(c, key, &c->idle_processes);
 	if (h && comm && !h->comm[0])
 		snprintf(h->comm, sizeof(h->comm), "%s", comm);
@@ -317,7 +318,7 @@ static void side_name(struct uc_conversations *c, char *out, size_t len, const s
 		snprintf(out, len, "%s[%u]", m->comm, m->pid);
 		return;
 	}
-	snprintf(key, sizeof(key), "proc:%u", m->peer_pid);
+	uc_decimal_key(key, "proc:", m->peer_pid);
 	peer = m->peer_pid ? lookup(c, key) : NULL;
 	if (m->peer_pid)
 		snprintf(out, len, "%s[%u]", peer ? peer->comm : "", m->peer_pid);
@@ -425,7 +426,7 @@ static char *key_for_inode(struct uc_conversations *c, uint64_t ino, struct flow
 {
 	char key[32];
 
-	snprintf(key, sizeof(key), "i:%llu", (unsigned long long)ino);
+	uc_decimal_key(key, "i:", ino);
 	return insert(c, key, r);
 }
 
@@ -437,7 +438,7 @@ static struct flow_record *by_inode(struct uc_conversations *c, uint64_t ino)
 
 	if (!ino)
 		return NULL;
-	snprintf(key, sizeof(key), "i:%llu", (unsigned long long)ino);
+	uc_decimal_key(key, "i:", ino);
 	return lookup(c, key);
 }
 
@@ -539,7 +540,7 @@ static struct dgram_socket *closing_socket(struct uc_conversations *c, const str
 		s = lookup(c, key);
 	}
 	if (!s && m->own_ino) {
-		snprintf(key, sizeof(key), "e:i:%llu", (unsigned long long)m->own_ino);
+		uc_decimal_key(key, "e:i:", m->own_ino);
 		s = lookup(c, key);
 	}
 	return s;

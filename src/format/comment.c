@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The key=value metadata line each packet of a capture carries as its comment. */
 #include "format/comment.h"
+#include "core/decimal.h"
 #include "core/hex.h"
 
 #include <stddef.h>
@@ -16,6 +17,7 @@ struct out {
 	size_t len, used; /* used < len always: one byte is kept for the NUL */
 };
 
+/* The NUL is written once, at the end (uc_comment_format). */
 static void put_bytes(struct out *o, const char *s, size_t n)
 {
 	size_t room = o->len - 1 - o->used;
@@ -23,7 +25,6 @@ static void put_bytes(struct out *o, const char *s, size_t n)
 	n = n < room ? n : room;
 	memcpy(o->buf + o->used, s, n);
 	o->used += n;
-	o->buf[o->used] = '\0';
 }
 
 static void put_str(struct out *o, const char *s)
@@ -33,13 +34,9 @@ static void put_str(struct out *o, const char *s)
 
 static void put_uint(struct out *o, uint64_t v)
 {
-	char digits[20];
-	int n = 0;
+	char digits[UC_DECIMAL_MAX];
 
-	do
-		digits[sizeof(digits) - 1 - n++] = (char)('0' + v % 10);
-	while ((v /= 10) && n < (int)sizeof(digits));
-	put_bytes(o, digits + sizeof(digits) - n, (size_t)n);
+	put_bytes(o, digits, uc_decimal(digits, v));
 }
 
 /* " key=123" */
@@ -54,16 +51,23 @@ static void put_value(struct out *o, const char *key, const char *value)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
+	const unsigned char *p = (const unsigned char *)value;
+
 	put_str(o, " ");
 	put_str(o, key);
 	put_str(o, "=");
-	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-		const char escaped[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+	while (*p) {
+		const unsigned char *plain = p;
 
-		if (*p > 0x20 && *p < 0x7f && *p != '%')
-			put_bytes(o, (const char *)p, 1);
-		else
+		while (*p > 0x20 && *p < 0x7f && *p != '%')
+			p++;
+		put_bytes(o, (const char *)plain, (size_t)(p - plain)); /* a run at a time */
+		if (*p) {
+			const char escaped[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+
 			put_bytes(o, escaped, sizeof(escaped));
+			p++;
+		}
 	}
 }
 
@@ -109,7 +113,6 @@ size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m)
 
 	if (!outlen)
 		return 0;
-	out[0] = '\0';
 	for (int i = 8; i >= 0; i--, ns /= 10)
 		frac[i] = (char)('0' + ns % 10);
 	frac[9] = '\0';
@@ -148,6 +151,7 @@ size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m)
 		put_key_uint(&o, " lost_before_msgs=", m->lost_before_msgs);
 		put_key_uint(&o, " lost_before_bytes=", m->lost_before_bytes);
 	}
+	out[o.used] = '\0';
 	return o.used;
 }
 

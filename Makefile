@@ -166,6 +166,11 @@ $(BUILD)/pump: bench/pump.c
 	$(call say,CCLD,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
+$(BUILD)/writecost: bench/writecost.c
+	@mkdir -p $(dir $@)
+	$(call say,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
 $(BUILD)/floor.bpf.o: bench/floor.bpf.c $(BUILD)/vmlinux.h
 	$(call say,BPF,$@)
 	$(Q)$(CLANG) $(BPFCFLAGS) -c $< -o $@
@@ -179,7 +184,7 @@ $(BUILD)/floor: bench/floor.c $(BUILD)/floor.skel.h
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
 
 bench: deps
-	$(MAKE) unixcap $(BUILD)/pump $(BUILD)/floor
+	$(MAKE) unixcap $(BUILD)/pump $(BUILD)/floor $(BUILD)/writecost
 	./bench/run.sh
 
 # Kernel matrix: the capture tests inside Debian's 6.1 and 6.12 cloud kernels booted under qemu

@@ -76,6 +76,16 @@ stop_tracer() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICKS=$(getconf CLK_TCK)
 
+# drained PID: waits until unixcap has used no CPU for 0.2 s (at most 30 s), so that what the
+# ring still held when the pump ended is stored, not counted lost at the stop.
+drained() {
+    local before
+    for _ in $(seq 150); do
+        before=$(cpu_ticks "$1"); sleep 0.2
+        [ "$(cpu_ticks "$1")" = "$before" ] && return 0
+    done
+}
+
 # captured UNIXCAP-ARGS... -- PUMP-ARGS...: one pump run under unixcap writing pcapng to disk;
 # sets RATE, CAPT and LOST (messages), STORED (payload bytes), CPU (unixcap's ticks during the
 # pump run) and HWM (unixcap's peak RSS in KiB, read before SIGINT).
@@ -86,7 +96,7 @@ captured() {
     start_tracer "$OUT/unixcap.err" ./unixcap -v "${args[@]}" -w "$OUT/bench.pcapng"
     cpu0=$(cpu_ticks "$TRACER")
     pump "$@"
-    sleep 0.2 # what the ring still holds is stored before the count
+    drained "$TRACER"
     CPU=$(($(cpu_ticks "$TRACER") - cpu0))
     HWM=$(awk '/^VmHWM:/ {print $2}' "/proc/$TRACER/status")
     ANON=$(awk '/^RssAnon:/ {print $2}' "/proc/$TRACER/status")
@@ -146,6 +156,13 @@ disk_rate() {
     synced=$(dd if=/dev/zero of="$OUT/dd.bin" bs=1M count=2048 conv=fdatasync 2>&1 | sed -n 's/.*copied, .*, \(.*\)$/\1/p')
     rm -f "$OUT/dd.bin"
     printf '%-46s buffered %s, with fdatasync %s\n' "disk: dd 2 GiB to $OUT" "$buffered" "$synced"
+    # The consumer's ceiling: what one CPU-second of plain 1 MiB write() calls stores there
+    # (after a sync: dirty pages left by earlier runs halve it).
+    sync
+    read -r wrate wcpu < <(build/writecost "$OUT/writecost.bin" 2147483648 1048576) ||
+        die "build/writecost failed"
+    printf '%-46s %s MB/s, %s GB per CPU-second of the writer (a consumer'"'"'s ceiling)\n' \
+        "disk: write() 2 GiB in 1 MiB calls" "$wrate" "$wcpu"
 }
 
 # floor NAME "PUMP-ARGS": PAIRS pairs uncaptured / empty hooks attached.
@@ -183,7 +200,7 @@ rss() {
 }
 
 S=$OUT/pump.sock
-RING_KIB=$(./unixcap --help | sed -n 's/.*ring buffer size in KiB (default \([0-9]*\)).*/\1/p')
+RING_KIB=$(./unixcap --help | sed -n 's/.*ring buffer size in KiB (default \([0-9]*\).*/\1/p')
 [ -n "$RING_KIB" ] || die "unixcap --help names no default ring size"
 echo "# $(date -u '+%F %H:%M UTC') $(./unixcap --version), kernel $(uname -r), $(nproc) CPUs, $PAIRS interleaved pairs, medians; captures to $OUT ($FSTYPE)"
 bench "stream 64 KiB writes, full payload" MB/s "stream 3000000000 65536 $S"

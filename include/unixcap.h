@@ -82,8 +82,12 @@ struct uc_options {
 	struct uc_filter filter;
 	uint32_t snaplen; /* 0: whole messages */
 	bool no_payload; /* metadata only: messages keep len, caplen = stored = 0, nothing copied */
-	uint32_t ring_kib; /* ring buffer size; 0: default */
+	uint32_t ring_kib; /* ring buffer size; 0: uc_default_ring_kib() */
 };
+
+/* The ring buffer size, in KiB, of a capture whose ring_kib is 0: 1/32 of the machine's memory,
+ * a power of two from 64 MiB to 1 GiB (64 MiB when /proc/meminfo cannot be read). */
+uint32_t uc_default_ring_kib(void);
 
 #define UC_MAX_PASSED_FDS 8
 

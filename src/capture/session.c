@@ -31,7 +31,6 @@
 #include "core/devnum.h"
 #include "core/array.h"
 
-#define DEFAULT_RING_KIB (64 * 1024)
 #define MIN_RING_KIB 64
 
 struct uc_session {
@@ -155,7 +154,8 @@ static int probe_kernel(struct uc_session *s, char *err, size_t errlen)
 
 static uint32_t ring_bytes(uint32_t kib)
 {
-	uint64_t want = (uint64_t)(kib ? kib : DEFAULT_RING_KIB) * 1024, size = MIN_RING_KIB * 1024;
+	uint64_t want = (uint64_t)(kib ? kib : uc_default_ring_kib()) * 1024,
+		 size = MIN_RING_KIB * 1024;
 
 	while (size < want && size < (1ULL << 31))
 		size <<= 1; /* the kernel needs a power of two */

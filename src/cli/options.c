@@ -46,9 +46,13 @@ void uc_cli_usage(FILE *out)
 	      "  -Z USER        run as USER once the hooks are attached and the output opened\n"
 	      "  -U             write each packet or message out at once (for pipes)\n"
 	      "  -c N           stop after N messages\n"
-	      "  -s N           keep at most N bytes of each message (0: all, the default)\n"
-	      "  -B KIB         ring buffer size in KiB (default 65536)\n"
-	      "  -x, -X, -A     payload as hex, hex and ASCII, ASCII (text dump)\n"
+	      "  -s N           keep at most N bytes of each message (0: all, the default)\n",
+	      out);
+	fprintf(out,
+		"  -B KIB         ring buffer size in KiB (default %u here: 1/32 of memory,\n"
+		"                 a power of two from 65536 to 1048576)\n",
+		uc_default_ring_kib());
+	fputs("  -x, -X, -A     payload as hex, hex and ASCII, ASCII (text dump)\n"
 	      "  -q             headers only (text dump)\n"
 	      "  -v             more detail (tid, uid, syscall; byte counts at exit); -vv: libbpf log\n"
 	      "  --path P       only sockets either end of which is bound to P: a path, a glob\n"

@@ -260,6 +260,9 @@ int uc_top_main(int argc, char **argv)
 		return 0;
 	}
 	t.capture.no_payload = true; /* only lengths count here: no payload is copied or kept */
+	if (!t.capture.ring_kib)
+		t.capture.ring_kib =
+			65536; /* records without payload: a capture's large ring is not needed */
 	if (!(t.table = uc_traffic_new(0))) {
 		fprintf(stderr, "unixcap top: out of memory\n");
 		return 1;

@@ -93,7 +93,7 @@ while True:
     time.sleep(0.02)
 print(n)' <"$WORK/slow.fifo" >"$WORK/slow.count" &
 BG_PIDS+=("$!")
-"$UNIXCAP" -q -U --comm ucflood >"$WORK/slow.fifo" 2>"$WORK/slow.err" &
+"$UNIXCAP" -q -U -B 65536 --comm ucflood >"$WORK/slow.fifo" 2>"$WORK/slow.err" &
 cap=$!
 BG_PIDS+=("$cap")
 for _ in $(seq 300); do grep -q '^unixcap: listening' "$WORK/slow.err" && break; sleep 0.1; done

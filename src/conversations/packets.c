@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include "core/decimal.h"
+
 /* What a packet says besides its metadata, until a packet takes it. */
 struct note {
 	char *text; /* UC_NOTE_LEN bytes */
@@ -55,6 +57,38 @@ __attribute__((format(printf, 2, 0))) static void add_note(char *text, const cha
 		used += 2;
 	}
 	vsnprintf(text + used, UC_NOTE_LEN - used, fmt, ap);
+}
+
+/* add_note's plain counterpart: text as it is. */
+static void append_note(char *text, const char *sentence)
+{
+	size_t used = strlen(text), n = strlen(sentence);
+
+	if (used && used + 2 < UC_NOTE_LEN) {
+		memcpy(text + used, "; ", 2);
+		used += 2;
+	}
+	n = n < UC_NOTE_LEN - 1 - used ? n : UC_NOTE_LEN - 1 - used;
+	memcpy(text + used, sentence, n);
+	text[used + n] = '\0';
+}
+
+/* "read N bytes by comm[pid]": one per read that sends an ACK, so made without printf. */
+static void note_read(struct uc_packets *l, const struct uc_message *m)
+{
+	char text[64 + sizeof(m->comm)], *p = text;
+	size_t comm_len = strnlen(m->comm, sizeof(m->comm) - 1);
+
+	p = stpcpy(p, m->peek ? "peeked (left queued) " : "read ");
+	p += uc_decimal(p, m->len);
+	p = stpcpy(p, " bytes by ");
+	memcpy(p, m->comm, comm_len);
+	p += comm_len;
+	*p++ = '[';
+	p += uc_decimal(p, m->pid);
+	*p++ = ']';
+	*p = '\0';
+	append_note(l->pending, text);
 }
 
 void uc_packets_note(struct uc_packets *l, const char *fmt, ...)
@@ -450,8 +484,7 @@ static int reader_ack(struct uc_packets *l, struct uc_flow *f, int reader)
 		f->ack_held[data_dir] = true;
 		return 0;
 	}
-	uc_packets_note(l, "%s%u bytes by %s[%u]", m->peek ? "peeked (left queued) " : "read ",
-			m->len, m->comm, m->pid);
+	note_read(l, m);
 	return read_ack(l, f, data_dir, ack);
 }
 

@@ -10,17 +10,26 @@
 
 #define UC_DECIMAL_MAX 20 /* digits of UINT64_MAX */
 
-/* Writes v's digits (no NUL) and returns how many. */
+/* How many digits v has. */
+static inline size_t uc_decimal_digits(uint64_t v)
+{
+	size_t n = 1;
+
+	for (uint64_t p = 10; n < UC_DECIMAL_MAX && v >= p; p *= 10)
+		n++;
+	return n;
+}
+
+/* Writes v's digits (no NUL) and returns how many. Each digit goes straight to its place: bytes
+ * written one at a time into a scratch buffer and then copied as a word stall the store buffer. */
 static inline size_t uc_decimal(char out[UC_DECIMAL_MAX], uint64_t v)
 {
-	char rev[UC_DECIMAL_MAX];
-	size_t n = 0;
+	size_t n = uc_decimal_digits(v);
+	char *p = out + n;
 
 	do
-		rev[n++] = (char)('0' + v % 10);
+		*--p = (char)('0' + v % 10);
 	while ((v /= 10) != 0);
-	for (size_t i = 0; i < n; i++)
-		out[i] = rev[n - 1 - i];
 	return n;
 }
 

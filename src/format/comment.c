@@ -4,6 +4,7 @@
 #include "core/decimal.h"
 #include "core/hex.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,44 +33,43 @@ static void put_str(struct out *o, const char *s)
 	put_bytes(o, s, strlen(s));
 }
 
+/* A string literal: its length is known, and the copy inlined. */
+#define put_lit(o, s) put_bytes((o), (s), sizeof(s) - 1)
+
 static void put_uint(struct out *o, uint64_t v)
 {
 	char digits[UC_DECIMAL_MAX];
 
+	if (o->len - 1 - o->used >= UC_DECIMAL_MAX) {
+		o->used += uc_decimal(o->buf + o->used, v);
+		return;
+	}
 	put_bytes(o, digits, uc_decimal(digits, v));
 }
 
-/* " key=123" */
-static void put_key_uint(struct out *o, const char *key, uint64_t v)
-{
-	put_str(o, key);
-	put_uint(o, v);
-}
+/* " key=123", key a literal */
+#define put_key_uint(o, key, v) (put_lit(o, key), put_uint(o, v))
 
 /* Spaces, '%' and non-ASCII become %XX so a value is one word that a reader can decode. */
-static void put_value(struct out *o, const char *key, const char *value)
+static void put_escaped(struct out *o, const char *value)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	char *dst = o->buf + o->used, *end = o->buf + o->len - 1; /* locals: char stores alias o */
 
-	const unsigned char *p = (const unsigned char *)value;
-
-	put_str(o, " ");
-	put_str(o, key);
-	put_str(o, "=");
-	while (*p) {
-		const unsigned char *plain = p;
-
-		while (*p > 0x20 && *p < 0x7f && *p != '%')
-			p++;
-		put_bytes(o, (const char *)plain, (size_t)(p - plain)); /* a run at a time */
-		if (*p) {
-			const char escaped[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-
-			put_bytes(o, escaped, sizeof(escaped));
-			p++;
+	for (const unsigned char *p = (const unsigned char *)value; *p && end - dst >= 3; p++) {
+		if (*p > 0x20 && *p < 0x7f && *p != '%') {
+			*dst++ = (char)*p;
+		} else {
+			*dst++ = '%';
+			*dst++ = hex[*p >> 4];
+			*dst++ = hex[*p & 15];
 		}
 	}
+	o->used = (size_t)(dst - o->buf); /* a value that does not fit is cut */
 }
+
+/* " key=value", key a literal */
+#define put_value(o, key, value) (put_lit(o, " " key "="), put_escaped(o, value))
 
 const char *uc_event_name(enum uc_message_event e)
 {
@@ -105,47 +105,78 @@ static void put_fds(struct out *o, const struct uc_message *m)
 	}
 }
 
-size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m)
+/* Nanoseconds as nine digits, each written in its place. */
+static void put_nanoseconds(struct out *o, uint64_t ns)
 {
-	uint64_t ns = m->ts_ns % 1000000000ULL;
-	char frac[10];
-	struct out o = { out, outlen, 0 };
+	char digits[9];
+	char *d = o->len - 1 - o->used >= sizeof(digits) ? o->buf + o->used : digits;
 
-	if (!outlen)
-		return 0;
 	for (int i = 8; i >= 0; i--, ns /= 10)
-		frac[i] = (char)('0' + ns % 10);
-	frac[9] = '\0';
-	put_key_uint(&o, "unixcap ts=", m->ts_ns / 1000000000ULL);
-	put_str(&o, ".");
-	put_str(&o, frac);
+		d[i] = (char)('0' + ns % 10);
+	if (d == digits)
+		put_bytes(o, digits, sizeof(digits));
+	else
+		o->used += sizeof(digits);
+}
+
+/* The parts of a comment that one process on one socket repeats in every packet, formatted
+ * once per identity (uc_comment_cache) and pasted in between the fields of each message. */
+struct identity_text {
+	char text[4096]; /* 192 + 48 + 2 x 1320 + 60 + 780 at the most: every part fits whole */
+	size_t who_len, creds_end, ends_end, cgroup_end;
+};
+
+static void format_identity(struct identity_text *t, const struct uc_message *m)
+{
+	struct out o = { t->text, sizeof(t->text), 0 };
+
 	put_key_uint(&o, " pid=", m->pid);
 	put_key_uint(&o, " tid=", m->tid);
 	put_value(&o, "comm", m->comm);
 	put_key_uint(&o, " uid=", m->uid);
 	put_key_uint(&o, " peer_pid=", m->peer_pid);
-	put_str(&o, " type=");
+	put_lit(&o, " type=");
 	put_str(&o, uc_sock_type_name(m->sock_type));
-	put_str(&o, " event=");
-	put_str(&o, uc_event_name(m->event));
-	put_key_uint(&o, " syscall=", m->syscall);
+	t->who_len = o.used;
 	if (m->peer_pid) {
 		put_key_uint(&o, " peer_uid=", m->peer_uid);
 		put_key_uint(&o, " peer_gid=", m->peer_gid);
 	}
-	if (m->peek)
-		put_str(&o, " peek=1");
-	if (m->order_unknown)
-		put_str(&o, " order=unknown");
+	t->creds_end = o.used;
 	put_value(&o, "own", m->own_path);
 	put_key_uint(&o, " own_ino=", m->own_ino);
 	put_value(&o, "peer", m->peer_path);
 	put_key_uint(&o, " peer_ino=", m->peer_ino);
+	t->ends_end = o.used;
+	if (m->cgroup_id)
+		put_value(&o, "cgroup", m->cgroup[0] ? m->cgroup : "?");
+	t->cgroup_end = o.used;
+}
+
+static size_t assemble(char *out, size_t outlen, const struct uc_message *m,
+		       const struct identity_text *t)
+{
+	struct out o = { out, outlen, 0 };
+
+	if (!outlen)
+		return 0;
+	put_key_uint(&o, "unixcap ts=", m->ts_ns / 1000000000ULL);
+	put_lit(&o, ".");
+	put_nanoseconds(&o, m->ts_ns % 1000000000ULL);
+	put_bytes(&o, t->text, t->who_len);
+	put_lit(&o, " event=");
+	put_str(&o, uc_event_name(m->event));
+	put_key_uint(&o, " syscall=", m->syscall);
+	put_bytes(&o, t->text + t->who_len, t->creds_end - t->who_len);
+	if (m->peek)
+		put_lit(&o, " peek=1");
+	if (m->order_unknown)
+		put_lit(&o, " order=unknown");
+	put_bytes(&o, t->text + t->creds_end, t->ends_end - t->creds_end);
 	put_key_uint(&o, " len=", m->len);
 	put_key_uint(&o, " caplen=", m->caplen);
 	put_key_uint(&o, " stored=", m->stored);
-	if (m->cgroup_id)
-		put_value(&o, "cgroup", m->cgroup[0] ? m->cgroup : "?");
+	put_bytes(&o, t->text + t->ends_end, t->cgroup_end - t->ends_end);
 	put_fds(&o, m);
 	if (m->lost_before_msgs) {
 		put_key_uint(&o, " lost_before_msgs=", m->lost_before_msgs);
@@ -153,6 +184,96 @@ size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m)
 	}
 	out[o.used] = '\0';
 	return o.used;
+}
+
+size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m)
+{
+	struct identity_text t;
+
+	format_identity(&t, m);
+	return assemble(out, outlen, m, &t);
+}
+
+/* What format_identity reads, kept to tell whether a message has the same identity. */
+struct identity_key {
+	uint32_t pid, tid, uid, peer_pid, peer_uid, peer_gid;
+	uint16_t sock_type;
+	uint64_t own_ino, peer_ino, cgroup_id;
+	char comm[sizeof(((struct uc_message *)0)->comm)];
+	char own_path[UC_NAME_LEN], peer_path[UC_NAME_LEN];
+	char cgroup[sizeof(((struct uc_message *)0)->cgroup)];
+};
+
+#define CACHED_IDENTITIES 8 /* a writer and a reader per socket pair, a few pairs at once */
+
+struct uc_comment_cache {
+	struct cached_identity {
+		bool valid;
+		struct identity_key key;
+		struct identity_text text;
+	} slot[CACHED_IDENTITIES];
+};
+
+struct uc_comment_cache *uc_comment_cache_new(void)
+{
+	return calloc(1, sizeof(struct uc_comment_cache));
+}
+
+void uc_comment_cache_free(struct uc_comment_cache *c)
+{
+	free(c);
+}
+
+static bool same_identity(const struct identity_key *k, const struct uc_message *m)
+{
+	return k->pid == m->pid && k->tid == m->tid && k->uid == m->uid &&
+	       k->peer_pid == m->peer_pid && k->peer_uid == m->peer_uid &&
+	       k->peer_gid == m->peer_gid && k->sock_type == m->sock_type &&
+	       k->own_ino == m->own_ino && k->peer_ino == m->peer_ino &&
+	       k->cgroup_id == m->cgroup_id && strcmp(k->comm, m->comm) == 0 &&
+	       strcmp(k->own_path, m->own_path) == 0 && strcmp(k->peer_path, m->peer_path) == 0 &&
+	       strcmp(k->cgroup, m->cgroup) == 0;
+}
+
+static void copy_string(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void remember_identity(struct identity_key *k, const struct uc_message *m)
+{
+	k->pid = m->pid;
+	k->tid = m->tid;
+	k->uid = m->uid;
+	k->peer_pid = m->peer_pid;
+	k->peer_uid = m->peer_uid;
+	k->peer_gid = m->peer_gid;
+	k->sock_type = m->sock_type;
+	k->own_ino = m->own_ino;
+	k->peer_ino = m->peer_ino;
+	k->cgroup_id = m->cgroup_id;
+	copy_string(k->comm, sizeof(k->comm), m->comm);
+	copy_string(k->own_path, sizeof(k->own_path), m->own_path);
+	copy_string(k->peer_path, sizeof(k->peer_path), m->peer_path);
+	copy_string(k->cgroup, sizeof(k->cgroup), m->cgroup);
+}
+
+size_t uc_comment_format_cached(struct uc_comment_cache *c, char *out, size_t outlen,
+				const struct uc_message *m)
+{
+	/* multiplied before mixing: the two ends of a pair often have pids and inodes one apart */
+	uint64_t h = (m->pid * 0x9E3779B97F4A7C15ULL) ^ (m->own_ino * 0xC2B2AE3D27D4EB4FULL);
+	struct cached_identity *e = &c->slot[(h >> 32) % CACHED_IDENTITIES];
+
+	if (!e->valid || !same_identity(&e->key, m)) {
+		remember_identity(&e->key, m);
+		format_identity(&e->text, m);
+		e->valid = true;
+	}
+	return assemble(out, outlen, m, &e->text);
 }
 
 enum uc_message_event uc_event_parse(const char *name)

@@ -20,6 +20,14 @@
  * peer_ino=... len=... caplen=... stored=..." (format in the README); values are
  * %-escaped so that they never hold a space. Returns the length written. */
 size_t uc_comment_format(char *out, size_t outlen, const struct uc_message *m);
+/* The same text, with the part that stays the same for one process on one socket (pid, tid,
+ * comm, uid, the peer's credentials, type, both ends, cgroup) formatted once and reused: a
+ * writer (pcap_sink) keeps one cache. */
+struct uc_comment_cache;
+struct uc_comment_cache *uc_comment_cache_new(void);
+void uc_comment_cache_free(struct uc_comment_cache *c);
+size_t uc_comment_format_cached(struct uc_comment_cache *c, char *out, size_t outlen,
+				const struct uc_message *m);
 /* The inverse, for -r: fills m (zeroed first) from a comment's metadata, which ends at "; "
  * (the note that may follow) or at the end of text. Keys it does not know are skipped, so
  * files from later versions still read. m->data is left NULL. Returns 0, or -1 when text is

@@ -22,6 +22,7 @@ struct uc_pcap_sink {
 	int iface;
 	int dbus_iface; /* LINKTYPE_DBUS: one packet per D-Bus message */
 	uint16_t ip_id;
+	struct uc_comment_cache *comments; /* each identity's part of the metadata, formatted once */
 	char meta[UC_COMMENT_LEN]; /* the message's metadata: its packets' comments start with it */
 	/* a comment: the metadata, "; " and a note */
 	char comment[UC_COMMENT_LEN + 2 + UC_NOTE_LEN];
@@ -68,11 +69,13 @@ struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *descripti
 	snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
 	uc_packets_init(&s->packets);
 	s->conv = uc_conversations_new();
+	s->comments = uc_comment_cache_new();
 	s->w = uc_pcapng_open(fd, flush_each, u.machine, os, "unixcap " UNIXCAP_VERSION);
-	if (!s->conv || !s->w) {
+	if (!s->conv || !s->comments || !s->w) {
 		int e = errno;
 
 		uc_conversations_free(s->conv);
+		uc_comment_cache_free(s->comments);
 		if (s->w)
 			uc_pcapng_close(s->w);
 		free(s);
@@ -226,7 +229,7 @@ int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m)
 	int dir = UC_C2S, ret = 0;
 	struct uc_flow *f = uc_conversations_find(s->conv, m, &dir, &created);
 
-	uc_comment_format(s->meta, UC_COMMENT_LEN, m);
+	uc_comment_format_cached(s->comments, s->meta, UC_COMMENT_LEN, m);
 	uc_packets_begin(&s->packets, m, s->meta);
 	if (!f && m->event == UC_MSG_DATA)
 		return -1;
@@ -266,6 +269,7 @@ int uc_pcap_close(struct uc_pcap_sink *s, const struct uc_stats *st, uint64_t ts
 	if (uc_pcapng_close(s->w) < 0)
 		ret = -1;
 	uc_conversations_free(s->conv);
+	uc_comment_cache_free(s->comments);
 	uc_packets_free(&s->packets);
 	free(s);
 	return ret;

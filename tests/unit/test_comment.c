@@ -254,10 +254,44 @@ static void test_parse_rejects(void **state)
 	assert_int_equal(m.event, UC_MSG_READ);
 }
 
+/* The cache pastes in each identity's part: whatever changes from one message to the next, the
+ * text is the one uc_comment_format writes whole — a stale part would put one process's pid or
+ * path in another's packets. */
+static void test_cached_matches_uncached(void **state)
+{
+	struct uc_comment_cache *cache = uc_comment_cache_new();
+	static char plain[UC_COMMENT_LEN], cached[UC_COMMENT_LEN];
+	struct uc_message m = cut_sample();
+
+	(void)state;
+	assert_non_null(cache);
+	for (unsigned i = 0; i < 400; i++) {
+		m.ts_ns += 1000 + i;
+		m.event = i % 3 ? UC_MSG_DATA : UC_MSG_READ;
+		m.len = 100 + i;
+		m.pid = 42 + i % 5; /* pids and inodes one apart, as a pair's ends are */
+		m.own_ino = 5001 + i % 5;
+		if (i % 7 == 0) /* an exec: the same pid, a new name */
+			snprintf(m.comm, sizeof(m.comm), "c%u", i);
+		if (i % 11 == 0)
+			snprintf(m.own_path, sizeof(m.own_path), "/run/s%u.sock", i);
+		m.peer_pid = i % 13 == 0 ? 0 : 77;
+		m.cgroup_id = i % 17 == 0 ? 0 : 9;
+		snprintf(m.cgroup, sizeof(m.cgroup), "/c%u", i / 19);
+		m.tid = m.pid + (i % 23 == 0);
+		m.peek = i % 29 == 0;
+		assert_int_equal(uc_comment_format_cached(cache, cached, sizeof(cached), &m),
+				 uc_comment_format(plain, sizeof(plain), &m));
+		assert_string_equal(cached, plain);
+	}
+	uc_comment_cache_free(cache);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_format),
+		cmocka_unit_test(test_cached_matches_uncached),
 		cmocka_unit_test(test_nanoseconds_zero_padded),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_lost_before_only_when_nonzero),

@@ -437,12 +437,11 @@ int uc_pcapng_write_packet(struct uc_pcapng_writer *w, const struct uc_pcapng_pa
 
 	if (check_packet(w, p) < 0)
 		return -1;
+	const uint32_t fixed[] = { p->interface_id, (uint32_t)(p->ts_ns >> 32), (uint32_t)p->ts_ns,
+				   p->head_len + p->data_len, p->origlen };
+
 	blk_begin(&b, BT_EPB);
-	blk_u32(&b, p->interface_id);
-	blk_u32(&b, (uint32_t)(p->ts_ns >> 32));
-	blk_u32(&b, (uint32_t)p->ts_ns);
-	blk_u32(&b, p->head_len + p->data_len);
-	blk_u32(&b, p->origlen);
+	blk_copy(&b, fixed, sizeof(fixed)); /* one copy: this runs for every packet */
 	blk_ref(&b, p->head, p->head_len);
 	blk_ref(&b, p->data, p->data_len);
 	blk_pad(&b);

@@ -28,6 +28,7 @@
 #define OPT_IF_TSRESOL 9
 #define OPT_EPB_FLAGS 2
 #define OPT_EPB_DROPCOUNT 4
+#define OPT_EPB_PROCESSID_THREADID 8
 #define OPT_ISB_IFRECV 4
 #define OPT_ISB_IFDROP 5
 #define NRB_RECORD_END 0
@@ -452,6 +453,12 @@ int uc_pcapng_write_packet(struct uc_pcapng_writer *w, const struct uc_pcapng_pa
 	}
 	if (p->has_dropcount) {
 		blk_opt(&b, OPT_EPB_DROPCOUNT, &p->dropcount, sizeof(p->dropcount));
+		any = true;
+	}
+	if (p->pid) {
+		const uint32_t process[2] = { p->pid, p->tid };
+
+		blk_opt(&b, OPT_EPB_PROCESSID_THREADID, process, sizeof(process));
 		any = true;
 	}
 	blk_opt_end(&b, any);

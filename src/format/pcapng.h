@@ -30,7 +30,10 @@ struct uc_pcapng_packet {
 	uint32_t origlen;
 	uint32_t flags; /* epb_flags; 0 writes no option */
 	bool has_dropcount;
-	uint64_t dropcount;  /* epb_dropcount, written when has_dropcount */
+	uint64_t dropcount; /* epb_dropcount, written when has_dropcount */
+	/* epb_processid_threadid (option 8: pid, then tid), written when pid is not 0: Wireshark 5
+	 * shows the process of each packet from it; 4.x skips it */
+	uint32_t pid, tid;
 	const char *comment; /* opt_comment (UTF-8); NULL writes none */
 };
 

@@ -19,6 +19,7 @@
 #define OPT_SHB_USERAPPL 4
 #define OPT_IF_TSRESOL 9
 #define OPT_EPB_FLAGS 2
+#define OPT_EPB_PROCESSID_THREADID 8
 
 /* Every length read from the file is checked against this before anything is allocated. */
 #define MAX_BLOCK (16u * 1024u * 1024u)
@@ -332,6 +333,12 @@ static int packet_option(struct uc_pcapng_reader *r, uint16_t code, const uint8_
 		b->comment = r->comment;
 	} else if (code == OPT_EPB_FLAGS && len == 4) {
 		b->flags = u32(r, v);
+	} else if (code == OPT_EPB_PROCESSID_THREADID) {
+		if (len != 8)
+			return fail(r, "epb_processid_threadid option of %u bytes (it holds 8)",
+				    len);
+		b->pid = u32(r, v);
+		b->tid = u32(r, v + 4);
 	}
 	return 0;
 }
@@ -362,6 +369,7 @@ static int on_packet(struct uc_pcapng_reader *r, uint32_t body_len, struct uc_pc
 	b->origlen = u32(r, p + 16);
 	b->data = p + 20;
 	b->flags = 0;
+	b->pid = b->tid = 0;
 	b->comment = NULL;
 	return walk_options(r, p + 20 + padded, p + body_len, packet_option, b);
 }

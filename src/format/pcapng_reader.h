@@ -29,6 +29,7 @@ struct uc_pcapng_block {
 	uint16_t packet_linktype; /* the linktype of its interface */
 	uint64_t ts_ns;           /* if_tsresol applied */
 	uint32_t flags;           /* epb_flags, 0 if absent */
+	uint32_t pid, tid;        /* epb_processid_threadid, 0 if absent */
 	uint32_t origlen;
 	/* PACKET data, CUSTOM data after the PEN */
 	const uint8_t *data;

@@ -104,6 +104,8 @@ static void on_message(void *ctx, const uint8_t *msg, size_t len)
 		.flags = out->dir == 0 ? PCAPNG_DIR_OUTBOUND : PCAPNG_DIR_INBOUND,
 		.has_dropcount = f->dropcount > 0,
 		.dropcount = f->dropcount,
+		.pid = out->pid,
+		.tid = out->tid,
 	};
 
 	snprintf(comment, sizeof(comment), "%s%s%s%s", out->meta, sasl[0] ? "; SASL: " : "", sasl,

@@ -18,6 +18,7 @@ struct uc_dbus_out {
 	int dir;        /* 0: client to server, 1: server to client */
 	uint64_t ts_ns;
 	const char *meta;   /* the syscall's key=value comment */
+	uint32_t pid, tid;  /* who made the syscall (epb_processid_threadid) */
 	uint64_t dropcount; /* messages lost before these bytes */
 	/* Bytes no D-Bus message can be framed from (after a gap or a protocol error, or SASL
 	 * text no message followed): the caller writes them as plain stream data. */

@@ -22,6 +22,7 @@ struct uc_pcap_sink {
 	int iface;
 	int dbus_iface; /* LINKTYPE_DBUS: one packet per D-Bus message */
 	uint16_t ip_id;
+	int side; /* the message's side of its flow: its packets from that side are its process's */
 	struct uc_comment_cache *comments; /* each identity's part of the metadata, formatted once */
 	char meta[UC_COMMENT_LEN]; /* the message's metadata: its packets' comments start with it */
 	/* a comment: the metadata, "; " and a note */
@@ -141,6 +142,16 @@ static int write_packet(struct uc_pcap_sink *s, const struct uc_packet *p, const
 		.dropcount = p->dropcount,
 		.comment = comment_of(s, p),
 	};
+	const struct uc_message *m = s->packets.m;
+
+	if (p->meta != s->meta) {
+		/* a handshake made when a connect() was recorded earlier: no process did this I/O */
+	} else if (p->dir == s->side) { /* its data, its read's ACK, its FIN */
+		out.pid = m->pid;
+		out.tid = m->tid;
+	} else { /* the other end's: a held ACK, a SYN/ACK; only its process is known */
+		out.pid = m->peer_pid;
+	}
 
 	if (p->tcp)
 		uc_synth_tcp_header(head, s->ip_id++, &src, &dst, p->seq, p->ack, p->flags, payload,
@@ -187,6 +198,8 @@ static struct uc_dbus_out dbus_out(struct uc_pcap_sink *s, struct raw_target *t)
 		.dir = t->dir,
 		.ts_ns = s->packets.m->ts_ns,
 		.meta = s->meta,
+		.pid = s->packets.m->pid,
+		.tid = s->packets.m->tid,
 		.dropcount = s->packets.m->lost_before_msgs,
 		.raw = raw_bytes,
 		.raw_ctx = t,
@@ -229,6 +242,7 @@ int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m)
 	int dir = UC_C2S, ret = 0;
 	struct uc_flow *f = uc_conversations_find(s->conv, m, &dir, &created);
 
+	s->side = dir;
 	uc_comment_format_cached(s->comments, s->meta, UC_COMMENT_LEN, m);
 	uc_packets_begin(&s->packets, m, s->meta);
 	if (!f && m->event == UC_MSG_DATA)

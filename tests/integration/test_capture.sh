@@ -55,6 +55,14 @@ stop_capture matrix || { fail "capture matrix" "$STOP_ERR"; exit 0; }
 
 if tshark -r "$WORK/matrix.pcapng" -q >/dev/null 2>&1; then pass "tshark reads the capture"; else fail "tshark reads the capture" "tshark -r -q failed"; fi
 if capinfos "$WORK/matrix.pcapng" >/dev/null 2>&1; then pass "capinfos reads the capture"; else fail "capinfos reads the capture" "capinfos failed"; fi
+procs=$(python3 "$ROOT/tests/tools/pcapng_files.py" processes "$WORK/matrix.pcapng")
+case "$procs" in
+ok:*" 0 with payload"* | ok:*" 0 read ACKs"* | FAIL*) procs_ok=false ;;
+ok:*) procs_ok=true ;;
+*) procs_ok=false ;;
+esac
+check "every packet names its process (epb_processid_threadid): the sender's pid and tid for data, the reader's for its ACK ($procs)" \
+    "$procs" "$procs_ok"
 lost=$(lost_count matrix)
 if [ "$lost" = 0 ]; then pass "no message lost under the matrix load"; else fail "no message lost under the matrix load" "$lost lost"; fi
 

@@ -12,6 +12,11 @@ Usage: pcapng_files.py blocks FILE...
            pcap_payloads.py does) must be one the manifest lists (same length and sha256),
            each at most once over all FILEs. Prints "ok: N messages, all sent, D distinct"
            or "FAIL: why". Streams are not checked (a stream cut anywhere is a prefix).
+       pcapng_files.py processes FILE
+           Every packet must carry epb_processid_threadid (option 8, 8 bytes) naming the pid its
+           comment gives, or the comment's peer_pid; a packet with payload, and a read's ACK,
+           the pid and tid of the process that did the I/O. Prints "ok: N packets, D with
+           payload, A read ACKs, P processes" or "FAIL: why".
 Exit status: 0 all ok, 1 any FAIL, 2 bad usage.
 """
 
@@ -106,9 +111,91 @@ def cmd_sent(manifest, files):
     return 0
 
 
+def epb_fields(data, off, blen, order):
+    """(packet bytes, {option code: value}) of the EPB at off."""
+    caplen = struct.unpack_from(order + "I", data, off + 20)[0]
+    pkt = data[off + 28:off + 28 + caplen]
+    opt, end, opts = off + 28 + ((caplen + 3) & ~3), off + blen - 4, {}
+    while opt + 4 <= end:
+        code, olen = struct.unpack_from(order + "HH", data, opt)
+        if code == 0:
+            break
+        opts.setdefault(code, data[opt + 4:opt + 4 + olen])
+        opt += 4 + ((olen + 3) & ~3)
+    return pkt, opts
+
+
+def comment_fields(comment):
+    meta, _, note = comment.partition("; ")
+    fields = dict(w.split("=", 1) for w in meta.split(" ")[1:] if "=" in w)
+    return fields, note
+
+
+def payload_len(pkt):
+    """Payload bytes the synthetic IPv4 header says its TCP segment or datagram had."""
+    total, proto, ihl = struct.unpack(">H", pkt[2:4])[0], pkt[9], (pkt[0] & 15) * 4
+    if proto == 6:
+        return total - ihl - (pkt[ihl + 12] >> 4) * 4
+    return total - ihl - 8
+
+
+def check_process(pkt, opts, order):
+    """Why this packet's option 8 is wrong, or None; and what kind of packet it is."""
+    fields, note = comment_fields(opts.get(1, b"").decode("utf-8", "replace"))
+    own = (int(fields.get("pid", 0)), int(fields.get("tid", 0)))
+    peer = int(fields.get("peer_pid", 0))
+    if len(pkt) >= 20 and payload_len(pkt) > 0:
+        kind = "payload"
+    elif note.startswith("read ") or note.startswith("peeked "):
+        kind = "read ACK"
+    else:
+        kind = "other"
+    if 8 not in opts:  # no process known (a loss report), or a handshake no process made
+        return ("no epb_processid_threadid" if kind != "other" and own[0] else None), kind
+    if len(opts[8]) != 8:
+        return "an epb_processid_threadid of %d bytes" % len(opts[8]), kind
+    pid, tid = struct.unpack(order + "II", opts[8])
+    if kind == "other":
+        return (None if pid in (own[0], peer) else
+                "pid %d is neither the comment's pid nor its peer_pid" % pid), kind
+    if (pid, tid) != own:
+        return "a %s packet says pid %d tid %d, its comment pid %d tid %d" % (
+            kind, pid, tid, own[0], own[1]), kind
+    return None, kind
+
+
+def cmd_processes(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    order = "<" if data[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
+    off, counts, pids, problems = 0, {"payload": 0, "read ACK": 0, "other": 0}, set(), []
+    while off + 12 <= len(data):
+        btype, blen = struct.unpack_from(order + "II", data, off)
+        if blen < 12:
+            break
+        if btype == EPB:
+            pkt, opts = epb_fields(data, off, blen, order)
+            why, kind = check_process(pkt, opts, order)
+            if why:
+                problems.append("packet at offset %d: %s" % (off, why))
+            else:
+                counts[kind] += 1
+                if 8 in opts:
+                    pids.add(struct.unpack(order + "I", opts[8][:4])[0])
+        off += blen
+    if problems:
+        print("FAIL: %d packets: %s" % (len(problems), "; ".join(problems[:3])))
+        return 1
+    print("ok: %d packets, %d with payload, %d read ACKs, %d processes"
+          % (sum(counts.values()), counts["payload"], counts["read ACK"], len(pids)))
+    return 0
+
+
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "blocks":
         return cmd_blocks(sys.argv[2:])
+    if len(sys.argv) == 3 and sys.argv[1] == "processes":
+        return cmd_processes(sys.argv[2])
     if len(sys.argv) >= 4 and sys.argv[1] == "sent":
         return cmd_sent(sys.argv[2], sys.argv[3:])
     print(__doc__.strip(), file=sys.stderr)

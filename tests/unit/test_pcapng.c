@@ -339,6 +339,8 @@ static void test_epb_layout(void **state)
 		.flags = PCAPNG_DIR_OUTBOUND,
 		.has_dropcount = true,
 		.dropcount = 0x1122334455667788ull,
+		.pid = 4242,
+		.tid = 4243,
 		.comment = "hi!!x",
 	};
 	struct block b[4];
@@ -353,7 +355,7 @@ static void test_epb_layout(void **state)
 	buf = slurp(fd, &n);
 	assert_int_equal(parse_blocks(buf, n, b, 4), 3);
 	assert_int_equal(b[2].type, 6);
-	assert_int_equal(b[2].len, 76); /* 8 + 20 + 8 data + 12 + 8 + 12 + 4 options + 4 */
+	assert_int_equal(b[2].len, 88); /* 8 + 20 + 8 data + 12 + 8 + 12 + 12 + 4 options + 4 */
 	assert_int_equal(rd32(b[2].body), 0);
 	assert_int_equal(rd32(b[2].body + 4), 0x12345678);
 	assert_int_equal(rd32(b[2].body + 8), 0x9abcdef0);
@@ -371,6 +373,11 @@ static void test_epb_layout(void **state)
 	assert_non_null(v);
 	assert_int_equal(l, 8);
 	assert_true(rd64(v) == 0x1122334455667788ull);
+	v = find_opt(o, olen, 8, &l); /* epb_processid_threadid: pid, then tid */
+	assert_non_null(v);
+	assert_int_equal(l, 8);
+	assert_int_equal(rd32(v), 4242);
+	assert_int_equal(rd32(v + 4), 4243);
 	free(buf);
 	close(fd);
 }

@@ -723,6 +723,61 @@ static void test_error_option_runs_past_block(void **state)
 			  "block");
 }
 
+/* epb_processid_threadid is read back, and one of any other length than 8 is damage. */
+static void test_process_option(void **state)
+{
+	static const uint16_t bad_lengths[] = { 4, 12 };
+	const uint32_t process[2] = { 777, 778 };
+	struct file f = { .n = 0 };
+	struct rd rd;
+
+	(void)state;
+	shb(&f, false, NULL);
+	idb(&f, PCAPNG_LINKTYPE_RAW, -1);
+	block_begin(&f, BT_EPB);
+	put32(&f, 0);
+	put32(&f, 0);
+	put32(&f, 1);
+	put32(&f, 4);
+	put32(&f, 4);
+	put_bytes(&f, "data", 4);
+	option(&f, 8, process, sizeof(process));
+	end_of_options(&f);
+	block_end(&f);
+	rd_open(&rd, f.d, f.n);
+	expect_block(&rd, PCAPNG_BLOCK_SECTION, 1, 0);
+	expect_block(&rd, PCAPNG_BLOCK_INTERFACE, 2, 28);
+	expect_block(&rd, PCAPNG_BLOCK_PACKET, 3, 48);
+	assert_int_equal(rd.b.pid, 777);
+	assert_int_equal(rd.b.tid, 778);
+	expect_end(&rd);
+	rd_close(&rd);
+
+	for (size_t i = 0; i < sizeof(bad_lengths) / sizeof(bad_lengths[0]); i++) {
+		static const uint8_t zeros[12];
+		char want[128];
+
+		f.n = 0;
+		shb(&f, false, NULL);
+		idb(&f, PCAPNG_LINKTYPE_RAW, -1);
+		block_begin(&f, BT_EPB);
+		put32(&f, 0);
+		put32(&f, 0);
+		put32(&f, 1);
+		put32(&f, 4);
+		put32(&f, 4);
+		put_bytes(&f, "data", 4);
+		option(&f, 8, zeros, bad_lengths[i]);
+		end_of_options(&f);
+		block_end(&f);
+		snprintf(
+			want, sizeof(want),
+			"block 3 at offset 48: epb_processid_threadid option of %u bytes (it holds 8)",
+			bad_lengths[i]);
+		expect_file_error(&f, 2, want);
+	}
+}
+
 static void test_error_major_version_2(void **state)
 {
 	struct file f = { .n = 0 };
@@ -863,6 +918,7 @@ int main(void)
 		cmocka_unit_test(test_error_cut_inside_section_header),
 		cmocka_unit_test(test_error_caplen_exceeds_block),
 		cmocka_unit_test(test_error_option_runs_past_block),
+		cmocka_unit_test(test_process_option),
 		cmocka_unit_test(test_error_major_version_2),
 		cmocka_unit_test(test_error_unrepresentable_resolution),
 		cmocka_unit_test(test_error_is_sticky),

@@ -247,10 +247,11 @@ struct uc_pcap_files_options {
 	bool flush_each;         /* -U */
 	const char *description; /* interface description */
 	const struct uc_decode_as *decode_as;
-	size_t n_decode_as;    /* kept by reference */
-	uint64_t rotate_bytes; /* -C MB * 1000000; 0: off */
-	unsigned rotate_secs;  /* -G; 0: off. path is then a strftime(3) pattern */
-	unsigned max_files;    /* -W; 0: no limit. Alone (without -C or -G) it changes nothing */
+	size_t n_decode_as;      /* kept by reference */
+	uint64_t rotate_bytes;   /* -C MB * 1000000; 0: off */
+	unsigned rotate_secs;    /* -G; 0: off. path is then a strftime(3) pattern */
+	unsigned max_files;      /* -W; 0: no limit. Alone (without -C or -G) it changes nothing */
+	bool describe_processes; /* a process block (from /proc) for each process: live captures */
 };
 
 struct uc_pcap_files;

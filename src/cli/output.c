@@ -30,6 +30,8 @@ int uc_output_open(struct uc_output *o, const struct uc_cli *cli, const char *de
 		.rotate_bytes = (uint64_t)cli->rotate_mb * 1000000u,
 		.rotate_secs = cli->rotate_secs,
 		.max_files = cli->max_files,
+		.describe_processes =
+			!cli->read_path, /* a replay's processes are not this machine's */
 	};
 
 	memset(o, 0, sizeof(*o));

@@ -17,6 +17,7 @@
 #define BT_ISB 0x00000005u
 #define BT_EPB 0x00000006u
 #define BT_CB_NOCOPY 0x40000BADu /* custom block that editors drop rather than copy */
+#define BT_CB_COPY 0x00000BADu   /* custom block that editors copy */
 
 #define OPT_ENDOFOPT 0
 #define OPT_COMMENT 1
@@ -531,6 +532,23 @@ int uc_pcapng_write_custom(struct uc_pcapng_writer *w, uint32_t pen, const char 
 	blk_u32(&b, pen);
 	blk_ref(&b, text, utf8_cut(text, MAX_OPT_LEN));
 	blk_copy(&b, &nul, 1);
+	blk_pad(&b);
+	blk_end(&b);
+	return emit(w, &b);
+}
+
+int uc_pcapng_write_custom_data(struct uc_pcapng_writer *w, uint32_t pen, const void *data,
+				size_t len)
+{
+	struct blk b;
+
+	if (!w || (len && !data) || len > PCAPNG_MAX_RECORD)
+		return fail(EINVAL);
+	if (w->err)
+		return fail(w->err);
+	blk_begin(&b, BT_CB_COPY);
+	blk_u32(&b, pen);
+	blk_ref(&b, data, len);
 	blk_pad(&b);
 	blk_end(&b);
 	return emit(w, &b);

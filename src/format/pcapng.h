@@ -4,6 +4,7 @@
 #define UNIXCAP_PCAPNG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define PCAPNG_LINKTYPE_RAW 101 /* raw IPv4/IPv6, no link header */
@@ -53,6 +54,9 @@ int uc_pcapng_write_stats(struct uc_pcapng_writer *w, uint32_t interface_id, uin
 			  uint64_t received, uint64_t dropped);
 /* Custom Block (the kind tools should not copy) holding pen and text with its NUL. */
 int uc_pcapng_write_custom(struct uc_pcapng_writer *w, uint32_t pen, const char *text);
+/* Custom Block that tools copy (type 0x00000BAD): pen, then len bytes of data as they are. */
+int uc_pcapng_write_custom_data(struct uc_pcapng_writer *w, uint32_t pen, const void *data,
+				size_t len);
 /* Writes out what is buffered. Returns 0 or -1 with errno (the first error met, ever).
  * When a write fails or stops short (full disk, EIO, file size limit) and fd is a regular
  * file, the file is cut back (ftruncate) to the end of the last block that went out whole, so

@@ -11,6 +11,7 @@
 #include "format/pcapng_reader.h"
 #include "format/comment.h"
 #include "format/pcapng.h"
+#include "format/process_block.h"
 
 #define IPPROTO_TCP_NUM 6
 #define IPPROTO_UDP_NUM 17
@@ -241,11 +242,24 @@ static int on_packet(struct replay *r, const struct uc_pcapng_block *b)
 	return n ? append(r, b, p, n) : 0;
 }
 
+/* A process block is checked, not shown: the live dump does not show them either. */
+static int check_process_block(struct replay *r, const struct uc_pcapng_block *b)
+{
+	struct uc_process_info info;
+	const char *why = NULL;
+
+	if (uc_process_entry_decode(b->data, b->caplen, &info, &why) < 0)
+		return fail_at(r, b, "%s", why);
+	return 0;
+}
+
 static int on_custom(struct replay *r, const struct uc_pcapng_block *b)
 {
 	size_t n = strnlen((const char *)b->data, b->caplen);
 	char text[UC_COMMENT_LEN];
 
+	if (b->pen == UC_WIRESHARK_PEN)
+		return check_process_block(r, b);
 	if (b->pen != UC_COMMENT_PEN)
 		return 0; /* someone else's */
 	deliver(r);

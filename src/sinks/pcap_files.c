@@ -153,7 +153,9 @@ static int begin_file(struct uc_pcap_files *f)
 
 	if (!f->regular || ftruncate(f->fd, 0) == 0) {
 		f->sink = uc_pcap_open(f->fd, f->o.flush_each, f->description);
-		if (f->sink && uc_pcap_flush(f->sink) == 0) {
+		if (f->sink && uc_pcap_flush(f->sink) == 0 &&
+		    (!f->o.describe_processes ||
+		     uc_pcap_describe_processes(f->sink, uc_process_source_proc, NULL) == 0)) {
 			uc_pcap_decode_as(f->sink, f->o.decode_as, f->o.n_decode_as);
 			f->file_msgs = f->file_lost = 0;
 			return 0;

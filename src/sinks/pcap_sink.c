@@ -12,6 +12,7 @@
 #include "conversations/packets.h"
 #include "format/comment.h"
 #include "format/pcapng.h"
+#include "sinks/process_blocks.h"
 #include "format/synth.h"
 #include "sinks/dbus_sink.h"
 
@@ -24,6 +25,7 @@ struct uc_pcap_sink {
 	uint16_t ip_id;
 	int side; /* the message's side of its flow: its packets from that side are its process's */
 	struct uc_comment_cache *comments; /* each identity's part of the metadata, formatted once */
+	struct uc_process_blocks *processes; /* NULL: no process blocks (a replay) */
 	char meta[UC_COMMENT_LEN]; /* the message's metadata: its packets' comments start with it */
 	/* a comment: the metadata, "; " and a note */
 	char comment[UC_COMMENT_LEN + 2 + UC_NOTE_LEN];
@@ -51,6 +53,19 @@ static void drop_flow_state(struct uc_flow *f, void *ctx)
 	(void)ctx;
 	uc_dbus_flow_free(f->sink_state);
 	f->sink_state = NULL;
+}
+
+int uc_pcap_describe_processes(struct uc_pcap_sink *s, uc_process_source_fn source, void *ctx)
+{
+	uc_process_blocks_free(s->processes);
+	s->processes = uc_process_blocks_new(source, ctx);
+	return s->processes ? 0 : -1;
+}
+
+/* A process block before the first packet that names pid (and again after an exec). */
+static int describe(struct uc_pcap_sink *s, uint32_t pid, const char *comm)
+{
+	return s->processes && pid ? uc_process_blocks_announce(s->processes, s->w, pid, comm) : 0;
 }
 
 void uc_pcap_decode_as(struct uc_pcap_sink *s, const struct uc_decode_as *rules, size_t n)
@@ -151,6 +166,8 @@ static int write_packet(struct uc_pcap_sink *s, const struct uc_packet *p, const
 		out.tid = m->tid;
 	} else { /* the other end's: a held ACK, a SYN/ACK; only its process is known */
 		out.pid = m->peer_pid;
+		if (describe(s, out.pid, NULL) < 0)
+			return -1;
 	}
 
 	if (p->tcp)
@@ -243,6 +260,8 @@ int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m)
 	struct uc_flow *f = uc_conversations_find(s->conv, m, &dir, &created);
 
 	s->side = dir;
+	if (describe(s, m->pid, m->comm) < 0)
+		return -1;
 	uc_comment_format_cached(s->comments, s->meta, UC_COMMENT_LEN, m);
 	uc_packets_begin(&s->packets, m, s->meta);
 	if (!f && m->event == UC_MSG_DATA)
@@ -284,6 +303,7 @@ int uc_pcap_close(struct uc_pcap_sink *s, const struct uc_stats *st, uint64_t ts
 		ret = -1;
 	uc_conversations_free(s->conv);
 	uc_comment_cache_free(s->comments);
+	uc_process_blocks_free(s->processes);
 	uc_packets_free(&s->packets);
 	free(s);
 	return ret;

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "sinks/process_blocks.h"
 #include "unixcap.h"
 
 struct uc_pcap_sink;
@@ -14,6 +15,9 @@ struct uc_decode_as; /* conversations/conversation.h */
 struct uc_pcap_sink *uc_pcap_open(int fd, bool flush_each, const char *description);
 /* --decode-as rules (kept by reference) for the protocol, hence port, of new conversations. */
 void uc_pcap_decode_as(struct uc_pcap_sink *s, const struct uc_decode_as *rules, size_t n);
+/* Each process a packet names (epb_processid_threadid) gets a process block before it, described
+ * by source. Without this call no process block is written. 0, or -1 without memory. */
+int uc_pcap_describe_processes(struct uc_pcap_sink *s, uc_process_source_fn source, void *ctx);
 /* Writes the packets of one message or connection event. 0, or -1 with errno. */
 int uc_pcap_write(struct uc_pcap_sink *s, const struct uc_message *m);
 /* Writes out what is buffered. 0, or -1 with errno (the writer's first error). */

@@ -15,8 +15,11 @@ Usage: pcapng_files.py blocks FILE...
        pcapng_files.py processes FILE
            Every packet must carry epb_processid_threadid (option 8, 8 bytes) naming the pid its
            comment gives, or the comment's peer_pid; a packet with payload, and a read's ACK,
-           the pid and tid of the process that did the I/O. Prints "ok: N packets, D with
-           payload, A read ACKs, P processes" or "FAIL: why".
+           the pid and tid of the process that did the I/O; and a process block (a Wireshark
+           custom block, PEN 32622, entry type 3, little-endian) must describe each pid before
+           its first packet. Prints "ok: N packets, D with payload, A read ACKs, P processes,
+           B process blocks" and one "process PID NAME PATH ppid=N uid=N user=U start_ns=N
+           ARGV..." line per block, in file order, or "FAIL: why".
 Exit status: 0 all ok, 1 any FAIL, 2 bad usage.
 """
 
@@ -164,18 +167,55 @@ def check_process(pkt, opts, order):
     return None, kind
 
 
+def process_entry(data, off, blen, order):
+    """(pid, {option code: bytes}) of a Wireshark process block, or None for another block."""
+    if struct.unpack_from(order + "I", data, off + 8)[0] != 32622:
+        return None
+    etype, elen = struct.unpack_from("<II", data, off + 12)
+    if etype != 3:
+        return None
+    if elen < 4 or 20 + elen > blen - 4:
+        raise ValueError("process entry at offset %d: length %d runs past its block" % (off, elen))
+    pid, at, end, opts = struct.unpack_from("<I", data, off + 20)[0], off + 24, off + 20 + elen, {}
+    while at + 4 <= end:
+        code, olen = struct.unpack_from("<HH", data, at)
+        if code == 0:
+            break
+        if at + 4 + olen > end:
+            raise ValueError("process entry at offset %d: option %d runs past it" % (off, code))
+        opts[code] = data[at + 4:at + 4 + olen]
+        at += 4 + ((olen + 3) & ~3)
+    return pid, opts
+
+
 def cmd_processes(path):
     with open(path, "rb") as f:
         data = f.read()
     order = "<" if data[8:12] == b"\x4d\x3c\x2b\x1a" else ">"
     off, counts, pids, problems = 0, {"payload": 0, "read ACK": 0, "other": 0}, set(), []
+    described, lines = set(), []
     while off + 12 <= len(data):
         btype, blen = struct.unpack_from(order + "II", data, off)
         if blen < 12:
             break
+        entry = process_entry(data, off, blen, order) if btype == 0xBAD else None
+        if entry:
+            pid, opts = entry
+            described.add(pid)
+            argv = opts.get(4, b"").rstrip(b"\0").split(b"\0")
+            num = {k: struct.unpack("<I" if k != 9 else "<Q", opts[k])[0]
+                   for k in (5, 6, 9) if k in opts and len(opts[k]) == (8 if k == 9 else 4)}
+            lines.append("process %d %s %s ppid=%s uid=%s user=%s start_ns=%s %s" % (
+                pid, opts.get(2, b"?").decode(errors="replace"),
+                opts.get(3, b"?").decode(errors="replace"), num.get(5, "?"), num.get(6, "?"),
+                opts.get(7, b"?").decode(errors="replace"), num.get(9, "?"),
+                " ".join(a.decode(errors="replace") for a in argv)))
         if btype == EPB:
             pkt, opts = epb_fields(data, off, blen, order)
             why, kind = check_process(pkt, opts, order)
+            pid = struct.unpack(order + "I", opts[8][:4])[0] if len(opts.get(8, b"")) == 8 else 0
+            if not why and pid and pid not in described:
+                why = "pid %d before any process block describes it" % pid
             if why:
                 problems.append("packet at offset %d: %s" % (off, why))
             else:
@@ -186,8 +226,9 @@ def cmd_processes(path):
     if problems:
         print("FAIL: %d packets: %s" % (len(problems), "; ".join(problems[:3])))
         return 1
-    print("ok: %d packets, %d with payload, %d read ACKs, %d processes"
-          % (sum(counts.values()), counts["payload"], counts["read ACK"], len(pids)))
+    print("ok: %d packets, %d with payload, %d read ACKs, %d processes, %d process blocks"
+          % (sum(counts.values()), counts["payload"], counts["read ACK"], len(pids), len(lines)))
+    print("\n".join(lines))
     return 0
 
 

@@ -212,6 +212,17 @@ int uc_replay_until(FILE *in, const volatile sig_atomic_t *stop, const struct uc
 		    uc_message_fn fn, void *ctx, struct uc_replay_stats *stats, char *err,
 		    size_t errlen);
 
+/* The processes a file's process blocks describe. Given to uc_replay_keeping_processes and to
+ * uc_pcap_files_options.replayed_processes, -r -w carries the blocks over. */
+struct uc_process_table;
+struct uc_process_table *uc_process_table_new(void); /* NULL without memory */
+void uc_process_table_free(struct uc_process_table *t);
+/* uc_replay_until that also keeps each process block it reads in processes (NULL: none). */
+int uc_replay_keeping_processes(FILE *in, const volatile sig_atomic_t *stop,
+				const struct uc_filter *filter, uc_message_fn fn, void *ctx,
+				struct uc_process_table *processes, struct uc_replay_stats *stats,
+				char *err, size_t errlen);
+
 /* ---- writers ---- */
 
 /* The text dump (unixcap's default output). */
@@ -252,6 +263,7 @@ struct uc_pcap_files_options {
 	unsigned rotate_secs;    /* -G; 0: off. path is then a strftime(3) pattern */
 	unsigned max_files;      /* -W; 0: no limit. Alone (without -C or -G) it changes nothing */
 	bool describe_processes; /* a process block (from /proc) for each process: live captures */
+	struct uc_process_table *replayed_processes; /* else these (-r -w); NULL: no blocks */
 };
 
 struct uc_pcap_files;

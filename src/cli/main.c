@@ -141,6 +141,7 @@ static int read_back(struct run *r, const char *description)
 {
 	FILE *in = stdin;
 	struct uc_replay_stats st;
+	struct uc_process_table *processes = NULL; /* -w carries the file's process blocks over */
 	char err[UC_ERROR_LEN];
 	int ret;
 
@@ -149,19 +150,25 @@ static int read_back(struct run *r, const char *description)
 			strerror(errno));
 		return 1;
 	}
-	if (uc_output_open(&r->out, &r->cli, description) < 0) {
+	if ((r->cli.write_path && !(processes = uc_process_table_new())) ||
+	    uc_output_open(&r->out, &r->cli, description, processes) < 0) {
+		if (!processes && r->cli.write_path)
+			fprintf(stderr, "unixcap: out of memory\n");
+		uc_process_table_free(processes);
 		if (in != stdin)
 			fclose(in);
 		return 1;
 	}
 	ret = uc_output_start(&r->out); /* 1: the reader of -w - has gone already */
-	if (ret == 0 && (ret = uc_replay_until(in, &uc_stop_requested, &r->cli.capture.filter,
-					       on_message, r, &st, err, sizeof(err))) < 0)
+	if (ret == 0 && (ret = uc_replay_keeping_processes(in, &uc_stop_requested,
+							   &r->cli.capture.filter, on_message, r,
+							   processes, &st, err, sizeof(err))) < 0)
 		fprintf(stderr, "unixcap: %s: %s\n", r->cli.read_path, err);
 	if (in != stdin)
 		fclose(in);
 	if (uc_output_close(&r->out, NULL) < 0)
 		ret = -1;
+	uc_process_table_free(processes);
 	return ret < 0 ? 1 : 0;
 }
 
@@ -252,7 +259,7 @@ int main(int argc, char **argv)
 	if (r.cli.read_path)
 		return read_back(&r, description);
 	uc_stop_on_signals_after_writes();
-	if (uc_output_open(&r.out, &r.cli, description) <
+	if (uc_output_open(&r.out, &r.cli, description, NULL) <
 	    0) /* before any hook: a bad -w costs nothing */
 		return 1;
 	uc_progress_init(

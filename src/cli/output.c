@@ -18,7 +18,8 @@ static void remember_error(struct uc_output *o, const char *name)
 	snprintf(o->failed_name, sizeof(o->failed_name), "%s", name);
 }
 
-int uc_output_open(struct uc_output *o, const struct uc_cli *cli, const char *description)
+int uc_output_open(struct uc_output *o, const struct uc_cli *cli, const char *description,
+		   struct uc_process_table *replayed)
 {
 	char err[UC_ERROR_LEN];
 	struct uc_pcap_files_options files = {
@@ -32,6 +33,7 @@ int uc_output_open(struct uc_output *o, const struct uc_cli *cli, const char *de
 		.max_files = cli->max_files,
 		.describe_processes =
 			!cli->read_path, /* a replay's processes are not this machine's */
+		.replayed_processes = replayed,
 	};
 
 	memset(o, 0, sizeof(*o));

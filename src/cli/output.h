@@ -22,8 +22,11 @@ struct uc_output {
 };
 
 /* Opens what cli asks for, changing no file yet; description names the capture in the pcapng
- * interface. On failure prints one line on stderr and returns -1. */
-int uc_output_open(struct uc_output *o, const struct uc_cli *cli, const char *description);
+ * interface. replayed: with -r, the input's processes, whose blocks -w carries over (NULL for a
+ * live capture, which describes its processes from /proc). On failure prints one line on
+ * stderr and returns -1. */
+int uc_output_open(struct uc_output *o, const struct uc_cli *cli, const char *description,
+		   struct uc_process_table *replayed);
 /* Once the capture really starts: empties the -w file and writes its headers. 0; 1 when the
  * reader of -w - is already gone (stop, exit 0); -1 after one line on stderr. */
 int uc_output_start(struct uc_output *o);

@@ -251,7 +251,7 @@ int uc_proxy_main(int argc, char **argv)
 		return 1;
 	}
 	describe(&p, uc_relay_type(r), description, sizeof(description));
-	if (uc_output_open(&p.out, &p.cli, description) < 0 ||
+	if (uc_output_open(&p.out, &p.cli, description, NULL) < 0 ||
 	    (status = uc_output_start(&p.out)) < 0) {
 		uc_output_close(&p.out, NULL);
 		uc_relay_close(r);

@@ -12,6 +12,7 @@
 #include "format/comment.h"
 #include "format/pcapng.h"
 #include "format/process_block.h"
+#include "readback/process_table.h"
 
 #define IPPROTO_TCP_NUM 6
 #define IPPROTO_UDP_NUM 17
@@ -23,6 +24,7 @@ struct replay {
 	uc_message_fn fn;
 	void *ctx;
 	struct uc_replay_stats *stats;
+	struct uc_process_table *processes; /* where process blocks are kept; NULL: checked only */
 	bool stop;
 	bool open; /* a message is being gathered */
 	bool dbus; /* ... from D-Bus packets */
@@ -242,14 +244,22 @@ static int on_packet(struct replay *r, const struct uc_pcapng_block *b)
 	return n ? append(r, b, p, n) : 0;
 }
 
-/* A process block is checked, not shown: the live dump does not show them either. */
+/* A process block is checked, and kept for -r -w, not shown: the live dump does not show them. */
 static int check_process_block(struct replay *r, const struct uc_pcapng_block *b)
 {
 	struct uc_process_info info;
 	const char *why = NULL;
+	int got = uc_process_entry_decode(b->data, b->caplen, &info, &why);
 
-	if (uc_process_entry_decode(b->data, b->caplen, &info, &why) < 0)
+	if (got < 0)
 		return fail_at(r, b, "%s", why);
+	if (got == 0 || !r->processes)
+		return 0;
+	deliver(r); /* the message before it is written under the description it had */
+	if (uc_process_table_keep(r->processes, &info) < 0) {
+		r->error = ENOMEM;
+		return fail_at(r, b, "out of memory for its process block");
+	}
 	return 0;
 }
 
@@ -300,10 +310,19 @@ int uc_replay_until(FILE *in, const volatile sig_atomic_t *stop, const struct uc
 		    uc_message_fn fn, void *ctx, struct uc_replay_stats *stats, char *err,
 		    size_t errlen)
 {
+	return uc_replay_keeping_processes(in, stop, filter, fn, ctx, NULL, stats, err, errlen);
+}
+
+int uc_replay_keeping_processes(FILE *in, const volatile sig_atomic_t *stop,
+				const struct uc_filter *filter, uc_message_fn fn, void *ctx,
+				struct uc_process_table *processes, struct uc_replay_stats *stats,
+				char *err, size_t errlen)
+{
 	struct uc_replay_stats ignored;
 	struct replay r = { .filter = filter,
 			    .fn = fn,
 			    .ctx = ctx,
+			    .processes = processes,
 			    .stats = stats ? stats : &ignored,
 			    .err = err,
 			    .errlen = errlen };

@@ -47,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "readback/process_table.h"
 #include "sinks/output_fd.h"
 #include "sinks/pcap_sink.h"
 
@@ -145,6 +146,17 @@ static int open_named(struct uc_pcap_files *f, const char **why)
 	return 0;
 }
 
+/* Process blocks from /proc (a live capture) or from the file replayed (-r -w). */
+static int describe_processes(struct uc_pcap_files *f)
+{
+	if (f->o.describe_processes)
+		return uc_pcap_describe_processes(f->sink, uc_process_source_proc, NULL);
+	if (f->o.replayed_processes)
+		return uc_pcap_describe_processes(f->sink, uc_process_table_source,
+						  f->o.replayed_processes);
+	return 0;
+}
+
 /* Empties the file opened (only now: a capture that fails to start leaves it as it was) and
  * writes its headers at once, so a reader (or a crash) finds a valid file from the start. */
 static int begin_file(struct uc_pcap_files *f)
@@ -153,9 +165,7 @@ static int begin_file(struct uc_pcap_files *f)
 
 	if (!f->regular || ftruncate(f->fd, 0) == 0) {
 		f->sink = uc_pcap_open(f->fd, f->o.flush_each, f->description);
-		if (f->sink && uc_pcap_flush(f->sink) == 0 &&
-		    (!f->o.describe_processes ||
-		     uc_pcap_describe_processes(f->sink, uc_process_source_proc, NULL) == 0)) {
+		if (f->sink && uc_pcap_flush(f->sink) == 0 && describe_processes(f) == 0) {
 			uc_pcap_decode_as(f->sink, f->o.decode_as, f->o.n_decode_as);
 			f->file_msgs = f->file_lost = 0;
 			return 0;

@@ -60,3 +60,8 @@ check "tshark 4.0 still reads the file, comments as before ($tshark_pids data pa
 "$UNIXCAP" -r "$WORK/procs.pcapng" -q >"$WORK/procs.replay" 2>&1
 check "-r reads it back: both sends, by both names" "$(head -5 "$WORK/procs.replay" | tr '\n' ' ')" \
     bash -c "grep -q 'ucproc-a\[$client\] .* len 5' '$WORK/procs.replay' && grep -q 'ucproc-b\[$client\] .* len 6' '$WORK/procs.replay'"
+"$UNIXCAP" -r "$WORK/procs.pcapng" -w "$WORK/again.pcapng" 2>"$WORK/again.err"
+python3 "$ROOT/tests/tools/pcapng_files.py" processes "$WORK/again.pcapng" >"$WORK/again.txt" 2>&1
+check "-r -w carries the process blocks over: the same blocks, each before its packets" \
+    "$(head -3 "$WORK/again.txt" | tr '\n' ' '); $(cat "$WORK/again.err")" \
+    bash -c "grep -q '^ok: ' '$WORK/again.txt' && diff <(grep '^process ' '$WORK/procs.txt') <(grep '^process ' '$WORK/again.txt')"

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "format/process_block.h"
+#include "readback/process_table.h"
 
 /* Made with Python's struct from the layout Wireshark's test/captures/_gen_process_info_blocks.py
  * describes: entry type 3, entry length, pid, then options name 2, path 3, cmdline 4, ppid 5,
@@ -112,6 +113,28 @@ static void test_decode_refuses_damage(void **state)
 	assert_string_equal(why, "a process entry's ppid, uid or start time of the wrong size");
 }
 
+/* What -r -w carries over: the newest block per pid (an exec replaces it), none for a pid the
+ * file never described. */
+static void test_table_keeps_newest(void **state)
+{
+	struct uc_process_table *t = uc_process_table_new();
+	struct uc_process_info p = curl(), got;
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(uc_process_table_source(t, 1234, NULL, &got), -1);
+	assert_int_equal(uc_process_table_keep(t, &p), 0);
+	strcpy(p.name, "wget");
+	strcpy(p.path, "/usr/bin/wget");
+	assert_int_equal(uc_process_table_keep(t, &p), 0);
+	assert_int_equal(uc_process_table_source(t, 1234, "curl", &got), 0);
+	assert_string_equal(got.name, "wget");
+	assert_string_equal(got.path, "/usr/bin/wget");
+	assert_string_equal(got.user, "alice");
+	assert_int_equal(uc_process_table_source(t, 4321, NULL, &got), -1);
+	uc_process_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +142,7 @@ int main(void)
 		cmocka_unit_test(test_no_options),
 		cmocka_unit_test(test_decode_round_trip),
 		cmocka_unit_test(test_decode_refuses_damage),
+		cmocka_unit_test(test_table_keeps_newest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

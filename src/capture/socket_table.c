@@ -47,21 +47,16 @@ struct uc_socket_table *uc_socket_table_new(size_t max)
 	return t;
 }
 
-static void forget_all(struct uc_socket_table *t)
+static void free_described(struct uc_hash_node *n)
 {
-	for (size_t b = 0; t->by_inode.count;) {
-		struct uc_hash_node *n = uc_hash_walk(&t->by_inode, &b, NULL);
-
-		uc_hash_remove(&t->by_inode, n);
-		free(uc_container_of(n, struct described, node));
-	}
+	free(uc_container_of(n, struct described, node));
 }
 
 void uc_socket_table_free(struct uc_socket_table *t)
 {
 	if (!t)
 		return;
-	forget_all(t);
+	uc_hash_clear(&t->by_inode, free_described);
 	uc_hash_destroy(&t->by_inode);
 	free(t);
 }
@@ -77,7 +72,7 @@ int uc_socket_table_put(struct uc_socket_table *t, const struct uc_rec_socket *r
 	}
 	/* Sockets whose close was never seen (their process died) would otherwise stay for ever. */
 	if (t->by_inode.count >= t->max) {
-		forget_all(t);
+		uc_hash_clear(&t->by_inode, free_described);
 		emptied = 1;
 	}
 	d = malloc(sizeof(*d));

@@ -118,6 +118,14 @@ static char *insert(struct uc_conversations *c, const char *key, void *value)
 	return e->key;
 }
 
+static void free_entry(struct uc_hash_node *n)
+{
+	struct entry *e = uc_container_of(n, struct entry, node);
+
+	free(e->key);
+	free(e);
+}
+
 /* The entry whose key string is key (as insert returned it) goes, and only if it leads to value:
  * no other flow loses its key, and a flow holding one key twice (a socket that is its own peer)
  * loses each once. */
@@ -130,8 +138,7 @@ static void erase(struct uc_conversations *c, const char *key, const void *value
 
 		if (e->key == key && e->value == value) {
 			uc_hash_remove(&c->keys, n);
-			free(e->key);
-			free(e);
+			free_entry(n);
 			return;
 		}
 	}
@@ -671,14 +678,7 @@ void uc_conversations_free(struct uc_conversations *c)
 		forget_oldest_idle(c, &c->idle_processes);
 	while (!uc_list_empty(&c->idle_paths.head))
 		forget_oldest_idle(c, &c->idle_paths);
-	for (size_t b = 0; c->keys.count;) { /* none left unless a step ran out of memory */
-		struct entry *e = uc_container_of(uc_hash_walk(&c->keys, &b, NULL), struct entry,
-						  node);
-
-		uc_hash_remove(&c->keys, &e->node);
-		free(e->key);
-		free(e);
-	}
+	uc_hash_clear(&c->keys, free_entry); /* none left unless a step ran out of memory */
 	uc_hash_destroy(&c->keys);
 	free(c);
 }

@@ -95,6 +95,16 @@ struct uc_hash_node *uc_hash_walk(const struct uc_hash *t, size_t *bucket,
 	return NULL;
 }
 
+void uc_hash_clear(struct uc_hash *t, void (*release)(struct uc_hash_node *n))
+{
+	for (size_t b = 0; t->count;) {
+		struct uc_hash_node *n = uc_hash_walk(t, &b, NULL);
+
+		uc_hash_remove(t, n);
+		release(n);
+	}
+}
+
 uint64_t uc_hash_bytes(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;

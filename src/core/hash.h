@@ -40,6 +40,10 @@ struct uc_hash_node *uc_hash_next(const struct uc_hash_node *n);
 struct uc_hash_node *uc_hash_walk(const struct uc_hash *t, size_t *bucket,
 				  const struct uc_hash_node *prev);
 
+/* Unlinks every entry, handing each to release (which may free it): a table's entries freed
+ * before uc_hash_destroy, or all forgotten at once. */
+void uc_hash_clear(struct uc_hash *t, void (*release)(struct uc_hash_node *n));
+
 /* FNV-1a over n bytes, chained from h (start with UC_HASH_SEED). */
 #define UC_HASH_SEED 0xcbf29ce484222325ULL /* FNV-1a 64 offset basis */
 uint64_t uc_hash_bytes(uint64_t h, const void *p, size_t n);

@@ -56,15 +56,15 @@ static void forget(struct uc_process_table *t, struct kept *k)
 	free(k);
 }
 
+static void free_kept(struct uc_hash_node *n)
+{
+	free(uc_container_of(n, struct kept, node));
+}
+
 static void forget_all(struct uc_process_table *t)
 {
-	struct uc_hash_node *n, *next;
-	size_t bucket = 0;
-
-	for (n = uc_hash_walk(&t->table, &bucket, NULL); n; n = next) {
-		next = uc_hash_walk(&t->table, &bucket, n);
-		forget(t, uc_container_of(n, struct kept, node));
-	}
+	uc_hash_clear(&t->table, free_kept);
+	t->bytes = 0;
 }
 
 int uc_process_table_keep(struct uc_process_table *t, const struct uc_process_info *p)

@@ -57,16 +57,9 @@ static struct described *find(const struct uc_process_blocks *b, uint32_t pid)
 	return NULL;
 }
 
-static void forget_all(struct uc_process_blocks *b)
+static void free_described(struct uc_hash_node *n)
 {
-	struct uc_hash_node *n, *next;
-	size_t bucket = 0;
-
-	for (n = uc_hash_walk(&b->table, &bucket, NULL); n; n = next) {
-		next = uc_hash_walk(&b->table, &bucket, n);
-		uc_hash_remove(&b->table, n);
-		free(uc_container_of(n, struct described, node));
-	}
+	free(uc_container_of(n, struct described, node));
 }
 
 /* The entry for pid, new or renamed; NULL without memory (no block is written then). */
@@ -75,7 +68,7 @@ static struct described *entry_for(struct uc_process_blocks *b, uint32_t pid, st
 	if (d)
 		return d;
 	if (b->table.count >= MAX_DESCRIBED)
-		forget_all(b);
+		uc_hash_clear(&b->table, free_described);
 	if (!(d = calloc(1, sizeof(*d))))
 		return NULL;
 	d->pid = pid;
@@ -102,7 +95,7 @@ void uc_process_blocks_free(struct uc_process_blocks *b)
 {
 	if (!b)
 		return;
-	forget_all(b);
+	uc_hash_clear(&b->table, free_described);
 	uc_hash_destroy(&b->table);
 	free(b);
 }

@@ -101,6 +101,33 @@ static void test_hash_collisions_and_walk(void **state)
 	uc_hash_destroy(&t);
 }
 
+static unsigned released_keys;
+
+static void release_item(struct uc_hash_node *n)
+{
+	released_keys += uc_container_of(n, struct item, node)->key;
+}
+
+/* Clearing hands every entry over once, colliding ones too, and leaves the table empty. */
+static void test_hash_clear_releases_every_entry(void **state)
+{
+	struct item a = { .key = 1 }, b = { .key = 2 }, c = { .key = 4 };
+	struct uc_hash t;
+
+	(void)state;
+	assert_int_equal(uc_hash_init(&t, 16), 0);
+	uc_hash_add(&t, &a.node, 42);
+	uc_hash_add(&t, &b.node, 42);
+	uc_hash_add(&t, &c.node, 7);
+	released_keys = 0;
+	uc_hash_clear(&t, release_item);
+	assert_int_equal(released_keys, 7);
+	assert_int_equal(t.count, 0);
+	assert_null(uc_hash_first(&t, 42));
+	assert_null(uc_hash_first(&t, 7));
+	uc_hash_destroy(&t);
+}
+
 static void test_hash_bytes_is_fnv1a(void **state)
 {
 	(void)state;
@@ -231,6 +258,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_grows_and_finds_every_entry),
 		cmocka_unit_test(test_hash_collisions_and_walk),
+		cmocka_unit_test(test_hash_clear_releases_every_entry),
 		cmocka_unit_test(test_hash_bytes_is_fnv1a),
 		cmocka_unit_test(test_array_grows_by_doubling),
 		cmocka_unit_test(test_list_order_and_remove),

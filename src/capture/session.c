@@ -24,6 +24,7 @@
 #include "core/error.h"
 #include "capture/patterns.h"
 #include "core/names.h"
+#include "core/strings.h"
 #include "capture/registry.h"
 #include "capture/socket_table.h"
 #include "records/record.h"
@@ -513,15 +514,6 @@ static bool paths_match(const struct uc_session *s, const struct uc_rec_message 
 	return false;
 }
 
-/* A plain copy: snprintf's format parsing is a measurable share of each message's cost. */
-static void copy_cgroup_path(struct uc_message *m, const char *path)
-{
-	size_t n = strnlen(path, sizeof(m->cgroup) - 1);
-
-	memcpy(m->cgroup, path, n);
-	m->cgroup[n] = '\0';
-}
-
 static void message_from_record(struct uc_message *m, const struct uc_rec_message *r,
 				int64_t wall_offset_ns, struct uc_cgroups *cgroups)
 {
@@ -543,7 +535,7 @@ static void message_from_record(struct uc_message *m, const struct uc_rec_messag
 	m->own_ino = r->own_ino;
 	m->peer_ino = r->peer_ino;
 	m->cgroup_id = r->cgroup_id;
-	copy_cgroup_path(m, uc_cgroups_path(cgroups, r->cgroup_id));
+	uc_copy_string(m->cgroup, sizeof(m->cgroup), uc_cgroups_path(cgroups, r->cgroup_id));
 	uc_sun_path_format(r->own_path, r->own_path_len, m->own_path, sizeof(m->own_path));
 	uc_sun_path_format(r->peer_path, r->peer_path_len, m->peer_path, sizeof(m->peer_path));
 	m->len = r->len;

@@ -3,6 +3,7 @@
 #include "format/comment.h"
 #include "core/decimal.h"
 #include "core/hex.h"
+#include "core/strings.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -235,14 +236,6 @@ static bool same_identity(const struct identity_key *k, const struct uc_message 
 	       strcmp(k->cgroup, m->cgroup) == 0;
 }
 
-static void copy_string(char *dst, size_t len, const char *src)
-{
-	size_t n = strnlen(src, len - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 static void remember_identity(struct identity_key *k, const struct uc_message *m)
 {
 	k->pid = m->pid;
@@ -255,10 +248,10 @@ static void remember_identity(struct identity_key *k, const struct uc_message *m
 	k->own_ino = m->own_ino;
 	k->peer_ino = m->peer_ino;
 	k->cgroup_id = m->cgroup_id;
-	copy_string(k->comm, sizeof(k->comm), m->comm);
-	copy_string(k->own_path, sizeof(k->own_path), m->own_path);
-	copy_string(k->peer_path, sizeof(k->peer_path), m->peer_path);
-	copy_string(k->cgroup, sizeof(k->cgroup), m->cgroup);
+	uc_copy_string(k->comm, sizeof(k->comm), m->comm);
+	uc_copy_string(k->own_path, sizeof(k->own_path), m->own_path);
+	uc_copy_string(k->peer_path, sizeof(k->peer_path), m->peer_path);
+	uc_copy_string(k->cgroup, sizeof(k->cgroup), m->cgroup);
 }
 
 size_t uc_comment_format_cached(struct uc_comment_cache *c, char *out, size_t outlen,

@@ -48,18 +48,7 @@ void uc_packets_begin(struct uc_packets *l, const struct uc_message *m, const ch
 	l->described = 0;
 }
 
-__attribute__((format(printf, 2, 0))) static void add_note(char *text, const char *fmt, va_list ap)
-{
-	size_t used = strlen(text);
-
-	if (used && used + 2 < UC_NOTE_LEN) {
-		strcpy(text + used, "; ");
-		used += 2;
-	}
-	vsnprintf(text + used, UC_NOTE_LEN - used, fmt, ap);
-}
-
-/* add_note's plain counterpart: text as it is. */
+/* Adds a sentence to a note: "; " between sentences, cut at UC_NOTE_LEN. */
 static void append_note(char *text, const char *sentence)
 {
 	size_t used = strlen(text), n = strlen(sentence);
@@ -71,6 +60,14 @@ static void append_note(char *text, const char *sentence)
 	n = n < UC_NOTE_LEN - 1 - used ? n : UC_NOTE_LEN - 1 - used;
 	memcpy(text + used, sentence, n);
 	text[used + n] = '\0';
+}
+
+__attribute__((format(printf, 2, 0))) static void add_note(char *text, const char *fmt, va_list ap)
+{
+	char sentence[UC_NOTE_LEN];
+
+	vsnprintf(sentence, sizeof(sentence), fmt, ap);
+	append_note(text, sentence);
 }
 
 /* "read N bytes by comm[pid]": one per read that sends an ACK, so made without printf. */

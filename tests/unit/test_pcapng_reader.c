@@ -723,6 +723,24 @@ static void test_error_option_runs_past_block(void **state)
 			  "block");
 }
 
+/* A section, a raw interface and one 4-byte packet with the option code of len bytes. */
+static void packet_with_option(struct file *f, uint16_t code, const void *v, uint16_t len)
+{
+	f->n = 0;
+	shb(f, false, NULL);
+	idb(f, PCAPNG_LINKTYPE_RAW, -1);
+	block_begin(f, BT_EPB);
+	put32(f, 0);
+	put32(f, 0);
+	put32(f, 1);
+	put32(f, 4);
+	put32(f, 4);
+	put_bytes(f, "data", 4);
+	option(f, code, v, len);
+	end_of_options(f);
+	block_end(f);
+}
+
 /* epb_processid_threadid is read back, and one of any other length than 8 is damage. */
 static void test_process_option(void **state)
 {
@@ -732,18 +750,7 @@ static void test_process_option(void **state)
 	struct rd rd;
 
 	(void)state;
-	shb(&f, false, NULL);
-	idb(&f, PCAPNG_LINKTYPE_RAW, -1);
-	block_begin(&f, BT_EPB);
-	put32(&f, 0);
-	put32(&f, 0);
-	put32(&f, 1);
-	put32(&f, 4);
-	put32(&f, 4);
-	put_bytes(&f, "data", 4);
-	option(&f, 8, process, sizeof(process));
-	end_of_options(&f);
-	block_end(&f);
+	packet_with_option(&f, 8, process, sizeof(process));
 	rd_open(&rd, f.d, f.n);
 	expect_block(&rd, PCAPNG_BLOCK_SECTION, 1, 0);
 	expect_block(&rd, PCAPNG_BLOCK_INTERFACE, 2, 28);
@@ -757,19 +764,7 @@ static void test_process_option(void **state)
 		static const uint8_t zeros[12];
 		char want[128];
 
-		f.n = 0;
-		shb(&f, false, NULL);
-		idb(&f, PCAPNG_LINKTYPE_RAW, -1);
-		block_begin(&f, BT_EPB);
-		put32(&f, 0);
-		put32(&f, 0);
-		put32(&f, 1);
-		put32(&f, 4);
-		put32(&f, 4);
-		put_bytes(&f, "data", 4);
-		option(&f, 8, zeros, bad_lengths[i]);
-		end_of_options(&f);
-		block_end(&f);
+		packet_with_option(&f, 8, zeros, bad_lengths[i]);
 		snprintf(
 			want, sizeof(want),
 			"block 3 at offset 48: epb_processid_threadid option of %u bytes (it holds 8)",

@@ -147,7 +147,7 @@ static int open_named(struct uc_pcap_files *f, const char **why)
 }
 
 /* Process blocks from /proc (a live capture) or from the file replayed (-r -w). */
-static int describe_processes(struct uc_pcap_files *f)
+static int start_process_blocks(struct uc_pcap_files *f)
 {
 	if (f->o.describe_processes)
 		return uc_pcap_describe_processes(f->sink, uc_process_source_proc, NULL);
@@ -165,7 +165,7 @@ static int begin_file(struct uc_pcap_files *f)
 
 	if (!f->regular || ftruncate(f->fd, 0) == 0) {
 		f->sink = uc_pcap_open(f->fd, f->o.flush_each, f->description);
-		if (f->sink && uc_pcap_flush(f->sink) == 0 && describe_processes(f) == 0) {
+		if (f->sink && uc_pcap_flush(f->sink) == 0 && start_process_blocks(f) == 0) {
 			uc_pcap_decode_as(f->sink, f->o.decode_as, f->o.n_decode_as);
 			f->file_msgs = f->file_lost = 0;
 			return 0;

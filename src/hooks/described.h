@@ -51,16 +51,19 @@ static __always_inline __u64 addr_of(struct sock *sk)
 }
 
 /* The UC_REC_SOCKET of sk as it is now, in the ring unless --path excludes it, and its peer's
- * inode: its verdict, or -1 when the ring had no room (its messages then go as full records). */
-static __noinline int describe(struct sock *sk, __u64 own_ino, __u16 type, __u64 *peer_ino)
+ * inode: its verdict, or -1 when the ring had no room (its messages then go as full records).
+ * Global, as emit_event (events.h), so that its --path matching is checked once: sk is then an
+ * address to it, and peer_ino plain memory. */
+__noinline int describe(__u64 sk_addr, __u64 own_ino, __u32 type, __u64 *peer_ino)
 {
 	__u32 zero = 0;
 	struct describing *w = bpf_map_lookup_elem(&describing, &zero);
-	struct sock *peer = unix_peer(sk);
+	struct sock *sk = (struct sock *)sk_addr, *peer;
 	struct uc_rec_socket *r;
 
-	if (!w)
+	if (!w || !peer_ino)
 		return -1;
+	peer = unix_peer(sk);
 	r = &w->rec;
 	__builtin_memset(w, 0, sizeof(*w));
 	w->entry.peer = (__u64)peer;
@@ -98,13 +101,13 @@ static __always_inline int described_verdict(struct sock *sk, __u64 own_ino, __u
 	struct sock *peer;
 
 	if (!d || d->gen != describe_gen)
-		return describe(sk, own_ino, type, peer_ino);
+		return describe((__u64)sk, own_ino, type, peer_ino);
 	peer = unix_peer(sk);
 	if (d->peer != (__u64)peer || d->own_addr != addr_of(sk) || d->peer_addr != addr_of(peer))
-		return describe(sk, own_ino, type, peer_ino);
+		return describe((__u64)sk, own_ino, type, peer_ino);
 	/* the peer's inode changes under the same struct sock when the server accepts it */
 	if (d->peer_ino != (peer ? peer_inode(sk) : 0))
-		return describe(sk, own_ino, type, peer_ino);
+		return describe((__u64)sk, own_ino, type, peer_ino);
 	*peer_ino = d->peer_ino;
 	return d->path_match;
 }

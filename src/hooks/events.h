@@ -128,18 +128,23 @@ static __always_inline bool read_peeks(const struct pending *p)
  * else its socket's description (verdict above 0: the record goes as a UC_REC_IO). */
 struct read_seen {
 	struct description d;
-	const void *source;
+	__u64 source; /* a user address; scalars only: emit_event is a global function */
 	int namelen;
+	int pad;
 };
 
 /* Close, shutdown and end-of-file: connection events without payload, filtered like data. */
 /* Not inlined (here, build_message, send_message, emit_send and describe): each gets its own
  * stack frame, and no large one calls another, so that sys_exit, its bpf_loop callbacks and
- * what they call stay within the 512 bytes older verifiers allow for a whole chain of calls. */
-static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pid_tgid, __u32 len,
-				  const struct read_seen *read)
+ * what they call stay within the 512 bytes older verifiers allow for a whole chain of calls.
+ * Global, not static: the verifier checks it once, with its arguments unknown, rather than
+ * again at each of its eight calls with all that the caller's paths have learnt, which took
+ * sys_exit past the verifier's million instructions on some 6.18 builds. p and read are then
+ * plain memory to it (p may be NULL as far as it knows). */
+__noinline int emit_event(const struct pending *p, __u16 event, __u64 pid_tgid, __u32 len,
+			  const struct read_seen *read)
 {
-	struct sock *sk = (struct sock *)p->sk, *peer = NULL;
+	struct sock *sk, *peer = NULL;
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0, tid = (__u32)pid_tgid;
 	struct head_and_payload *hp = bpf_map_lookup_elem(&head_scratch, &zero);
 	struct uc_rec_message *m = hp ? &hp->m : NULL;
@@ -147,8 +152,9 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 	/* a pointer, not a flag: the verifier then knows read is there wherever d is */
 	const struct description *d = read && read->d.verdict > 0 ? &read->d : NULL;
 
-	if (!m)
-		return;
+	if (!m || !p)
+		return 0;
+	sk = (struct sock *)p->sk;
 	__builtin_memset(m, 0, sizeof(*m));
 	if (event == UC_EV_CLOSE) {
 		fill_identity(m, p, 0, pid_tgid);
@@ -175,14 +181,14 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 			fill_peer_creds(m, sk);
 			/* where an unconnected datagram came from; a connected peer's name wins */
 			if (read && read->source)
-				m->peer_path_len = read_user_dest(read->source, read->namelen,
-								  m->peer_path);
+				m->peer_path_len = read_user_dest((const void *)read->source,
+								  read->namelen, m->peer_path);
 			read_socket_paths(m, sk, peer);
 		}
 	}
 	/* an unconnected datagram's destination is unknown here: rather report it than drop it */
 	if (!d && !(event == UC_EV_UNSEEN && !peer) && !path_matches(m, sk, peer, false))
-		return;
+		return 0;
 	m->head.kind = UC_REC_MESSAGE;
 	m->head.cpu = cpu;
 	m->head.msg_id = next_msg_id(cpu);
@@ -198,7 +204,7 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 		take_losses(m,
 			    (struct uc_loss_key){ .own_ino = m->peer_ino, .peer_ino = m->own_ino });
 	if (!output_message(m, d != NULL))
-		return;
+		return 0;
 	if (event == UC_EV_UNSEEN)
 		note_lost_message(m,
 				  len); /* reported with the pair's next message, or at the end */
@@ -208,14 +214,17 @@ static __noinline void emit_event(const struct pending *p, __u16 event, __u64 pi
 	else if (m->lost_before_msgs)
 		give_back_losses(m->own_ino, m->peer_ino, m->lost_before_bytes,
 				 m->lost_before_msgs);
+	return 0;
 }
 
 /* A read, told by its socket's description unless it names a datagram's source. */
 static __always_inline void emit_read(const struct pending *p, __u64 pid_tgid, __u32 len)
 {
-	struct read_seen read = { .d.verdict = -1 };
+	struct read_seen read;
 
-	read.source = read_source_name(p, &read.namelen);
+	__builtin_memset(&read, 0, sizeof(read)); /* every byte: the verifier reads it all */
+	read.d.verdict = -1;
+	read.source = (__u64)read_source_name(p, &read.namelen);
 	if (!read.source)
 		read.d.verdict = described_verdict((struct sock *)p->sk, p->own_ino, p->sock_type,
 						   &read.d.peer_ino);
@@ -226,21 +235,25 @@ static __always_inline void emit_read(const struct pending *p, __u64 pid_tgid, _
 enum { BUILT_NONE, BUILT_FULL, BUILT_COMPACT };
 
 /* The record of a send, in head_scratch: BUILT_NONE if the path filter does not want it,
- * BUILT_COMPACT if its socket is described (d; it is to go as a UC_REC_IO). */
-static __noinline int build_message(const struct pending *p, const struct msg_source *src,
-				    __u32 len, __u64 pid_tgid, const struct description *d)
+ * BUILT_COMPACT if its socket is described (d; it is to go as a UC_REC_IO). Global, as
+ * emit_event: the --path matching below is then checked once, not once per caller. */
+__noinline int build_message(const struct pending *p, const struct msg_source *src, __u32 len,
+			     __u64 pid_tgid, const struct description *d)
 {
-	struct sock *sk = (struct sock *)p->sk, *peer = unix_peer(sk);
 	__u32 cpu = bpf_get_smp_processor_id(), zero = 0;
-	const void *dest = src->dest;
+	struct sock *sk, *peer;
+	const void *dest;
 	struct head_and_payload *hp;
 	struct uc_rec_message *m;
 
 	/* Built aside, so a message the path filter rejects costs no ring space and a message
 	 * the ring has no room for is known to be one the user asked for. */
 	hp = bpf_map_lookup_elem(&head_scratch, &zero);
-	if (!hp)
+	if (!hp || !p || !src)
 		return 0;
+	sk = (struct sock *)p->sk;
+	peer = unix_peer(sk);
+	dest = (const void *)src->dest;
 	m = &hp->m;
 	if (d) { /* the names stay unset: a UC_REC_IO does not carry them */
 		__builtin_memset(m, 0, offsetof(struct uc_rec_message, own_path));
@@ -266,8 +279,9 @@ static __noinline int build_message(const struct pending *p, const struct msg_so
 }
 
 /* The record built in head_scratch, as a UC_REC_IO when compact, and its payload: 1 if the ring
- * had no room for the record. */
-static __noinline int send_message(const struct msg_source *src, bool compact)
+ * had no room for the record. Global, as emit_event: checked once, not at each of its callers
+ * (one of which is itself a bpf_loop callback) with their states, its own copy loop inside. */
+__noinline int send_message(const struct msg_source *src, int compact)
 {
 	__u32 zero = 0;
 	struct head_and_payload *hp = bpf_map_lookup_elem(&head_scratch, &zero);
@@ -275,7 +289,7 @@ static __noinline int send_message(const struct msg_source *src, bool compact)
 	struct uc_rec_message *m;
 	int inlined = 0;
 
-	if (!hp)
+	if (!hp || !src)
 		return 0;
 	m = &hp->m;
 	ip = compact ? io_of(m) : NULL;

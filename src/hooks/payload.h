@@ -30,7 +30,8 @@ struct msg_source {
 	__u32 iov_cnt;
 	__u32 kind; /* enum seg_kind of iov */
 	int dest_len;
-	const void *dest;
+	__u32 pad;
+	__u64 dest; /* a user address; scalars only: send_message is a global function */
 	struct control ctl;
 };
 
@@ -38,7 +39,7 @@ static __always_inline void source_from_msghdr(const struct user_msghdr *mh, str
 {
 	src->iov = (__u64)mh->msg_iov;
 	src->iov_cnt = mh->msg_iovlen > UIO_MAXIOV ? UIO_MAXIOV : (__u32)mh->msg_iovlen;
-	src->dest = mh->msg_name;
+	src->dest = (__u64)mh->msg_name;
 	src->dest_len = mh->msg_namelen;
 	src->ctl.ptr = (__u64)mh->msg_control;
 	src->ctl.len = mh->msg_controllen;
@@ -73,7 +74,7 @@ static __always_inline void payload_source(const struct pending *p, struct msg_s
 	case NR_write: src->buf = p->args[1]; break;
 	case NR_sendto:
 		src->buf = p->args[1];
-		src->dest = (const void *)p->args[4];
+		src->dest = p->args[4];
 		src->dest_len = (int)p->args[5];
 		break;
 	case NR_writev:

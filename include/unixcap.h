@@ -51,6 +51,7 @@
 
 #define UC_MAX_PATHS 8
 #define UC_MAX_PID_FILTERS 8
+#define UC_MAX_FOLLOWED_PROCESSES 65536 /* children: followed processes alive at once */
 #define UC_MAX_INODE_FILTERS 8
 #define UC_NAME_LEN 440 /* a 108-byte sun_path with every byte escaped as \xNN, plus '@' */
 
@@ -71,7 +72,9 @@ struct uc_filter {
 	unsigned n_paths;
 	uint32_t pids[UC_MAX_PID_FILTERS];
 	unsigned n_pids;
-	const char *comm;                      /* NULL: any */
+	bool children;    /* follow the pids and every process they start, now or later (the
+			* kernel enters each at its fork), instead of the pids alone */
+	const char *comm; /* NULL: any */
 	uint64_t inodes[UC_MAX_INODE_FILTERS]; /* sockfs inodes, either end */
 	unsigned n_inodes;
 	const char *cgroup; /* cgroup v2 directory: the process doing the I/O is in it or below */
@@ -141,6 +144,8 @@ struct uc_stats {
 	uint64_t lost_bytes;  /* bytes not stored, -s truncation excluded */
 	uint64_t truncated;   /* bytes left out by -s */
 	uint64_t hook_misses; /* times the kernel skipped our hooks (recursion protection) */
+	uint64_t unfollowed;  /* children: processes started that the kernel's table of followed
+			       * ones had no room for (UC_MAX_FOLLOWED): their I/O is missed */
 	uint64_t ring_full;   /* kernel: ring reservations that failed */
 	uint64_t unreadable;  /* kernel: user buffers that could not be read */
 	uint64_t unread; /* messages still queued at a stop's deadline: counted lost, not written */
@@ -168,6 +173,9 @@ int uc_session_poll(struct uc_session *s, int timeout_ms, uc_message_fn fn, void
  * Returns 0, or -1 with errno when the ring could not be read (the hooks are detached anyway). */
 int uc_session_stop(struct uc_session *s, uc_message_fn fn, void *ctx);
 void uc_session_stats(const struct uc_session *s, struct uc_stats *out);
+/* With filter.children: whether any followed process is still alive (false once the last has
+ * exited, and always without children). */
+bool uc_session_followed_alive(const struct uc_session *s);
 /* Lines describing what the kernel hooks can see here (for -v). */
 const char *uc_session_hooks(const struct uc_session *s);
 /* What this kernel keeps the capture from noticing, in one sentence; "" when nothing. */

@@ -21,6 +21,7 @@
 #include "capture/ancillary.h"
 #include "capture/assemble.h"
 #include "capture/cgroups.h"
+#include "capture/follow.h"
 #include "core/error.h"
 #include "capture/patterns.h"
 #include "core/names.h"
@@ -33,6 +34,8 @@
 #include "core/array.h"
 
 #define MIN_RING_KIB 64
+
+_Static_assert(UC_MAX_FOLLOWED == UC_MAX_FOLLOWED_PROCESSES, "one table size, said twice");
 
 struct uc_session {
 	struct unixcap_bpf *skel;
@@ -227,6 +230,9 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 	ro->type_mask = f->type_mask;
 	ro->wakeup_bytes = ring / 8;
 	ro->payload_high_water = ring - ring / 8; /* the last eighth is for records without bytes */
+	ro->follow_children = f->children;
+	bpf_program__set_autoload(s->skel->progs.on_fork, f->children);
+	bpf_program__set_autoload(s->skel->progs.on_process_exit, f->children);
 	ro->n_pids = f->n_pids;
 	for (unsigned i = 0; i < f->n_pids; i++)
 		ro->pids[i] = f->pids[i];
@@ -471,6 +477,10 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 					  strerror(-ret)));
 		goto failed;
 	}
+	if (s->filter.children &&
+	    uc_follow_start(bpf_map__fd(s->skel->maps.followed), s->filter.pids, s->filter.n_pids,
+			    err, errlen) < 0)
+		goto failed;
 	s->registry_failed = uc_registry_join(&s->registry,
 					      bpf_map__fd(s->skel->maps.uc_captures)) < 0;
 	attach_send_hooks(s);
@@ -805,6 +815,7 @@ static void kernel_counters(struct uc_session *s)
 			s->stats.bytes += per_cpu[i].unpaired_bytes;
 		}
 	free(per_cpu);
+	s->stats.unfollowed = s->skel->bss->unfollowed;
 }
 
 /* A stop request wins over any backlog: what is still queued this long after it is counted as
@@ -853,6 +864,11 @@ void uc_session_stats(const struct uc_session *s, struct uc_stats *out)
 {
 	*out = s->stats;
 	out->taken_ns = uc_now_ns();
+}
+
+bool uc_session_followed_alive(const struct uc_session *s)
+{
+	return s->filter.children && uc_follow_any_left(bpf_map__fd(s->skel->maps.followed));
 }
 
 const char *uc_session_hooks(const struct uc_session *s)

@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "unixcap.h"
+#include "cli/command.h"
 #include "cli/extcap.h"
 #include "cli/list_cmd.h"
 #include "cli/options.h"
@@ -25,6 +27,7 @@ struct run {
 	struct uc_output out;
 	struct uc_progress progress;
 	uint64_t delivered;
+	struct uc_command command; /* -- COMMAND */
 };
 
 static int on_message(const struct uc_message *m, void *ctx)
@@ -42,15 +45,36 @@ static int on_message(const struct uc_message *m, void *ctx)
 	return 0;
 }
 
-static void describe_filter(const struct uc_filter *f, char *out, size_t len)
+/* A word of COMMAND as a shell would take it back, on one line: quoted when it holds more
+ * than letters, digits and _./:=@%+,-; a control character shown as '?'. */
+static size_t append_word(char *out, size_t len, size_t used, const char *word, const char *sep)
 {
+	bool plain = word[0] && strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					     "0123456789_./:=@%+,-") == strlen(word);
+
+	used += (size_t)snprintf(out + used, len - used, "%s%s", sep, plain ? word : "'");
+	for (const char *c = word; !plain && *c && used + 5 < len; c++)
+		used += (size_t)snprintf(out + used, len - used, "%s",
+					 *c == '\''              ? "'\\''" :
+					 (unsigned char)*c < ' ' ? "?" :
+								   (char[]){ *c, 0 });
+	if (!plain && used + 1 < len)
+		used += (size_t)snprintf(out + used, len - used, "'");
+	return used;
+}
+
+static void describe_filter(const struct uc_cli *cli, char *out, size_t len)
+{
+	const struct uc_filter *f = &cli->capture.filter;
 	size_t used = 0;
 
 	out[0] = '\0';
 	for (unsigned i = 0; i < f->n_paths && used < len; i++)
 		used += (size_t)snprintf(out + used, len - used, " --path %s", f->paths[i]);
-	for (unsigned i = 0; i < f->n_pids && used < len; i++)
+	for (unsigned i = 0; i < f->n_pids && used < len && !cli->command; i++)
 		used += (size_t)snprintf(out + used, len - used, " --pid %u", f->pids[i]);
+	if (f->children && used < len && !cli->command)
+		used += (size_t)snprintf(out + used, len - used, " --children");
 	if (f->comm && used < len)
 		used += (size_t)snprintf(out + used, len - used, " --comm %s", f->comm);
 	for (unsigned i = 0; i < f->n_inodes && used < len; i++)
@@ -62,6 +86,8 @@ static void describe_filter(const struct uc_filter *f, char *out, size_t len)
 		if (f->type_mask & (1u << t))
 			used += (size_t)snprintf(out + used, len - used, " --type %s",
 						 uc_sock_type_name(t));
+	for (char **word = cli->command; word && *word && used < len; word++)
+		used = append_word(out, len, used, *word, word == cli->command ? " -- " : " ");
 }
 
 /* The pcapng interface's description: host and filter. */
@@ -78,6 +104,8 @@ static int capture(struct run *r, struct uc_session *s)
 	struct uc_stats st;
 
 	while (!uc_stop_requested) {
+		if (r->cli.capture.filter.children && !uc_session_followed_alive(s))
+			break; /* the last followed process has exited */
 		if (uc_session_poll(s, 50, on_message, r) < 0) {
 			fprintf(stderr, "unixcap: reading the ring buffer failed: %s\n",
 				strerror(errno));
@@ -88,12 +116,24 @@ static int capture(struct run *r, struct uc_session *s)
 		if (uc_output_tick(&r->out, st.taken_ns) != 0)
 			uc_stop_requested = 1;
 		uc_progress_update(&r->progress, &st, st.taken_ns);
+		if (r->cli.command)
+			uc_command_reap(&r->command, false);
 	}
 	if (uc_session_stop(s, on_message, r) < 0) {
 		fprintf(stderr, "unixcap: draining the ring buffer failed: %s\n", strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* The capture ended with the last process it followed, or earlier (a signal, -c). */
+static void say_how_command_ended(struct run *r)
+{
+	char how[64];
+
+	uc_command_reap(&r->command, !uc_stop_requested);
+	uc_command_describe(&r->command, how, sizeof(how));
+	fprintf(stderr, "%s %s\n", r->cli.command[0], how);
 }
 
 /* Closes the output (statistics block, flush) and says what was captured and lost. */
@@ -108,6 +148,8 @@ static int finish(struct run *r, struct uc_session *s)
 	if (!r->cli.extcap) /* Wireshark shows an extcap's stderr as an error */
 		fprintf(stderr, "%llu messages captured, %llu lost\n",
 			(unsigned long long)st.messages, (unsigned long long)st.lost_msgs);
+	if (r->cli.command)
+		say_how_command_ended(r);
 	if (!r->cli.extcap && st.lost_msgs)
 		fprintf(stderr,
 			"of the %llu lost, %llu kept their record (sender, length, time; bytes "
@@ -128,6 +170,11 @@ static int finish(struct run *r, struct uc_session *s)
 		fprintf(stderr,
 			"unixcap: stopped with %llu messages not yet written: counted as lost\n",
 			(unsigned long long)st.unread);
+	if (st.unfollowed)
+		fprintf(stderr,
+			"unixcap: %llu processes started by followed ones could not be followed (a "
+			"table of %u was full): their I/O is missing\n",
+			(unsigned long long)st.unfollowed, UC_MAX_FOLLOWED_PROCESSES);
 	if (st.hook_misses)
 		fprintf(stderr,
 			"unixcap: the kernel skipped our hooks %llu times (a hook was already "
@@ -239,11 +286,76 @@ static int start_output(struct run *r)
 	return ret < 0 ? -1 : 0;
 }
 
+/* -- COMMAND: forked now, held before its exec, and followed from its pid on. */
+static int start_command(struct run *r)
+{
+	char err[UC_ERROR_LEN];
+	struct uc_filter *f = &r->cli.capture.filter;
+	bool stdout_taken = r->cli.write_path && !strcmp(r->cli.write_path, "-");
+
+	if (uc_command_start(&r->command, r->cli.command, r->cli.drop_user, stdout_taken, err,
+			     sizeof(err)) < 0) {
+		fprintf(stderr, "unixcap: %s\n", err);
+		return -1;
+	}
+	f->pids[0] = (uint32_t)r->command.pid;
+	f->n_pids = 1;
+	f->children = true;
+	return 0;
+}
+
+static void announce(const struct run *r, const struct uc_session *s, const char *filter)
+{
+	if (r->cli.verbose)
+		fprintf(stderr, "unixcap: %s\n", uc_session_hooks(s));
+	if (!r->cli.extcap && uc_session_narrowing(s)[0])
+		fprintf(stderr, "unixcap: %s\n", uc_session_narrowing(s));
+	if (!r->cli.extcap)
+		fprintf(stderr, "unixcap: listening on AF_UNIX sockets%s%s\n",
+			filter[0] ? ", filter:" : "", filter);
+}
+
+/* Open the output, attach, capture until told to stop, summarise: the exit status. */
+static int live_capture(struct run *r, const char *filter, const char *description)
+{
+	char err[UC_ERROR_LEN];
+	struct uc_session *s;
+	int status;
+
+	uc_stop_on_signals_after_writes();
+	if (uc_output_open(&r->out, &r->cli, description, NULL) <
+	    0) /* before any hook: a bad -w costs nothing */
+		return 1;
+	uc_progress_init(&r->progress,
+			 r->cli.extcap || !r->cli.write_path || !strcmp(r->cli.write_path, "-") ?
+				 NULL :
+				 stderr,
+			 r->out.dump && isatty(STDOUT_FILENO));
+	uc_set_libbpf_log(r->cli.verbose >= 2 ? UC_LIBBPF_ALL : UC_LIBBPF_QUIET);
+	s = uc_session_open(&r->cli.capture, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "unixcap: %s\n", err);
+		uc_output_close(&r->out, NULL);
+		return 1;
+	}
+	if (start_output(r) < 0) {
+		uc_session_close(s);
+		uc_output_close(&r->out, NULL);
+		return 1;
+	}
+	announce(r, s, filter);
+	if (r->cli.command)
+		uc_command_release(&r->command);
+	status = capture(r, s);
+	status = finish(r, s) < 0 || status < 0 ? 1 : 0;
+	uc_session_close(s);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct run r = { 0 };
-	char err[UC_ERROR_LEN], filter[1024], description[1400];
-	struct uc_session *s;
+	char filter[1024], description[1400];
 	int status;
 
 	if (keep_standard_fds_taken() < 0)
@@ -253,40 +365,15 @@ int main(int argc, char **argv)
 	status = parse_command_line(argc, argv, &r.cli);
 	if (status >= 0)
 		return status;
-	describe_filter(&r.cli.capture.filter, filter, sizeof(filter));
+	describe_filter(&r.cli, filter, sizeof(filter));
 	describe_capture(filter, description, sizeof(description));
 	uc_stop_on_signals();
 	if (r.cli.read_path)
 		return read_back(&r, description);
-	uc_stop_on_signals_after_writes();
-	if (uc_output_open(&r.out, &r.cli, description, NULL) <
-	    0) /* before any hook: a bad -w costs nothing */
+	if (r.cli.command && start_command(&r) < 0)
 		return 1;
-	uc_progress_init(
-		&r.progress,
-		r.cli.extcap || !r.cli.write_path || !strcmp(r.cli.write_path, "-") ? NULL : stderr,
-		r.out.dump && isatty(STDOUT_FILENO));
-	uc_set_libbpf_log(r.cli.verbose >= 2 ? UC_LIBBPF_ALL : UC_LIBBPF_QUIET);
-	s = uc_session_open(&r.cli.capture, err, sizeof(err));
-	if (!s) {
-		fprintf(stderr, "unixcap: %s\n", err);
-		uc_output_close(&r.out, NULL);
-		return 1;
-	}
-	if (start_output(&r) < 0) {
-		uc_session_close(s);
-		uc_output_close(&r.out, NULL);
-		return 1;
-	}
-	if (r.cli.verbose)
-		fprintf(stderr, "unixcap: %s\n", uc_session_hooks(s));
-	if (!r.cli.extcap && uc_session_narrowing(s)[0])
-		fprintf(stderr, "unixcap: %s\n", uc_session_narrowing(s));
-	if (!r.cli.extcap)
-		fprintf(stderr, "unixcap: listening on AF_UNIX sockets%s%s\n",
-			filter[0] ? ", filter:" : "", filter);
-	status = capture(&r, s);
-	status = finish(&r, s) < 0 || status < 0 ? 1 : 0;
-	uc_session_close(s);
+	status = live_capture(&r, filter, description);
+	if (r.cli.command)
+		uc_command_abandon(&r.command); /* a capture that did not start runs nothing */
 	return status;
 }

@@ -13,15 +13,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SHORT_OPTIONS ":w:r:Uc:s:B:C:G:W:Z:xXAqvh"
+/* "+": options end at the first word that is not one, the start of COMMAND after "--" */
+#define SHORT_OPTIONS "+:w:r:Uc:s:B:C:G:W:Z:xXAqvh"
 
-enum { OPT_VERSION = UC_OPT_COMMAND, OPT_DECODE_AS, OPT_JSON, OPT_PRINT };
+enum { OPT_VERSION = UC_OPT_COMMAND, OPT_DECODE_AS, OPT_JSON, OPT_PRINT, OPT_CHILDREN };
 
 static const struct option long_options[] = {
 	UC_CAPTURE_FILTER_OPTIONS,
 	{ "decode-as", required_argument, NULL, OPT_DECODE_AS },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "print", no_argument, NULL, OPT_PRINT },
+	{ "children", no_argument, NULL, OPT_CHILDREN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -30,6 +32,8 @@ static const struct option long_options[] = {
 void uc_cli_usage(FILE *out)
 {
 	fputs("usage: unixcap [options]\n"
+	      "       unixcap [options] -- COMMAND [ARGS...]   run COMMAND, capture it and\n"
+	      "                 every process it starts, until the last of them exits\n"
 	      "       unixcap list [options]    every unix socket, its peer and owners (list -h)\n"
 	      "       unixcap top [options]     live bytes per process and socket (top -h)\n"
 	      "       unixcap proxy --listen NEW --connect REAL [options]   no root (proxy -h)\n"
@@ -58,6 +62,8 @@ void uc_cli_usage(FILE *out)
 	      "  --path P       only sockets either end of which is bound to P: a path, a glob\n"
 	      "                 with '*', or @name for an abstract name (repeatable, up to 8)\n"
 	      "  --pid N        only traffic where process N is either end (repeatable, up to 8)\n"
+	      "  --children     with --pid, also every process N starts, now or later; the\n"
+	      "                 capture ends when the last of them exits\n"
 	      "  --comm NAME    only traffic where a process named NAME is either end\n"
 	      "  --type T       stream, dgram or seqpacket (repeatable or comma-separated)\n"
 	      "  --inode N      only traffic of the socket with sockfs inode N (as ss -x shows),\n"
@@ -250,6 +256,26 @@ static int parse_decode_as(char *arg, struct uc_cli *cli, char *err, size_t errl
 	return 0;
 }
 
+/* --children and -- COMMAND: processes that run now, so not with -r. */
+static int check_following(const struct uc_cli *cli, char *err, size_t errlen)
+{
+	const struct uc_filter *f = &cli->capture.filter;
+
+	if (cli->command && (f->n_pids || f->children))
+		return uc_error(err, errlen,
+				"-- COMMAND captures COMMAND and its children: not with --pid or "
+				"--children");
+	if (cli->command && cli->read_path)
+		return uc_error(err, errlen, "-- COMMAND is for live captures, not with -r");
+	if (f->children && !f->n_pids)
+		return uc_error(err, errlen, "--children needs --pid N");
+	if (f->children && cli->read_path)
+		return uc_error(err, errlen,
+				"--children is for live captures, not with -r: files do not "
+				"hold parent processes");
+	return 0;
+}
+
 /* Options that only mean something together, checked once all are known. */
 static int check_combinations(const struct uc_cli *cli, char *err, size_t errlen)
 {
@@ -271,7 +297,7 @@ static int check_combinations(const struct uc_cli *cli, char *err, size_t errlen
 		return uc_error(err, errlen, "-C, -G and -W need -w FILE (a file, not '-')");
 	if (cli->max_files && !cli->rotate_mb && !cli->rotate_secs)
 		return uc_error(err, errlen, "-W needs -C or -G");
-	return 0;
+	return check_following(cli, err, errlen);
 }
 
 static int parse_user(const char *name, struct uc_cli *cli, char *err, size_t errlen)
@@ -284,7 +310,7 @@ static int parse_user(const char *name, struct uc_cli *cli, char *err, size_t er
 
 int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t errlen)
 {
-	int opt;
+	int opt, after_options = 1;
 
 	memset(cli, 0, sizeof(*cli));
 	opterr = 0;
@@ -295,6 +321,7 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 		case 'r': cli->read_path = optarg; break;
 		case OPT_JSON: cli->json = true; break;
 		case OPT_PRINT: cli->print = true; break;
+		case OPT_CHILDREN: cli->capture.filter.children = true; break;
 		case 'Z':
 			if (parse_user(optarg, cli, err, errlen) < 0)
 				return -1;
@@ -327,8 +354,14 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 			    0)
 				return -1;
 		}
+		after_options = optind;
 	}
-	if (optind < argc)
+	/* "--" as a word of its own, not as the value of the option before it */
+	if (optind == after_options + 1 && strcmp(argv[after_options], "--") == 0) {
+		if (optind == argc)
+			return uc_error(err, errlen, "'--' needs a COMMAND to run after it");
+		cli->command = argv + optind;
+	} else if (optind < argc)
 		return uc_cli_usage_error(0, argv, SHORT_OPTIONS, "", err, errlen);
 	return check_combinations(cli, err, errlen);
 }

@@ -31,6 +31,7 @@ struct uc_cli {
 	enum uc_text_payload payload;
 	struct uc_decode_as decode_as[UC_MAX_DECODE_AS]; /* --decode-as PATH=PROTO */
 	unsigned n_decode_as;
+	char **command; /* after "--": run it and capture it and what it starts; NULL-ended */
 	bool help, version;
 	bool extcap; /* set by extcap.c for --capture: nothing on stderr unless it fails */
 };

@@ -82,16 +82,20 @@ static __always_inline bool comm_equal(const char *a)
 	return true;
 }
 
-/* --pid and --comm match either end: this process or the one that owns the peer end. */
+/* --pid (or the processes --children follows) and --comm match either end: this process or
+ * the one that owns the peer end. */
 static __always_inline bool process_matches(struct sock *sk, __u32 tgid)
 {
 	struct pid *peer_pid = NULL;
 	char comm[UC_COMM_LEN] = {};
 
-	if (n_pids || has_comm)
+	if (n_pids || has_comm || follow_children)
 		peer_pid = fast_loads ? rdonly(struct sock, sk)->sk_peer_pid :
 					BPF_CORE_READ(sk, sk_peer_pid);
-	if (n_pids) {
+	if (follow_children) {
+		if (!is_followed(tgid) && !is_followed(pid_nr_of(peer_pid)))
+			return false;
+	} else if (n_pids) {
 		__u32 peer_tgid = pid_nr_of(peer_pid);
 		bool hit = false;
 

@@ -14,6 +14,7 @@ const volatile __u32 no_payload; /* metadata only (unixcap top): no byte of any 
 const volatile __u32 type_mask;  /* bit (1 << SOCK_*) per accepted type; 0 = all */
 const volatile __u32 n_pids;
 const volatile __u32 pids[UC_MAX_PIDS];
+const volatile __u32 follow_children; /* --children: the pids and what they start (follow.h) */
 const volatile __u32 has_comm;
 const volatile char comm_filter[UC_COMM_LEN];
 const volatile __u32 n_patterns;
@@ -48,6 +49,7 @@ __u32 sends_snapped;
 #include "syscalls.h"
 #include "pending.h"
 #include "sockets.h"
+#include "follow.h"
 #include "filters.h"
 #include "described.h"
 #include "losses.h"

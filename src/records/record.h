@@ -14,6 +14,7 @@
 #define UC_CHUNK 16384     /* payload bytes per data record */
 #define UC_MAX_PATTERNS 16 /* 8 --path, each with its canonical twin */
 #define UC_MAX_PIDS 8
+#define UC_MAX_FOLLOWED 65536 /* --children: processes followed at once */
 #define UC_MAX_INODES 8
 #define UC_MAX_PATHS_BY_ID 8
 

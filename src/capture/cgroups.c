@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #define CGROUP2_MAGIC 0x63677270
+#define FILEID_KERNFS 0xfe /* include/linux/exportfs.h */
 
 struct known {
 	uint64_t id;
@@ -161,18 +163,66 @@ static void walk(struct uc_cgroups *c)
 	}
 }
 
+/* A cgroup made since the last walk (a container just started), found at once: cgroupfs takes
+ * the id as a file handle (FILEID_KERNFS), and the descriptor it opens names the directory. */
+static bool learn_by_handle(struct uc_cgroups *c, uint64_t id)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh = { .handle_bytes = sizeof(id), .handle_type = FILEID_KERNFS } };
+	char link[64], path[PATH_MAX];
+	size_t root_len = strlen(c->root);
+	int mount_fd, fd;
+	ssize_t n;
+
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	mount_fd = open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mount_fd < 0)
+		return false;
+	fd = open_by_handle_at(mount_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(mount_fd);
+	if (fd < 0)
+		return false;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	close(fd);
+	if (n <= 0 || (size_t)n < root_len || memcmp(path, c->root, root_len) != 0)
+		return false;
+	path[n] = '\0';
+	remember(c, id, path + root_len);
+	qsort(c->items, c->n, sizeof(*c->items), by_id);
+	return true;
+}
+
 const char *uc_cgroups_path(struct uc_cgroups *c, uint64_t id)
 {
 	struct known key = { .id = id }, *found;
 	time_t now = time(NULL);
 
 	found = c->n ? bsearch(&key, c->items, c->n, sizeof(*c->items), by_id) : NULL;
+	if (!found && c->root[0] && learn_by_handle(c, id))
+		found = bsearch(&key, c->items, c->n, sizeof(*c->items), by_id);
 	if (!found && now != c->last_walk) {
 		c->last_walk = now;
 		walk(c);
 		found = c->n ? bsearch(&key, c->items, c->n, sizeof(*c->items), by_id) : NULL;
 	}
 	return found ? found->path : "";
+}
+
+const char *uc_cgroups_root(const struct uc_cgroups *c)
+{
+	return c->root;
+}
+
+void uc_cgroups_visit(struct uc_cgroups *c, int (*fn)(const char *path, void *ctx), void *ctx)
+{
+	c->last_walk = time(NULL);
+	walk(c);
+	for (size_t i = 0; i < c->n; i++)
+		if (fn(c->items[i].path, ctx))
+			return;
 }
 
 int uc_cgroup_check(const char *path, char *err, size_t errlen)

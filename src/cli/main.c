@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "unixcap.h"
+#include "capture/container_select.h"
 #include "cli/command.h"
 #include "cli/extcap.h"
 #include "cli/list_cmd.h"
@@ -80,7 +81,10 @@ static void describe_filter(const struct uc_cli *cli, char *out, size_t len)
 	for (unsigned i = 0; i < f->n_inodes && used < len; i++)
 		used += (size_t)snprintf(out + used, len - used, " --inode %llu",
 					 (unsigned long long)f->inodes[i]);
-	if (f->cgroup && used < len)
+	if (cli->container && used < len)
+		used += (size_t)snprintf(out + used, len - used, " --container %s",
+					 cli->container_label);
+	else if (f->cgroup && used < len)
 		used += (size_t)snprintf(out + used, len - used, " --cgroup %s", f->cgroup);
 	for (unsigned t = 1; t < 8 && used < len; t++)
 		if (f->type_mask & (1u << t))
@@ -286,6 +290,21 @@ static int start_output(struct run *r)
 	return ret < 0 ? -1 : 0;
 }
 
+/* --container: its cgroup, found now, is what the kernel filters by. */
+static int select_container(struct uc_cli *cli)
+{
+	char err[UC_ERROR_LEN];
+
+	if (uc_container_select(cli->container, cli->container_dir, sizeof(cli->container_dir),
+				cli->container_label, sizeof(cli->container_label), err,
+				sizeof(err)) < 0) {
+		fprintf(stderr, "unixcap: %s\n", err);
+		return -1;
+	}
+	cli->capture.filter.cgroup = cli->container_dir;
+	return 0;
+}
+
 /* -- COMMAND: forked now, held before its exec, and followed from its pid on. */
 static int start_command(struct run *r)
 {
@@ -365,6 +384,8 @@ int main(int argc, char **argv)
 	status = parse_command_line(argc, argv, &r.cli);
 	if (status >= 0)
 		return status;
+	if (r.cli.container && select_container(&r.cli) < 0)
+		return 1;
 	describe_filter(&r.cli, filter, sizeof(filter));
 	describe_capture(filter, description, sizeof(description));
 	uc_stop_on_signals();

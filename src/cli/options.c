@@ -16,7 +16,14 @@
 /* "+": options end at the first word that is not one, the start of COMMAND after "--" */
 #define SHORT_OPTIONS "+:w:r:Uc:s:B:C:G:W:Z:xXAqvh"
 
-enum { OPT_VERSION = UC_OPT_COMMAND, OPT_DECODE_AS, OPT_JSON, OPT_PRINT, OPT_CHILDREN };
+enum {
+	OPT_VERSION = UC_OPT_COMMAND,
+	OPT_DECODE_AS,
+	OPT_JSON,
+	OPT_PRINT,
+	OPT_CHILDREN,
+	OPT_CONTAINER,
+};
 
 static const struct option long_options[] = {
 	UC_CAPTURE_FILTER_OPTIONS,
@@ -24,6 +31,7 @@ static const struct option long_options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "print", no_argument, NULL, OPT_PRINT },
 	{ "children", no_argument, NULL, OPT_CHILDREN },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -69,6 +77,8 @@ void uc_cli_usage(FILE *out)
 	      "  --inode N      only traffic of the socket with sockfs inode N (as ss -x shows),\n"
 	      "                 either end, unnamed sockets too (repeatable, up to 8)\n"
 	      "  --cgroup DIR   only I/O by processes in the cgroup v2 directory DIR or below it\n"
+	      "  --container C  only I/O by processes in container C: the start of its id, or\n"
+	      "                 its name (Docker, containerd, CRI-O, Podman, nspawn, LXC)\n"
 	      "  --decode-as P=PROTO  show conversations on sockets bound to P (path, glob or\n"
 	      "                 @name) as PROTO: http, http2, grpc, pgsql, x11, mysql, redis,\n"
 	      "                 dbus, or a TCP/UDP port number (repeatable, up to 8)\n"
@@ -281,6 +291,12 @@ static int check_combinations(const struct uc_cli *cli, char *err, size_t errlen
 {
 	bool to_file = cli->write_path && strcmp(cli->write_path, "-") != 0;
 
+	if (cli->container && cli->capture.filter.cgroup)
+		return uc_error(err, errlen,
+				"--container and --cgroup both choose a cgroup: give one of them");
+	if (cli->read_path && cli->container)
+		return uc_error(err, errlen,
+				"--container cannot be used with -r: files do not hold cgroup ids");
 	if (cli->read_path && cli->capture.filter.cgroup)
 		return uc_error(err, errlen,
 				"--cgroup cannot be used with -r: files do not hold "
@@ -322,6 +338,13 @@ int uc_cli_parse(int argc, char **argv, struct uc_cli *cli, char *err, size_t er
 		case OPT_JSON: cli->json = true; break;
 		case OPT_PRINT: cli->print = true; break;
 		case OPT_CHILDREN: cli->capture.filter.children = true; break;
+		case OPT_CONTAINER:
+			if (!optarg[0])
+				return uc_error(err, errlen,
+						"invalid --container '': expected the start of a "
+						"container's id, or its name");
+			cli->container = optarg;
+			break;
 		case 'Z':
 			if (parse_user(optarg, cli, err, errlen) < 0)
 				return -1;

@@ -32,6 +32,9 @@ struct uc_cli {
 	struct uc_decode_as decode_as[UC_MAX_DECODE_AS]; /* --decode-as PATH=PROTO */
 	unsigned n_decode_as;
 	char **command; /* after "--": run it and capture it and what it starts; NULL-ended */
+	const char *container;     /* --container ID-PREFIX|NAME, resolved into container_dir */
+	char container_dir[4096];  /* its cgroup, which capture.filter.cgroup then names */
+	char container_label[300]; /* "docker:0123456789ab" */
 	bool help, version;
 	bool extcap; /* set by extcap.c for --capture: nothing on stderr unless it fails */
 };

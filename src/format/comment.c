@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The key=value metadata line each packet of a capture carries as its comment. */
 #include "format/comment.h"
+#include "core/container_id.h"
 #include "core/decimal.h"
 #include "core/hex.h"
 #include "core/strings.h"
@@ -127,6 +128,21 @@ struct identity_text {
 	size_t who_len, creds_end, ends_end, cgroup_end;
 };
 
+/* container=docker:0123456789ab (and pod=UID) when the cgroup names one: derived from the
+ * cgroup path alone, so -r derives it again and reads these keys as ones it may skip. */
+static void put_container(struct out *o, const struct uc_message *m)
+{
+	struct uc_container_id c;
+	char label[sizeof(c.id) + 16];
+
+	if (!m->cgroup_id || !uc_container_from_cgroup(m->cgroup, &c))
+		return;
+	uc_container_label(&c, label, sizeof(label));
+	put_value(o, "container", label);
+	if (c.pod[0])
+		put_value(o, "pod", c.pod);
+}
+
 static void format_identity(struct identity_text *t, const struct uc_message *m)
 {
 	struct out o = { t->text, sizeof(t->text), 0 };
@@ -151,6 +167,7 @@ static void format_identity(struct identity_text *t, const struct uc_message *m)
 	t->ends_end = o.used;
 	if (m->cgroup_id)
 		put_value(&o, "cgroup", m->cgroup[0] ? m->cgroup : "?");
+	put_container(&o, m);
 	t->cgroup_end = o.used;
 }
 

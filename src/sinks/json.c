@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "format/comment.h"
+#include "core/container_id.h"
 #include "core/json_string.h"
 #include "core/hex.h"
 
@@ -160,6 +161,22 @@ static void put_fds(FILE *out, const struct uc_message *m)
 	fprintf(out, "],\"fds_passed\":%u", m->nfds);
 }
 
+/* "container":{"runtime":"docker","id":"<64 digits>"[,"pod":"<uid>"]} when the cgroup names one. */
+static void put_container(FILE *out, const struct uc_message *m)
+{
+	struct uc_container_id c;
+
+	if (!m->cgroup_id || !uc_container_from_cgroup(m->cgroup, &c))
+		return;
+	fprintf(out, ",\"container\":{\"runtime\":\"%s\",\"id\":", c.runtime);
+	put_field(out, c.id, sizeof(c.id));
+	if (c.pod[0]) {
+		fputs(",\"pod\":", out);
+		put_field(out, c.pod, sizeof(c.pod));
+	}
+	fputc('}', out);
+}
+
 static void put_extras(FILE *out, const struct uc_message *m)
 {
 	if (m->peek)
@@ -171,6 +188,7 @@ static void put_extras(FILE *out, const struct uc_message *m)
 		else
 			fputs("\"?\"", out);
 	}
+	put_container(out, m);
 	if (m->nfds)
 		put_fds(out, m);
 	if (m->has_creds)

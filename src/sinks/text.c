@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/container_id.h"
 #include "format/comment.h"
 
 #define INDENT "    "
@@ -40,6 +41,19 @@ static void put_comm(FILE *out, const char *comm)
 	}
 }
 
+/* "@docker:0123456789ab" after the process, when its cgroup names a container. */
+static void put_container(FILE *out, const struct uc_message *m)
+{
+	struct uc_container_id c;
+	char label[sizeof(c.id) + 16];
+
+	if (!m->cgroup_id || !uc_container_from_cgroup(m->cgroup, &c))
+		return;
+	uc_container_label(&c, label, sizeof(label));
+	fputc('@', out);
+	put_comm(out, label); /* a name is the runtime's: shown as comm is, escaped */
+}
+
 static void put_header(FILE *out, const struct uc_text_options *opt, const struct uc_message *m)
 {
 	bool eof = m->event == UC_MSG_EOF || m->event == UC_MSG_READ;
@@ -50,7 +64,9 @@ static void put_header(FILE *out, const struct uc_text_options *opt, const struc
 	fprintf(out, "[%u", m->pid);
 	if (opt->verbose)
 		fprintf(out, "/%u uid=%u", m->tid, m->uid);
-	fprintf(out, "] %s ", uc_sock_type_name(m->sock_type));
+	fputc(']', out);
+	put_container(out, m);
+	fprintf(out, " %s ", uc_sock_type_name(m->sock_type));
 	put_end(out, m->own_path, m->own_ino);
 	fputs(eof ? " < " : " > ", out);
 	put_end(out, m->peer_path, m->peer_ino);

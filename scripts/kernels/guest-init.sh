@@ -168,6 +168,19 @@ else
     fail "every filter at its limit: the hooks load" "unixcap did not start: $START_ERR"
 fi
 
+# ---- 2c. -- COMMAND: the fork and exit hooks load; a grandchild that starts after the command has
+# exited is captured, and the capture ends with it
+timeout 60 unixcap -- sh -c "ucgen --type stream --addr pair --sizes 10,20 --seed 3 >/dev/null
+(sleep 1; ucgen --type dgram --addr pair --sizes 30 --seed 4 >/dev/null) &" >"$OUT/cmd.out" 2>"$OUT/cmd.err"
+rc=$?
+n=$(sed -n 's/^\([0-9]*\) messages captured, 0 lost$/\1/p' "$OUT/cmd.err")
+if [ "$rc" = 0 ] && grep -qx 'sh exited with status 0' "$OUT/cmd.err" && [ "${n:-0}" -ge 3 ] &&
+    grep -q 'dgram' "$OUT/cmd.out"; then
+    pass "-- COMMAND: fork and exit hooks load; the late grandchild captured ($n messages), the capture ends with it"
+else
+    fail "-- COMMAND: fork and exit hooks load" "exit $rc: $(tail -3 "$OUT/cmd.err" | oneline)"
+fi
+
 # ---- 3. overload: a 64 KiB ring and 2 MiB writes: stored + lost == sent --------------------------
 cp /bin/ucgen "$W/ucgen-loss"
 if start_uc loss -v -B 64 --comm ucgen-loss -w "$OUT/loss.pcapng"; then

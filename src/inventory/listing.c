@@ -208,6 +208,10 @@ static void put_owners_text(FILE *out, const struct uc_listing *l, uint64_t inod
 			fputc(',', out);
 		put_comm(out, o[i].comm);
 		fprintf(out, "[%u]", o[i].pid);
+		if (o[i].container[0]) {
+			fputc('@', out);
+			put_comm(out, o[i].container);
+		}
 	}
 	fputc('\n', out);
 }
@@ -286,6 +290,10 @@ static void put_json_owners(FILE *out, const struct uc_listing *l, uint64_t inod
 	for (size_t i = 0; i < n; i++) {
 		fprintf(out, "%s{\"pid\":%u,\"comm\":", i ? "," : "", o[i].pid);
 		uc_json_string(out, o[i].comm, strlen(o[i].comm));
+		if (o[i].container[0]) {
+			fputs(",\"container\":", out);
+			uc_json_string(out, o[i].container, strlen(o[i].container));
+		}
 		fputc('}', out);
 	}
 	fputc(']', out);

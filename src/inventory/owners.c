@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Which processes hold each socket: /proc/PID/fd scanned once, looked up by sockfs inode. */
 #include "inventory/owners.h"
+#include "core/container_id.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -55,7 +56,35 @@ static void read_comm(int proc_fd, uint32_t pid, char comm[16])
 	comm[strcspn(comm, "\n")] = '\0';
 }
 
-static int push(struct uc_owners *o, uint64_t inode, uint32_t pid, const char *comm)
+/* The container of the process's cgroup v2 path (the "0::" line of /proc/PID/cgroup). */
+static void read_container(int proc_fd, uint32_t pid, char label[48])
+{
+	char path[64], text[4096], *line;
+	struct uc_container_id c;
+	ssize_t n = -1;
+	int fd;
+
+	label[0] = '\0';
+	snprintf(path, sizeof(path), "%u/cgroup", pid);
+	fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return;
+	text[n] = '\0';
+	line = !strncmp(text, "0::", 3) ? text : strstr(text, "\n0::");
+	if (!line)
+		return;
+	line += line == text ? 3 : 4;
+	line[strcspn(line, "\n")] = '\0';
+	if (uc_container_from_cgroup(line, &c))
+		uc_container_label(&c, label, 48);
+}
+
+static int push(struct uc_owners *o, uint64_t inode, uint32_t pid, const char *comm,
+		const char *container)
 {
 	struct uc_owner *v = uc_array_grow(o->v, &o->cap, o->n + 1, sizeof(*v), 1024);
 
@@ -65,6 +94,7 @@ static int push(struct uc_owners *o, uint64_t inode, uint32_t pid, const char *c
 	o->v[o->n].inode = inode;
 	o->v[o->n].pid = pid;
 	snprintf(o->v[o->n].comm, sizeof(o->v[o->n].comm), "%s", comm);
+	snprintf(o->v[o->n].container, sizeof(o->v[o->n].container), "%s", container);
 	o->n++;
 	return 0;
 }
@@ -72,7 +102,7 @@ static int push(struct uc_owners *o, uint64_t inode, uint32_t pid, const char *c
 /* A process that ends while we read it just has fewer descriptors, or none. */
 static int scan_process(struct uc_owners *o, int proc_fd, uint32_t pid)
 {
-	char path[64], link[64], comm[16] = "";
+	char path[64], link[64], comm[16] = "", container[48] = "";
 	struct dirent *e;
 	int fd_dir;
 	DIR *d;
@@ -97,9 +127,11 @@ static int scan_process(struct uc_owners *o, int proc_fd, uint32_t pid)
 		link[n] = '\0';
 		if (!parse_decimal(link + 8, "]", &inode))
 			continue;
-		if (!comm[0]) /* read once, and only for processes that hold a socket */
+		if (!comm[0]) { /* read once, and only for processes that hold a socket */
 			read_comm(proc_fd, pid, comm);
-		if (push(o, inode, pid, comm) < 0) {
+			read_container(proc_fd, pid, container);
+		}
+		if (push(o, inode, pid, comm, container) < 0) {
 			closedir(d);
 			return -1;
 		}

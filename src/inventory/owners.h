@@ -9,7 +9,8 @@
 struct uc_owner {
 	uint64_t inode; /* sockfs inode */
 	uint32_t pid;
-	char comm[16]; /* /proc/PID/comm; "?" when it could not be read */
+	char comm[16];      /* /proc/PID/comm; "?" when it could not be read */
+	char container[48]; /* "docker:0123456789ab" when its cgroup is a container's, else "" */
 };
 
 struct uc_owners;

@@ -94,3 +94,15 @@ check "an id prefix two containers share: exit 1, both named ($(cat "$WORK/amb.e
 check "no such container: exit 1, one line ($(cat "$WORK/none.err"))" "exit $rc_none" \
     bash -c "[ $rc_none = 1 ] && grep -q 'no running container' '$WORK/none.err'"
 check "--container with --cgroup: exit 2" "exit $rc_both: $(cat "$WORK/both.err")" test "$rc_both" = 2
+
+# unixcap list names the container of each owner.
+sh -c "echo \$\$ > '$base/docker/$id2/cgroup.procs' && exec python3 -c \"
+import socket, time
+a, b = socket.socketpair(); time.sleep(3)
+\"" & holder=$!
+sleep 0.5
+"$UNIXCAP" list --pid "$holder" >"$WORK/list.txt" 2>&1
+"$UNIXCAP" list --pid "$holder" --json >"$WORK/list.json" 2>&1
+check "unixcap list: each owner with its container (python3[$holder]@docker:${id2:0:12})" "$(head -3 "$WORK/list.txt" | tr '\n' ' ')" \
+    bash -c "grep -qF 'python3[$holder]@docker:${id2:0:12}' '$WORK/list.txt' && grep -qF '\"container\":\"docker:${id2:0:12}\"' '$WORK/list.json'"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null

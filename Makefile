@@ -89,7 +89,8 @@ ASAN_FLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 TEST_SRCS  := $(LIB_SRCS) src/cli/options.c src/cli/extcap.c
 TEST_OBJS  := $(patsubst src/%.c,$(BUILD)/%.o,$(TEST_SRCS))
 ASAN_OBJS  := $(patsubst src/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
-TOOLS      := $(BUILD)/tools/ucgen $(BUILD)/tools/ucmiss $(BUILD)/tools/ucconc $(BUILD)/pump
+TOOLS      := $(BUILD)/tools/ucgen $(BUILD)/tools/ucmiss $(BUILD)/tools/ucconc $(BUILD)/pump \
+              $(BUILD)/tools/ucsend
 
 $(BUILD)/asan/%.o: src/%.c | $(BUILD)/unixcap.skel.h
 	@mkdir -p $(dir $@)
@@ -123,6 +124,12 @@ $(BUILD)/tools/ucconc: tests/tools/ucconc.c $(TOOL_LIB)
 	@mkdir -p $(dir $@)
 	$(call say,CCLD,$@)
 	$(Q)$(CC) $(CFLAGS) -pthread -Itests/tools tests/tools/ucconc.c $(filter %.c,$(TOOL_LIB)) -o $@
+
+# Static: it runs inside a container whose image is busybox alone (test_docker.sh).
+$(BUILD)/tools/ucsend: tests/tools/ucsend.c
+	@mkdir -p $(dir $@)
+	$(call say,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) -static $< -o $@
 
 tests: unixcap $(UNIT_BINS) $(TOOLS)
 

@@ -118,6 +118,8 @@ struct uc_message {
 	uint64_t own_ino, peer_ino; /* 0: unknown */
 	uint64_t cgroup_id;
 	char cgroup[256];            /* its path below /sys/fs/cgroup; "" if unknown */
+	char container_name[128];    /* the name dockerd gives the container of that cgroup; "" if
+				      * none or unknown (the id is read from the path itself) */
 	char own_path[UC_NAME_LEN];  /* "/path", "@abstract", or "" when unnamed */
 	char peer_path[UC_NAME_LEN]; /* the connected peer, or an unconnected send's destination */
 	uint32_t len;                /* bytes the syscall moved */

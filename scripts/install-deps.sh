@@ -14,6 +14,8 @@ PACKAGES="$PACKAGES groff-base man-db mandoc"
 PACKAGES="$PACKAGES libclang-rt-dev"
 # The kernel matrix (make check-kernels): qemu boots Debian's cloud kernels with a busybox initramfs.
 PACKAGES="$PACKAGES qemu-system-x86 busybox-static cpio xz-utils debian-archive-keyring"
+# A real container (tests/integration/test_docker.sh): a private dockerd, vfs storage, no network.
+PACKAGES="$PACKAGES docker.io"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

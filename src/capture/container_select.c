@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "capture/cgroups.h"
+#include "capture/docker_api.h"
 #include "core/container_id.h"
 #include "core/error.h"
 
@@ -45,6 +46,7 @@ int uc_container_select(const char *what, char *dir, size_t dirlen, char *label,
 			char *err, size_t errlen)
 {
 	struct uc_cgroups *cgroups = uc_cgroups_new();
+	struct uc_docker_container docker;
 	struct search s;
 	int ret = 0;
 
@@ -56,6 +58,10 @@ int uc_container_select(const char *what, char *dir, size_t dirlen, char *label,
 		ret = uc_error(err, errlen, "--container %s: cgroup v2 is not mounted", what);
 	else
 		uc_cgroups_visit(cgroups, consider, &s);
+	if (!ret && s.found == 0 && uc_docker_inspect(what, &docker, NULL) == 0) {
+		s.what = docker.id; /* a Docker name (or a prefix only dockerd knows) */
+		uc_cgroups_visit(cgroups, consider, &s);
+	}
 	if (!ret && s.found == 0)
 		ret = uc_error(err, errlen,
 			       "--container %s: no running container has that id or name (looked "

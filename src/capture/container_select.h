@@ -7,7 +7,8 @@
 
 /* The cgroup v2 directory (dir, an absolute path) and label (label, "docker:0123456789ab") of
  * the one container whose id starts with what, or whose name is what, among the cgroups that
- * exist now. 0, or -1 with one line in err: none matches, or several do. */
+ * exist now; a name or prefix that no cgroup holds is asked of dockerd (docker run --name).
+ * 0, or -1 with one line in err: none matches, or several do. */
 int uc_container_select(const char *what, char *dir, size_t dirlen, char *label, size_t labellen,
 			char *err, size_t errlen);
 

@@ -21,6 +21,7 @@
 #include "capture/ancillary.h"
 #include "capture/assemble.h"
 #include "capture/cgroups.h"
+#include "capture/docker_api.h"
 #include "capture/follow.h"
 #include "core/error.h"
 #include "capture/patterns.h"
@@ -47,6 +48,13 @@ struct uc_session {
 		uint8_t inline_data[UC_INLINE_MAX];
 	} expanded; /* a UC_REC_IO as the full record it stands for */
 	struct uc_cgroups *cgroups;
+	struct uc_docker_names *docker;
+	struct { /* the last cgroup named, looked at again a second later at the most */
+		uint64_t cgroup_id, until_ns;
+		char name[128];
+	} named;
+	uint64_t lookup_inos[16]; /* sockets unixcap asked dockerd on: their traffic is not shown */
+	unsigned n_lookups;
 	struct btf *vmlinux;    /* the kernel's BTF, while kernel features are probed */
 	int64_t wall_offset_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	struct uc_filter filter;
@@ -488,8 +496,9 @@ struct uc_session *uc_session_open(const struct uc_options *opt, char *err, size
 	s->assembler = uc_assembler_new((unsigned)libbpf_num_possible_cpus());
 	s->sockets = uc_socket_table_new(0);
 	s->cgroups = uc_cgroups_new();
+	s->docker = uc_docker_names_new();
 	s->ring = ring_buffer__new(bpf_map__fd(s->skel->maps.ring), on_record, s, NULL);
-	if (!s->assembler || !s->sockets || !s->ring || !s->cgroups) {
+	if (!s->assembler || !s->sockets || !s->ring || !s->cgroups || !s->docker) {
 		ret = s->ring ? ENOMEM : errno;
 		with_errno(ret, uc_error(err, errlen, "cannot set up the ring buffer consumer: %s",
 					 strerror(ret)));
@@ -595,8 +604,34 @@ static void count_unread(struct uc_stats *st, const struct uc_message *m)
 	st->unread++;
 }
 
+/* Docker names its containers; dockerd is asked once per container (docker_api.c), and that
+ * request and its reply are unixcap's own I/O, left out here by their socket. */
+static bool name_container(struct uc_session *s, struct uc_message *m)
+{
+	uint64_t now = m->ts_ns, asked = 0;
+
+	for (unsigned i = 0; i < s->n_lookups && i < 16; i++)
+		if (s->lookup_inos[i] &&
+		    (m->own_ino == s->lookup_inos[i] || m->peer_ino == s->lookup_inos[i]))
+			return false;
+	if (!m->cgroup[0] || !s->docker)
+		return true;
+	if (m->cgroup_id != s->named.cgroup_id || now > s->named.until_ns) {
+		uc_copy_string(s->named.name, sizeof(s->named.name),
+			       uc_docker_name_of(s->docker, m->cgroup, &asked));
+		s->named.cgroup_id = m->cgroup_id;
+		s->named.until_ns = now + 1000000000ULL;
+		if (asked)
+			s->lookup_inos[s->n_lookups++ % 16] = asked;
+	}
+	uc_copy_string(m->container_name, sizeof(m->container_name), s->named.name);
+	return true;
+}
+
 static int deliver(struct uc_session *s, struct uc_message *m)
 {
+	if (!name_container(s, m))
+		return 0;
 	if (s->discarding) {
 		count_unread(&s->stats, m);
 		return 0;
@@ -890,6 +925,7 @@ void uc_session_close(struct uc_session *s)
 	uc_assembler_free(s->assembler);
 	uc_socket_table_free(s->sockets);
 	uc_cgroups_free(s->cgroups);
+	uc_docker_names_free(s->docker);
 	btf__free(s->vmlinux);
 	free(s->held);
 	unixcap_bpf__destroy(s->skel);

@@ -124,12 +124,15 @@ static void put_nanoseconds(struct out *o, uint64_t ns)
 /* The parts of a comment that one process on one socket repeats in every packet, formatted
  * once per identity (uc_comment_cache) and pasted in between the fields of each message. */
 struct identity_text {
-	char text[4096]; /* 192 + 48 + 2 x 1320 + 60 + 780 at the most: every part fits whole */
+	/* 192 + 48 + 2 x 1320 + 60 + 780 at the most, and the container's label, pod and name
+	 * (800 + 130 + 400): every part fits whole */
+	char text[6144];
 	size_t who_len, creds_end, ends_end, cgroup_end;
 };
 
 /* container=docker:0123456789ab (and pod=UID) when the cgroup names one: derived from the
- * cgroup path alone, so -r derives it again and reads these keys as ones it may skip. */
+ * cgroup path alone, so -r derives it again and reads these keys as ones it may skip; and
+ * container_name=, which -r reads back. */
 static void put_container(struct out *o, const struct uc_message *m)
 {
 	struct uc_container_id c;
@@ -141,6 +144,8 @@ static void put_container(struct out *o, const struct uc_message *m)
 	put_value(o, "container", label);
 	if (c.pod[0])
 		put_value(o, "pod", c.pod);
+	if (m->container_name[0])
+		put_value(o, "container_name", m->container_name);
 }
 
 static void format_identity(struct identity_text *t, const struct uc_message *m)
@@ -220,6 +225,7 @@ struct identity_key {
 	char comm[sizeof(((struct uc_message *)0)->comm)];
 	char own_path[UC_NAME_LEN], peer_path[UC_NAME_LEN];
 	char cgroup[sizeof(((struct uc_message *)0)->cgroup)];
+	char container_name[sizeof(((struct uc_message *)0)->container_name)];
 };
 
 #define CACHED_IDENTITIES 8 /* a writer and a reader per socket pair, a few pairs at once */
@@ -250,7 +256,8 @@ static bool same_identity(const struct identity_key *k, const struct uc_message 
 	       k->own_ino == m->own_ino && k->peer_ino == m->peer_ino &&
 	       k->cgroup_id == m->cgroup_id && strcmp(k->comm, m->comm) == 0 &&
 	       strcmp(k->own_path, m->own_path) == 0 && strcmp(k->peer_path, m->peer_path) == 0 &&
-	       strcmp(k->cgroup, m->cgroup) == 0;
+	       strcmp(k->cgroup, m->cgroup) == 0 &&
+	       strcmp(k->container_name, m->container_name) == 0;
 }
 
 static void remember_identity(struct identity_key *k, const struct uc_message *m)
@@ -269,6 +276,7 @@ static void remember_identity(struct identity_key *k, const struct uc_message *m
 	uc_copy_string(k->own_path, sizeof(k->own_path), m->own_path);
 	uc_copy_string(k->peer_path, sizeof(k->peer_path), m->peer_path);
 	uc_copy_string(k->cgroup, sizeof(k->cgroup), m->cgroup);
+	uc_copy_string(k->container_name, sizeof(k->container_name), m->container_name);
 }
 
 size_t uc_comment_format_cached(struct uc_comment_cache *c, char *out, size_t outlen,
@@ -441,6 +449,7 @@ static const struct field fields[] = {
 	FIELD("comm", F_STR, comm),
 	FIELD("own", F_STR, own_path),
 	FIELD("peer", F_STR, peer_path),
+	FIELD("container_name", F_STR, container_name),
 	{ "cgroup", F_SPECIAL, 0, 0 },
 	{ "ts", F_SPECIAL, 0, 0 },
 	{ "type", F_SPECIAL, 0, 0 },

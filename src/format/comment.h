@@ -8,7 +8,8 @@
 #include "unixcap.h"
 
 /* Room for the longest metadata whole, every value escaped three times over: names 2 x 1317,
- * cgroup 765, eight passed descriptors 8 x 1030, numbers about 600 — under 13 000 bytes. A
+ * cgroup 765, the container's label, pod and name 1330, eight passed descriptors 8 x 1030,
+ * numbers about 600 — under 14 500 bytes. A
  * comment cut short would be one -r refuses. */
 #define UC_COMMENT_LEN 16384
 /* A message no packet shows (accept, connect, a datagram's read, ...) has its comment in a

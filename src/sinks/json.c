@@ -161,7 +161,8 @@ static void put_fds(FILE *out, const struct uc_message *m)
 	fprintf(out, "],\"fds_passed\":%u", m->nfds);
 }
 
-/* "container":{"runtime":"docker","id":"<64 digits>"[,"pod":"<uid>"]} when the cgroup names one. */
+/* "container":{"runtime":"docker","id":"<64 digits>"[,"pod":"<uid>"][,"name":"web"]} when the
+ * cgroup names one. */
 static void put_container(FILE *out, const struct uc_message *m)
 {
 	struct uc_container_id c;
@@ -173,6 +174,10 @@ static void put_container(FILE *out, const struct uc_message *m)
 	if (c.pod[0]) {
 		fputs(",\"pod\":", out);
 		put_field(out, c.pod, sizeof(c.pod));
+	}
+	if (m->container_name[0]) {
+		fputs(",\"name\":", out);
+		put_field(out, m->container_name, sizeof(m->container_name));
 	}
 	fputc('}', out);
 }

@@ -41,7 +41,8 @@ static void put_comm(FILE *out, const char *comm)
 	}
 }
 
-/* "@docker:0123456789ab" after the process, when its cgroup names a container. */
+/* "@docker:0123456789ab" after the process, when its cgroup names a container, and "(web)" when
+ * dockerd named it. */
 static void put_container(FILE *out, const struct uc_message *m)
 {
 	struct uc_container_id c;
@@ -52,6 +53,11 @@ static void put_container(FILE *out, const struct uc_message *m)
 	uc_container_label(&c, label, sizeof(label));
 	fputc('@', out);
 	put_comm(out, label); /* a name is the runtime's: shown as comm is, escaped */
+	if (m->container_name[0]) {
+		fputc('(', out);
+		put_comm(out, m->container_name);
+		fputc(')', out);
+	}
 }
 
 static void put_header(FILE *out, const struct uc_text_options *opt, const struct uc_message *m)

@@ -172,6 +172,48 @@ static void test_event_names(void **state)
 }
 
 /* -r reads back what was written: every field, escapes, passed fds, credentials. */
+/* container= and pod= come from the cgroup path; container_name= is read back. */
+static void test_container_round_trip(void **state)
+{
+	struct uc_message m = cut_sample(), back;
+	char out[UC_COMMENT_LEN], again[UC_COMMENT_LEN];
+
+	(void)state;
+	snprintf(m.cgroup, sizeof(m.cgroup),
+		 "/kubepods.slice/kubepods-pod8c5f4e7a_2b1d_4c3e_9f0a_1b2c3d4e5f60.slice/"
+		 "docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope");
+	m.cgroup_id = 9;
+	snprintf(m.container_name, sizeof(m.container_name), "web 1");
+	uc_comment_format(out, sizeof(out), &m);
+	assert_non_null(strstr(out, " container=docker:0123456789ab pod=8c5f4e7a-2b1d-4c3e-9f0a-"
+				    "1b2c3d4e5f60 container_name=web%201"));
+	assert_int_equal(uc_comment_parse(out, &back), 0);
+	assert_string_equal(back.container_name, "web 1");
+	uc_comment_format(again, sizeof(again), &back);
+	assert_string_equal(again, out);
+}
+
+static void test_container_worst_case_fits(void **state)
+{
+	struct uc_message m = cut_sample();
+	char out[UC_COMMENT_LEN];
+	size_t n;
+
+	(void)state;
+	memset(m.own_path, '%', UC_NAME_LEN - 1);
+	memset(m.peer_path, '%', UC_NAME_LEN - 1);
+	m.own_path[UC_NAME_LEN - 1] = m.peer_path[UC_NAME_LEN - 1] = '\0';
+	snprintf(m.cgroup, sizeof(m.cgroup), "/lxc.payload.");
+	memset(m.cgroup + 13, '%', sizeof(m.cgroup) - 14);
+	m.cgroup[sizeof(m.cgroup) - 1] = '\0';
+	m.cgroup_id = 9;
+	memset(m.container_name, '%', sizeof(m.container_name) - 1);
+	m.container_name[sizeof(m.container_name) - 1] = '\0';
+	n = uc_comment_format(out, sizeof(out), &m);
+	assert_true(n < sizeof(out) - 1);
+	assert_string_equal(out + n - 6, "%25%25"); /* the name, whole, is last */
+}
+
 static void test_parse_round_trip(void **state)
 {
 	struct uc_message m = cut_sample(), back;
@@ -300,6 +342,8 @@ int main(void)
 		cmocka_unit_test(test_short_buffer_truncates),
 		cmocka_unit_test(test_event_names),
 		cmocka_unit_test(test_parse_round_trip),
+		cmocka_unit_test(test_container_round_trip),
+		cmocka_unit_test(test_container_worst_case_fits),
 		cmocka_unit_test(test_parse_rejects),
 	};
 

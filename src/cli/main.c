@@ -130,12 +130,18 @@ static int capture(struct run *r, struct uc_session *s)
 	return 0;
 }
 
-/* The capture ended with the last process it followed, or earlier (a signal, -c). */
-static void say_how_command_ended(struct run *r)
+/* The capture ended with the last process it followed, or earlier (a signal, -c, an error):
+ * then COMMAND may still run, and is not waited for. */
+static void say_how_command_ended(struct run *r, const struct uc_session *s)
 {
 	char how[64];
 
-	uc_command_reap(&r->command, !uc_stop_requested);
+	bool gone = !uc_session_followed_alive(s);
+
+	/* a Ctrl-C reaches COMMAND too: a moment for it to end, rather than "still running" */
+	for (int i = 0; i < 20 && !r->command.ended && !gone; i++, usleep(10000))
+		uc_command_reap(&r->command, false);
+	uc_command_reap(&r->command, gone);
 	uc_command_describe(&r->command, how, sizeof(how));
 	fprintf(stderr, "%s %s\n", r->cli.command[0], how);
 }
@@ -153,7 +159,7 @@ static int finish(struct run *r, struct uc_session *s)
 		fprintf(stderr, "%llu messages captured, %llu lost\n",
 			(unsigned long long)st.messages, (unsigned long long)st.lost_msgs);
 	if (r->cli.command)
-		say_how_command_ended(r);
+		say_how_command_ended(r, s);
 	if (!r->cli.extcap && st.lost_msgs)
 		fprintf(stderr,
 			"of the %llu lost, %llu kept their record (sender, length, time; bytes "

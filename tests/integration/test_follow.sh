@@ -114,3 +114,4 @@ timeout 20 "$UNIXCAP" -q -- "$WORK/no-such-program" >/dev/null 2>"$WORK/e6"; rc6
 check "a COMMAND that cannot run: said, and its status 127 in the summary (exit $rc6)" "$(cat "$WORK/e6" | tr '\n' ' ')" \
     bash -c "[ $rc6 = 0 ] && grep -q 'cannot run' '$WORK/e6' && grep -qx 'no-such-program exited with status 127' <(sed 's|^.*/||' '$WORK/e6')"
 kill "$server" 2>/dev/null
+exit 0

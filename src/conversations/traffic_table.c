@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/container_id.h"
 #include "core/hash.h"
 
 #define UNNAMED "unnamed"
@@ -118,7 +119,11 @@ static struct uc_traffic_row *row_for(struct uc_traffic_table *t, enum uc_traffi
 static void count_process(struct uc_traffic_table *t, const struct uc_message *m)
 {
 	struct uc_traffic_row *r = row_for(t, UC_TRAFFIC_PROCESS, m->pid, m->comm);
+	struct uc_container_id c;
 
+	if (!r->sent_msgs && !r->recv_msgs && m->cgroup_id && /* a new row, most often */
+	    uc_container_from_cgroup(m->cgroup, &c))
+		uc_container_label(&c, r->container, sizeof(r->container));
 	r->lost_msgs += m->lost_before_msgs;
 	if (m->event == UC_MSG_DATA) {
 		r->sent_msgs++;

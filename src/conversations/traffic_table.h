@@ -19,6 +19,7 @@ enum uc_traffic_kind { UC_TRAFFIC_PROCESS = 0, UC_TRAFFIC_PATH = 1 };
 struct uc_traffic_row {
 	uint32_t pid;           /* processes only */
 	char name[UC_NAME_LEN]; /* comm (raw bytes), or the path as uc_sun_path_format wrote it */
+	char container[48];     /* processes: "docker:0123456789ab" when in a container, else "" */
 	uint64_t sent_msgs, sent_bytes;
 	uint64_t recv_msgs, recv_bytes;
 	uint64_t unseen_bytes; /* sent by sendfile, splice or io_uring: counted, never decoded */

@@ -118,6 +118,20 @@ static void numbers(const struct uc_traffic_row *r, bool plain, char *out, size_
 		 (unsigned long long)r->lost_msgs, human(r->unseen_bytes, unseen, sizeof(unseen)));
 }
 
+/* A process as comm, and "@docker:0123456789ab" after it when it is in a container. */
+static void row_name(char *out, size_t len, const struct uc_traffic_row *r,
+		     enum uc_traffic_kind kind, bool plain)
+{
+	size_t used;
+
+	put_name(out, len, r->name, kind == UC_TRAFFIC_PROCESS, plain);
+	used = strlen(out);
+	if (kind == UC_TRAFFIC_PROCESS && r->container[0] && used + 2 < len) {
+		out[used++] = '@';
+		put_name(out + used, len - used, r->container, true, plain);
+	}
+}
+
 /* ---- plain lines, when stdout is not a terminal ------------------------------------------ */
 
 static void plain_rows(struct frame *fr, enum uc_traffic_kind kind)
@@ -130,7 +144,7 @@ static void plain_rows(struct frame *fr, enum uc_traffic_kind kind)
 		return;
 	n = uc_traffic_sorted(fr->table, kind, rows, n);
 	for (size_t i = 0; i < n; i++) {
-		put_name(name, sizeof(name), rows[i]->name, kind == UC_TRAFFIC_PROCESS, true);
+		row_name(name, sizeof(name), rows[i], kind, true);
 		numbers(rows[i], true, nums, sizeof(nums));
 		if (kind == UC_TRAFFIC_PROCESS)
 			fprintf(fr->f, "process %u %s %s\n", rows[i]->pid, name, nums);
@@ -187,7 +201,7 @@ static void screen_row(struct frame *fr, const struct uc_traffic_row *r, enum uc
 	char name[LINE_LEN], nums[200], text[LINE_LEN + 400];
 	size_t n;
 
-	put_name(name, sizeof(name), r->name, kind == UC_TRAFFIC_PROCESS, false);
+	row_name(name, sizeof(name), r, kind, false);
 	numbers(r, false, nums, sizeof(nums));
 	n = strlen(name);
 	if (kind == UC_TRAFFIC_PROCESS)

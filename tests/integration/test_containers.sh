@@ -106,4 +106,12 @@ sleep 0.5
 check "unixcap list: each owner with its container (python3[$holder]@docker:${id2:0:12})" "$(head -3 "$WORK/list.txt" | tr '\n' ' ')" \
     bash -c "grep -qF 'python3[$holder]@docker:${id2:0:12}' '$WORK/list.txt' && grep -qF '\"container\":\"docker:${id2:0:12}\"' '$WORK/list.json'"
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null # killed: its status is not the test's
+
+# unixcap top names the container after the process.
+"$UNIXCAP" top -d 0.5 -n 4 --cgroup "$base" >"$WORK/top.out" 2>"$WORK/top.err" & top=$!
+sleep 1
+talk_in "$base/lxc.payload.db$$" TOP
+wait "$top"
+check "unixcap top: process PID python3@lxc:db$$" "$(grep '^process' "$WORK/top.out" | head -2 | tr '\n' ' ')" \
+    grep -q "^process [0-9]* python3@lxc:db$$ " "$WORK/top.out"
 exit 0

@@ -78,7 +78,8 @@ struct uc_filter {
 	uint64_t inodes[UC_MAX_INODE_FILTERS]; /* sockfs inodes, either end */
 	unsigned n_inodes;
 	const char *cgroup; /* cgroup v2 directory: the process doing the I/O is in it or below */
-	unsigned type_mask; /* 1 << SOCK_STREAM | ...; 0: any */
+	bool cgroup_either_end; /* or the peer socket was made by a process in it (--container) */
+	unsigned type_mask;     /* 1 << SOCK_STREAM | ...; 0: any */
 };
 
 struct uc_options {

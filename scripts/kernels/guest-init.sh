@@ -181,6 +181,23 @@ else
     fail "-- COMMAND: fork and exit hooks load" "exit $rc: $(tail -3 "$OUT/cmd.err" | oneline)"
 fi
 
+# ---- 2d. --container: the hooks load with the peer-socket cgroup walk (CO-RE: sk_cgrp_data,
+# cgroup.self.parent, kernfs id) and capture a process in a cgroup named as Docker names one
+CT=/sys/fs/cgroup/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope
+if mkdir -p "$CT" && start_uc ct --container 0123456789ab; then
+    sh -c "echo \$\$ >$CT/cgroup.procs && exec ucgen --type stream --addr pair --sizes 7 --reply-sizes 9" \
+        >"$OUT/ct.gen" 2>&1
+    ucgen --type stream --addr pair --sizes 5 --reply-sizes 5 >/dev/null 2>&1 # outside: not captured
+    if stop_uc ct; then
+        lens=$(grep -o ' len [0-9]*' "$OUT/ct.out" | sort | tr -d '\n')
+        if [ "$lens" = " len 7 len 9" ]; then
+            pass "--container: the hooks load; the container's messages only"
+        else fail "--container: the container's messages only" "lengths:$lens"; fi
+    else fail "--container: the hooks load" "$STOP_ERR"; fi
+else
+    fail "--container: the hooks load" "unixcap did not start: ${START_ERR:-no cgroup $CT}"
+fi
+
 # ---- 3. overload: a 64 KiB ring and 2 MiB writes: stored + lost == sent --------------------------
 cp /bin/ucgen "$W/ucgen-loss"
 if start_uc loss -v -B 64 --comm ucgen-loss -w "$OUT/loss.pcapng"; then

@@ -230,6 +230,7 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 	const struct uc_filter *f = &opt->filter;
 	struct unixcap_bpf__rodata *ro = s->skel->rodata;
 	uint32_t ring = ring_bytes(opt->ring_kib);
+	struct stat cg;
 	int ret;
 
 	ro->self_tgid = (uint32_t)getpid();
@@ -252,6 +253,8 @@ static int configure(struct uc_session *s, const struct uc_options *opt, char *e
 	for (unsigned i = 0; i < f->n_inodes; i++)
 		ro->inodes[i] = f->inodes[i];
 	ro->has_cgroup = f->cgroup != NULL;
+	if (f->cgroup && f->cgroup_either_end && stat(f->cgroup, &cg) == 0)
+		ro->peer_cgroup_id = (uint64_t)cg.st_ino; /* a cgroup v2 id is its inode */
 	for (unsigned i = 0; i < f->n_paths; i++)
 		if (add_path_filter(s, ro, f->paths[i], err, errlen) < 0)
 			return -1;

@@ -308,6 +308,7 @@ static int select_container(struct uc_cli *cli)
 		return -1;
 	}
 	cli->capture.filter.cgroup = cli->container_dir;
+	cli->capture.filter.cgroup_either_end = true;
 	return 0;
 }
 

@@ -77,7 +77,7 @@ void uc_cli_usage(FILE *out)
 	      "  --inode N      only traffic of the socket with sockfs inode N (as ss -x shows),\n"
 	      "                 either end, unnamed sockets too (repeatable, up to 8)\n"
 	      "  --cgroup DIR   only I/O by processes in the cgroup v2 directory DIR or below it\n"
-	      "  --container C  only I/O by processes in container C: the start of its id, or\n"
+	      "  --container C  only traffic of container C, both ways: the start of its id, or\n"
 	      "                 its name (Docker, containerd, CRI-O, Podman, nspawn, LXC)\n"
 	      "  --decode-as P=PROTO  show conversations on sockets bound to P (path, glob or\n"
 	      "                 @name) as PROTO: http, http2, grpc, pgsql, x11, mysql, redis,\n"

@@ -128,9 +128,32 @@ static __always_inline bool inode_matches(__u64 own_ino, struct sock *sk)
 	return false;
 }
 
-static __always_inline bool cgroup_matches(void)
+/* --container: the peer socket was made by a process in the container (socket creation sets
+ * sk_cgrp_data to the creator's cgroup v2), so a host daemon's replies to it count too. Walks
+ * from that cgroup up to the root, at most 16 levels. */
+static __always_inline bool peer_in_cgroup(struct sock *sk)
 {
-	return !has_cgroup || bpf_current_task_under_cgroup(&cgroup_filter, 0) == 1;
+	struct sock *peer = unix_peer(sk);
+	struct cgroup *cg;
+
+	if (!peer)
+		return false;
+	cg = BPF_CORE_READ(peer, sk_cgrp_data.cgroup);
+	for (int i = 0; i < 16 && cg; i++) {
+		if (BPF_CORE_READ(cg, kn, id) == peer_cgroup_id)
+			return true;
+		cg = (struct cgroup *)BPF_CORE_READ(cg, self.parent);
+	}
+	return false;
+}
+
+/* --cgroup: the process doing the I/O is in the cgroup or below; --container: or the peer's
+ * socket was made there. */
+static __always_inline bool cgroup_matches(struct sock *sk)
+{
+	if (!has_cgroup || bpf_current_task_under_cgroup(&cgroup_filter, 0) == 1)
+		return true;
+	return peer_cgroup_id && sk && peer_in_cgroup(sk);
 }
 
 static __always_inline bool type_matches(__u16 type)

@@ -27,7 +27,8 @@ const volatile __u64 payload_high_water; /* payload only while less is queued; 0
 const volatile __u32 n_inodes;
 const volatile __u64 inodes[UC_MAX_INODES];
 const volatile __u32 has_cgroup;
-const volatile __u32 fast_loads; /* the kernel has bpf_rdonly_cast (kernel_compat.h) */
+const volatile __u64 peer_cgroup_id; /* --container: a peer socket made in it counts too */
+const volatile __u32 fast_loads;     /* the kernel has bpf_rdonly_cast (kernel_compat.h) */
 
 /* -s, 0 = whole messages. Not a constant like the above: a known snap length would make the
  * verifier walk each 16 KiB step of the copy loop apart (18 s and a refusal from -s 196608 on);
@@ -100,7 +101,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	/* The filters before the lookup of other captures: excluded traffic need not know. */
 	if (known_not_to_match(p.own_ino, p.sock_type) || !type_matches(p.sock_type) ||
-	    !process_matches(sk, pid_tgid >> 32) || !cgroup_matches() ||
+	    !process_matches(sk, pid_tgid >> 32) || !cgroup_matches(sk) ||
 	    !inode_matches(p.own_ino, sk))
 		return skip_send(id, sk);
 	if (another_capture(pid_tgid >> 32))
@@ -172,7 +173,8 @@ static __always_inline bool adopt_pair(struct pending *p, __u64 pid_tgid)
 
 	if (bpf_probe_read_user(sv, sizeof(sv), (void *)p->args[3]) || !adopt_socket(p, sv[0]))
 		return false;
-	return process_matches((struct sock *)p->sk, pid_tgid >> 32) && cgroup_matches() &&
+	return process_matches((struct sock *)p->sk, pid_tgid >> 32) &&
+	       cgroup_matches((struct sock *)p->sk) &&
 	       inode_matches(p->own_ino, (struct sock *)p->sk);
 }
 
@@ -190,7 +192,7 @@ static __always_inline bool undecoded_send(struct sock *sk, __u64 pid_tgid, stru
 	p->sock_type = BPF_CORE_READ(sk, sk_type);
 	p->own_ino = sk_inode(sk);
 	if (known_not_to_match(p->own_ino, p->sock_type) || !type_matches(p->sock_type) ||
-	    !process_matches(sk, pid_tgid >> 32) || !cgroup_matches() ||
+	    !process_matches(sk, pid_tgid >> 32) || !cgroup_matches(sk) ||
 	    !inode_matches(p->own_ino, sk) || another_capture(pid_tgid >> 32))
 		return false;
 	p->sk = (__u64)sk;

@@ -83,8 +83,9 @@ start_capture byname --container "pick-$$" -w "$WORK/byname.pcapng" ||
 docker wait "$pick" "$other" >/dev/null
 stop_capture byname || { fail "--container NAME" "$STOP_ERR"; exit 0; }
 payloads=$(tshark_fields "$WORK/byname.pcapng" tcp.payload | tr -d '\n')
-check "--container NAME (docker run --name) captures that container's I/O only" "payloads: $payloads" \
-    test "$payloads" = "$(printf CHOSEN-%s "$tag" | od -An -tx1 | tr -d ' \n')"
+chosen=$(printf CHOSEN-%s "$tag" | od -An -tx1 | tr -d ' \n')
+check "--container NAME (docker run --name): that container's message and the host server's reply to it, nothing of the other" \
+    "payloads: $payloads" test "$payloads" = "$chosen$chosen"
 check "... and says which it chose" "$(head -1 "$WORK/byname.err")" \
     grep -qF -- "--container docker:${pick:0:12}" "$WORK/byname.err"
 late=$(run -d unixcap-test-busybox sh -c "sleep 2; ucsend $sock BYID-$tag; sleep 1")
@@ -93,7 +94,8 @@ start_capture byid --container "${late:0:8}" -w "$WORK/byid.pcapng" ||
 docker wait "$late" >/dev/null
 stop_capture byid || { fail "--container ID-PREFIX" "$STOP_ERR"; exit 0; }
 payloads=$(tshark_fields "$WORK/byid.pcapng" tcp.payload | tr -d '\n')
-check "--container ID-PREFIX (8 digits of a real container's id) captures it" "payloads: $payloads" \
-    test "$payloads" = "$(printf BYID-%s "$tag" | od -An -tx1 | tr -d ' \n')"
+byid=$(printf BYID-%s "$tag" | od -An -tx1 | tr -d ' \n')
+check "--container ID-PREFIX (8 digits of a real container's id) captures it, both ways" "payloads: $payloads" \
+    test "$payloads" = "$byid$byid"
 kill "$server" 2>/dev/null
 exit 0

@@ -16,7 +16,10 @@ count_unit() { # name, output, exit status: cmocka prints its own totals
     if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi # crashed or sanitizer report
     if [ "${CI:-}" = true ] && [ "$s" != 0 ]; then f=$((f + s)); s=0; fi
     pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-    if [ "$f" != 0 ]; then printf '%s\n' "$out" | tail -40; echo "FAIL unit $name"; else echo "ok   unit $name ($p passed, $s skipped)"; fi
+    if [ "$f" != 0 ]; then
+        # cmocka's own lines first: a sanitizer's leak report after a failed assertion is long
+        printf '%s\n' "$out" | grep -E '^\[ +(ERROR|LINE|FAILED) +\]' | head -20
+        printf '%s\n' "$out" | tail -40; echo "FAIL unit $name"; else echo "ok   unit $name ($p passed, $s skipped)"; fi
 }
 
 for t in build/tests/test_* build/asan/tests/test_*; do

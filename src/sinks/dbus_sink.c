@@ -116,10 +116,18 @@ static void on_message(void *ctx, const uint8_t *msg, size_t len)
 	f->dropcount = 0;
 }
 
+/* Bytes that are not D-Bus after all: SASL text kept for the next message's comment came
+ * before them on the wire, so it goes first (a stream whose first byte was a lone NUL, as
+ * libdbus's is, had it moved to the end). */
 static void on_unsynced(void *ctx, const uint8_t *data, size_t len)
 {
 	struct feed *f = ctx;
+	const struct sasl_text *sasl = f->d->sasl[f->out->dir];
 
+	if (sasl && sasl->wire_len &&
+	    f->out->raw(f->out->raw_ctx, sasl->wire, sasl->wire_len) < 0 && !f->error)
+		f->error = errno;
+	forget_sasl(f->d, f->out->dir);
 	if (f->out->raw(f->out->raw_ctx, data, len) < 0 && !f->error)
 		f->error = errno;
 }

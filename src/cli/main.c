@@ -120,8 +120,6 @@ static int capture(struct run *r, struct uc_session *s)
 		if (uc_output_tick(&r->out, st.taken_ns) != 0)
 			uc_stop_requested = 1;
 		uc_progress_update(&r->progress, &st, st.taken_ns);
-		if (r->cli.command)
-			uc_command_reap(&r->command, false);
 	}
 	if (uc_session_stop(s, on_message, r) < 0) {
 		fprintf(stderr, "unixcap: draining the ring buffer failed: %s\n", strerror(errno));
@@ -134,9 +132,8 @@ static int capture(struct run *r, struct uc_session *s)
  * then COMMAND may still run, and is not waited for. */
 static void say_how_command_ended(struct run *r, const struct uc_session *s)
 {
-	char how[64];
-
 	bool gone = !uc_session_followed_alive(s);
+	char how[64];
 
 	/* a Ctrl-C reaches COMMAND too: a moment for it to end, rather than "still running" */
 	for (int i = 0; i < 20 && !r->command.ended && !gone; i++, usleep(10000))

@@ -66,23 +66,27 @@ plain=$(grep -ac "container=" <(tshark_fields "$WORK/ct.pcapng" frame.comment | 
 check "a process in a cgroup that names no container has no container= ($plain)" "$plain" test "$plain" = 0
 
 # --container: by the start of an id, and by a name; the other containers are left out.
-start_capture sel --container "${id2:0:10}" -w "$WORK/sel.pcapng" ||
-    { fail "--container ID-PREFIX" "unixcap did not start: $(cat "$WORK/sel.err")"; exit 0; }
-talk_in "$base/system.slice/docker-$id1.scope" OTHER
-talk_in "$base/docker/$id2" CHOSEN
-stop_capture sel || { fail "--container ID-PREFIX" "$STOP_ERR"; exit 0; }
-payloads=$(tshark_fields "$WORK/sel.pcapng" tcp.payload | tr -d '\n')
-check "--container ID-PREFIX captures that container only" "payloads: $payloads" \
-    test "$payloads" = "$(printf CHOSEN | od -An -tx1 | tr -d ' \n')"
+# selected NAME ARG IN OUT WORD: a capture with --container ARG while a process in cgroup OUT
+# sends OTHER and one in IN sends WORD; PAYLOADS is what the file holds, in hex.
+selected() {
+    local name=$1 arg=$2 in=$3 out=$4 word=$5
+    PAYLOADS=""
+    start_capture "$name" --container "$arg" -w "$WORK/$name.pcapng" ||
+        { STOP_ERR="unixcap did not start: $(cat "$WORK/$name.err")"; return 1; }
+    talk_in "$out" OTHER
+    talk_in "$in" "$word"
+    stop_capture "$name" || return 1
+    PAYLOADS=$(tshark_fields "$WORK/$name.pcapng" tcp.payload | tr -d '\n')
+}
+selected sel "${id2:0:10}" "$base/docker/$id2" "$base/system.slice/docker-$id1.scope" CHOSEN ||
+    { fail "--container ID-PREFIX" "$STOP_ERR"; exit 0; }
+check "--container ID-PREFIX captures that container only" "payloads: $PAYLOADS" \
+    test "$PAYLOADS" = "$(printf CHOSEN | od -An -tx1 | tr -d ' \n')"
 check "... and says which it chose" "$(head -1 "$WORK/sel.err")" grep -qF -- "--container docker:${id2:0:12}" "$WORK/sel.err"
-start_capture byname --container "web-$$" -w "$WORK/byname.pcapng" ||
-    { fail "--container NAME" "unixcap did not start: $(cat "$WORK/byname.err")"; exit 0; }
-talk_in "$base/machine.slice/machine-web\\x2d$$.scope" BYNAME
-talk_in "$base/lxc.payload.db$$" OTHER
-stop_capture byname || { fail "--container NAME" "$STOP_ERR"; exit 0; }
-payloads=$(tshark_fields "$WORK/byname.pcapng" tcp.payload | tr -d '\n')
-check "--container NAME (an nspawn machine) captures that container only" "payloads: $payloads" \
-    test "$payloads" = "$(printf BYNAME | od -An -tx1 | tr -d ' \n')"
+selected byname "web-$$" "$base/machine.slice/machine-web\\x2d$$.scope" "$base/lxc.payload.db$$" BYNAME ||
+    { fail "--container NAME" "$STOP_ERR"; exit 0; }
+check "--container NAME (an nspawn machine) captures that container only" "payloads: $PAYLOADS" \
+    test "$PAYLOADS" = "$(printf BYNAME | od -An -tx1 | tr -d ' \n')"
 
 twin=${id1:0:20}$(hex_id twin | cut -c1-44) # shares its first 20 digits with id1's
 mkdir -p "$base/system.slice/docker-$twin.scope"
